@@ -1,0 +1,71 @@
+"""ct_jupyter: record what Python code does, step by step, and walk through it.
+
+``%load_ext ct_jupyter`` registers the ``%%codetrace`` cell magic. The recorder itself
+(`record`, `recording`, `Trace`) needs no IPython.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .api import last_trace, record, recording
+    from .errors import CodetraceError, CodetraceWarning
+    from .model import Trace, Value
+    from .options import TraceOptions
+
+__all__ = [
+    "CodetraceError",
+    "CodetraceWarning",
+    "Trace",
+    "TraceOptions",
+    "Value",
+    "__version__",
+    "export",
+    "last_trace",
+    "load",
+    "load_ipython_extension",
+    "record",
+    "recording",
+    "unload_ipython_extension",
+]
+
+_LAZY = {
+    "record": ("api", "record"),
+    "recording": ("api", "recording"),
+    "last_trace": ("api", "last_trace"),
+    "Trace": ("model", "Trace"),
+    "Value": ("model", "Value"),
+    "TraceOptions": ("options", "TraceOptions"),
+    "CodetraceError": ("errors", "CodetraceError"),
+    "CodetraceWarning": ("errors", "CodetraceWarning"),
+    "export": ("export", "export"),
+    "load": ("export", "load"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import public names on first use, so ``import ct_jupyter`` stays light."""
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'ct_jupyter' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(f".{target[0]}", __name__)
+    return getattr(module, target[1])
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register ``%%codetrace`` (called by ``%load_ext ct_jupyter``)."""
+    from .magics import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Remove ``%%codetrace`` (called by ``%unload_ext ct_jupyter``)."""
+    from .magics import unload_ipython_extension as _unload
+
+    _unload(ipython)

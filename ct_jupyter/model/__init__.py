@@ -1,0 +1,21 @@
+"""The trace model: immutable `Trace` and the `TraceBuilder` that fills it. No IPython or UI imports."""
+
+from __future__ import annotations
+
+from .builder import FunctionInfo as FunctionInfo
+from .builder import Outcome as Outcome
+from .builder import TraceBuilder as TraceBuilder
+from .encoded import UNBOUND as UNBOUND
+from .encoded import Cut as Cut
+from .encoded import Err as Err
+from .encoded import Ref as Ref
+from .trace import ExceptionEvent as ExceptionEvent
+from .trace import Frame as Frame
+from .trace import IOChunk as IOChunk
+from .trace import StackEntry as StackEntry
+from .trace import Step as Step
+from .trace import Trace as Trace
+from .value import Value as Value
+
+__all__ = ["UNBOUND", "Cut", "Err", "ExceptionEvent", "Frame", "FunctionInfo", "IOChunk",
+           "Outcome", "Ref", "StackEntry", "Step", "Trace", "TraceBuilder", "Value"]

@@ -1,0 +1,180 @@
+"""TraceBuilder: the append-only, columnar store that a recording (or an importer) fills.
+
+Nothing here allocates an object per step: a step is two ints appended to two arrays, a
+variable change is one int, one interned name and one enc appended to three columns. `freeze`
+wraps the columns in an immutable `Trace` without copying them.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .heap import Heap
+
+if TYPE_CHECKING:
+    from .trace import Trace
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionInfo:
+    """A function (or module body) that ran: its qualified name and where it is defined."""
+
+    name: str
+    qualname: str
+    path_id: int
+    line: int
+    module: str
+    is_module: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How the recorded run ended: ``returned`` (with a value) or ``raised`` (with an exception)."""
+
+    status: str
+    value: object = None
+    exc_type: str | None = None
+    exc_message: str | None = None
+    traceback: str | None = None
+
+
+class TraceBuilder:
+    """Columns of a trace under construction; see `model.trace.Trace` for their meaning."""
+
+    def __init__(self) -> None:
+        # interning tables
+        self.paths: list[str] = []
+        self.path_ids: dict[str, int] = {}
+        self.sources: dict[str, str] = {}
+        self.path_labels: dict[str, str] = {}
+        self.functions: list[FunctionInfo] = []
+        # frames ("activations": one per call or generator resume)
+        self.frame_func = array("l")
+        self.frame_parent = array("l")
+        self.frame_depth = array("l")
+        self.frame_call_step = array("l")
+        self.frame_first_step = array("l")
+        self.frame_end_step = array("l")
+        self.frame_kind: list[str] = []
+        self.frame_end_kind: list[str | None] = []
+        self.frame_result: list[object] = []
+        self.frame_pyid = array("q")
+        # steps
+        self.step_line = array("l")
+        self.step_frame = array("l")
+        # variable changes
+        self.ch_step = array("l")
+        self.ch_frame = array("l")
+        self.ch_name: list[str] = []
+        self.ch_val: list[object] = []
+        # heap objects
+        self.heap = Heap()
+        # exceptions: kind is raise | unwind | caught
+        self.exc_step = array("l")
+        self.exc_frame = array("l")
+        self.exc_kind: list[str] = []
+        self.exc_type: list[str] = []
+        self.exc_msg: list[str] = []
+        # captured IO
+        self.io_step = array("l")
+        self.io_stream: list[str] = []
+        self.io_text: list[str] = []
+        self.io_flags: list[str] = []
+        # run facts
+        self.dropped_steps = 0
+        self.stop_reason: str | None = None
+        self.outcome: Outcome | None = None
+        self.failure: str | None = None
+        self.io_dropped: dict[str, int] = {}
+        self.meta: dict[str, object] = {}
+
+    # -- interning ------------------------------------------------------------------------
+    def add_path(self, path: str, source: str | None = None, label: str | None = None) -> int:
+        """Return the id of ``path``, registering it (and its source text) the first time."""
+        pid = self.path_ids.get(path)
+        if pid is None:
+            pid = len(self.paths)
+            self.paths.append(path)
+            self.path_ids[path] = pid
+        if source is not None and path not in self.sources:
+            self.sources[path] = source
+        if label is not None:
+            self.path_labels[path] = label
+        return pid
+
+    def add_function(self, info: FunctionInfo) -> int:
+        """Register a function and return its id (one id per code object the caller sees)."""
+        self.functions.append(info)
+        return len(self.functions) - 1
+
+    # -- events ---------------------------------------------------------------------------
+    def add_frame(self, func_id: int, parent: int, kind: str = "call", pyid: int = 0) -> int:
+        """Open a frame (a call or a resume) under ``parent`` (-1 for a root) and return its id."""
+        depth = self.frame_depth[parent] + 1 if parent >= 0 else 0
+        self.frame_func.append(func_id)
+        self.frame_parent.append(parent)
+        self.frame_depth.append(depth)
+        self.frame_call_step.append(len(self.step_line) - 1)
+        self.frame_first_step.append(-1)
+        self.frame_end_step.append(-1)
+        self.frame_kind.append(kind)
+        self.frame_end_kind.append(None)
+        self.frame_result.append(None)
+        self.frame_pyid.append(pyid)
+        return len(self.frame_func) - 1
+
+    def end_frame(self, frame: int, end_kind: str, result: object = None) -> None:
+        """Close ``frame``: ``return``, ``yield`` or ``exception``, with the returned/yielded enc."""
+        self.frame_end_step[frame] = len(self.step_line) - 1
+        self.frame_end_kind[frame] = end_kind
+        self.frame_result[frame] = result
+
+    def add_step(self, frame: int, line: int) -> int:
+        """Append a step in ``frame`` at ``line`` and return its index."""
+        step = len(self.step_line)
+        self.step_line.append(line)
+        self.step_frame.append(frame)
+        if self.frame_first_step[frame] < 0:
+            self.frame_first_step[frame] = step
+        return step
+
+    def add_change(self, step: int, frame: int, name: str, enc: object) -> None:
+        """Record that variable ``name`` of ``frame`` holds ``enc`` from ``step`` on."""
+        self.ch_step.append(step)
+        self.ch_frame.append(frame)
+        self.ch_name.append(name)
+        self.ch_val.append(enc)
+
+    def add_exception(self, step: int, frame: int, kind: str, type_name: str, msg: str) -> None:
+        """Record an exception event (``raise``, ``unwind`` or ``caught``) at ``step``."""
+        self.exc_step.append(step)
+        self.exc_frame.append(frame)
+        self.exc_kind.append(kind)
+        self.exc_type.append(type_name)
+        self.exc_msg.append(msg)
+
+    def add_io(self, step: int, stream: str, text: str, flags: str = "") -> None:
+        """Record a chunk of ``stream`` (stdout, stderr, stdin) written or read at ``step``."""
+        self.io_step.append(step)
+        self.io_stream.append(stream)
+        self.io_text.append(text)
+        self.io_flags.append(flags)
+
+    @property
+    def step_count(self) -> int:
+        """Steps recorded so far."""
+        return len(self.step_line)
+
+    def approx_bytes(self) -> int:
+        """Estimate the bytes the recording holds (columns plus stored snapshots)."""
+        cols = (len(self.step_line) * 16 + len(self.ch_step) * 40 + len(self.frame_func) * 120
+                + len(self.io_text) * 64 + sum(len(t) for t in self.io_text[-64:]) * max(1, len(self.io_text) // 64))
+        return cols
+
+    def freeze(self) -> Trace:
+        """Return the immutable `Trace` over these columns; the builder must not be used after."""
+        from .trace import Trace
+
+        return Trace._from_builder(self)

@@ -1,0 +1,137 @@
+"""Versioned storage of heap objects: each object keeps only the versions where it changed.
+
+An object's snapshot is shallow: its children are encs (atoms or `Ref`s to other objects), so
+an object that two names share, or that contains itself, is stored once. Big lists and dicts
+store a full snapshot every `KEYFRAME` versions and small deltas in between, so memory grows
+with what changed, not with the size of the object times the steps.
+
+Snapshot forms, by kind:
+
+* sequence kinds (list, tuple, set, frozenset, deque): full ``(length, items)``;
+  list delta ``[length, i, enc, i, enc, …]``;
+* ``dict``: full ``(length, keys, values)``; delta ``[length, key, enc, key, enc, …]`` where
+  ``enc`` is `UNBOUND` for a removed key and new keys append in order;
+* ``object``: ``(label, names, values)`` where label is None, a str or an `Err`;
+* ``bytearray``: ``(length, head_bytes)``; ``repr``: ``(text,)``.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+
+from .encoded import UNBOUND
+
+KEYFRAME = 48
+
+
+class Heap:
+    """Object metadata and versions, indexed by object id (oid)."""
+
+    __slots__ = ("kinds", "type_names", "vsteps", "vsnaps", "_cache")
+
+    def __init__(self) -> None:
+        self.kinds: list[str] = []
+        self.type_names: list[str] = []
+        self.vsteps: list[array[int] | None] = []
+        self.vsnaps: list[list[object] | None] = []
+        self._cache: dict[tuple[int, int], tuple[object, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def new_object(self, kind: str, type_name: str) -> int:
+        """Register an object and return its oid (no version yet)."""
+        self.kinds.append(kind)
+        self.type_names.append(type_name)
+        self.vsteps.append(None)
+        self.vsnaps.append(None)
+        return len(self.kinds) - 1
+
+    def add_version(self, oid: int, step: int, snap: object) -> None:
+        """Record that object ``oid`` looked like ``snap`` from ``step`` on."""
+        steps = self.vsteps[oid]
+        if steps is None:
+            self.vsteps[oid] = array("q", (step,))
+            self.vsnaps[oid] = [snap]
+            return
+        snaps = self.vsnaps[oid]
+        assert snaps is not None
+        if steps[-1] == step:
+            # Two versions at one step: the later one wins; fold a delta into what it follows.
+            if isinstance(snap, list):
+                snap = self._materialize(oid, len(snaps) - 1, snap)
+            snaps[-1] = snap
+            return
+        if isinstance(snap, list) and len(snaps) % KEYFRAME == 0:
+            snap = self._materialize(oid, len(snaps) - 1, snap)
+        steps.append(step)
+        snaps.append(snap)
+
+    def versions_count(self, oid: int) -> int:
+        """Return how many versions object ``oid`` has."""
+        steps = self.vsteps[oid]
+        return 0 if steps is None else len(steps)
+
+    def version_steps(self, oid: int) -> list[int]:
+        """Return the steps at which object ``oid`` got a new version."""
+        steps = self.vsteps[oid]
+        return [] if steps is None else list(steps)
+
+    def snapshot_at(self, oid: int, step: int) -> tuple[object, ...] | None:
+        """Return the full snapshot of ``oid`` as it was at ``step`` (None if not yet captured)."""
+        steps = self.vsteps[oid]
+        if steps is None:
+            return None
+        idx = bisect_right(steps, step) - 1
+        if idx < 0:
+            return None
+        return self.full_version(oid, idx)
+
+    def full_version(self, oid: int, idx: int) -> tuple[object, ...]:
+        """Return version ``idx`` of ``oid`` as a full snapshot (deltas applied)."""
+        snaps = self.vsnaps[oid]
+        assert snaps is not None
+        snap = snaps[idx]
+        if isinstance(snap, tuple):
+            return snap
+        key = (oid, idx)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        full = self._materialize(oid, idx - 1, snap)  # type: ignore[arg-type]
+        if len(self._cache) > 4096:
+            self._cache.clear()
+        self._cache[key] = full
+        return full
+
+    def _materialize(self, oid: int, base_idx: int, delta: list[object]) -> tuple[object, ...]:
+        base = self.full_version(oid, base_idx)
+        return apply_delta(self.kinds[oid], base, delta)
+
+
+def apply_delta(kind: str, base: tuple[object, ...], delta: list[object]) -> tuple[object, ...]:
+    """Apply a list or dict delta to a full snapshot."""
+    length = delta[0]
+    if kind == "dict":
+        _, keys, values = base
+        table = dict(zip(keys, values))  # type: ignore[call-overload]
+        for i in range(1, len(delta), 2):
+            key, enc = delta[i], delta[i + 1]
+            if enc is UNBOUND:
+                table.pop(key, None)
+            else:
+                table[key] = enc
+        return (length, tuple(table), tuple(table.values()))
+    _, items = base
+    out = list(items)  # type: ignore[call-overload]
+    kept = len(out)
+    for i in range(1, len(delta), 2):
+        idx = delta[i]
+        assert isinstance(idx, int)
+        if idx < kept:
+            out[idx] = delta[i + 1]
+        elif idx == len(out):
+            out.append(delta[i + 1])
+    cap = min(int(length), max(kept, len(out)))  # type: ignore[call-overload]
+    return (length, tuple(out[:cap]))
