@@ -1,0 +1,99 @@
+"""Per-code-object static analysis: what each line can rebind and which objects it can mutate.
+
+Computed once per code object from its bytecode. On a LINE event the recorder then looks only
+at the names the *previous* line could have changed, instead of every variable.
+"""
+
+from __future__ import annotations
+
+import dis
+from types import CodeType
+
+_STORE_LOCAL = frozenset({
+    "STORE_FAST", "STORE_NAME", "STORE_DEREF", "DELETE_FAST", "DELETE_NAME", "DELETE_DEREF",
+    "STORE_FAST_MAYBE_NULL", "STORE_FAST_STORE_FAST", "STORE_FAST_LOAD_FAST",
+})
+_STORE_GLOBAL = frozenset({"STORE_GLOBAL", "DELETE_GLOBAL"})
+_LOAD_LOCAL = frozenset({
+    "LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "LOAD_FAST_LOAD_FAST", "LOAD_NAME",
+    "LOAD_DEREF", "LOAD_CLOSURE", "LOAD_CLASSDEREF", "LOAD_FROM_DICT_OR_DEREF",
+    "STORE_FAST_LOAD_FAST", "LOAD_FAST_BORROW", "LOAD_FAST_BORROW_LOAD_FAST_BORROW",
+})
+_LOAD_GLOBAL = frozenset({"LOAD_GLOBAL", "LOAD_FROM_DICT_OR_GLOBALS"})
+# Instructions through which a line may mutate an object in place (directly or by calling code
+# we do not trace).
+_MUTATING = frozenset({
+    "CALL", "CALL_FUNCTION_EX", "CALL_KW", "PRECALL", "CALL_METHOD", "CALL_FUNCTION",
+    "STORE_SUBSCR", "DELETE_SUBSCR", "STORE_ATTR", "DELETE_ATTR", "STORE_SLICE",
+    "BEFORE_WITH", "BEFORE_ASYNC_WITH", "IMPORT_NAME", "SEND", "FOR_ITER", "DELETE_SLICE",
+})
+
+
+class LineEffects:
+    """What one line may change: rebound local and global names, candidate objects to re-check."""
+
+    __slots__ = ("rebinds", "grebinds", "cands", "gcands")
+
+    def __init__(self) -> None:
+        self.rebinds: tuple[str, ...] = ()
+        self.grebinds: tuple[str, ...] = ()
+        self.cands: tuple[str, ...] = ()
+        self.gcands: tuple[str, ...] = ()
+
+
+def _names(argval: object) -> tuple[str, ...]:
+    if isinstance(argval, tuple):
+        return tuple(a for a in argval if isinstance(a, str))
+    return (argval,) if isinstance(argval, str) else ()
+
+
+def analyse(code: CodeType) -> tuple[dict[int, LineEffects], tuple[str, ...]]:
+    """Return ``(effects by line, names the code touches)`` for ``code``.
+
+    Lines whose effects are empty are left out of the dict, so the hot path does one lookup.
+    """
+    rebinds: dict[int, set[str]] = {}
+    grebinds: dict[int, set[str]] = {}
+    loads: dict[int, set[str]] = {}
+    gloads: dict[int, set[str]] = {}
+    mutating: set[int] = set()
+    touched: dict[str, None] = {}
+    line = code.co_firstlineno
+    for ins in dis.get_instructions(code):
+        pos = ins.positions
+        if pos is not None and pos.lineno is not None:
+            line = pos.lineno
+        op = ins.opname
+        if op in _STORE_LOCAL:
+            names = _names(ins.argval)
+            if op == "STORE_FAST_LOAD_FAST":
+                names = names[:1]
+                loads.setdefault(line, set()).update(_names(ins.argval)[1:])
+            rebinds.setdefault(line, set()).update(names)
+            touched.update(dict.fromkeys(names))
+        elif op in _STORE_GLOBAL:
+            names = _names(ins.argval)
+            grebinds.setdefault(line, set()).update(names)
+            touched.update(dict.fromkeys(names))
+        elif op in _LOAD_LOCAL:
+            names = _names(ins.argval)
+            loads.setdefault(line, set()).update(names)
+            touched.update(dict.fromkeys(names))
+        elif op in _LOAD_GLOBAL:
+            names = _names(ins.argval)
+            gloads.setdefault(line, set()).update(names)
+            touched.update(dict.fromkeys(names))
+        elif op in _MUTATING or (op == "BINARY_OP" and ins.argrepr.endswith("=")
+                                 and ins.argrepr not in ("==", "!=", "<=", ">=")):
+            mutating.add(line)
+    effects: dict[int, LineEffects] = {}
+    for ln in set(rebinds) | set(grebinds) | mutating:
+        eff = LineEffects()
+        eff.rebinds = tuple(sorted(rebinds.get(ln, ())))
+        eff.grebinds = tuple(sorted(grebinds.get(ln, ())))
+        if ln in mutating:
+            eff.cands = tuple(sorted(loads.get(ln, set()) - set(eff.rebinds)))
+            eff.gcands = tuple(sorted(gloads.get(ln, set()) - set(eff.grebinds)))
+        if eff.rebinds or eff.grebinds or eff.cands or eff.gcands:
+            effects[ln] = eff
+    return effects, tuple(n for n in touched if not n.startswith("."))

@@ -1,0 +1,448 @@
+"""Backend-independent reactions to call / line / return / raise events.
+
+The backends (`sysmon`, `settrace`) translate VM events into calls of `Recorder.on_start`,
+`on_line`, `on_return`, `on_unwind` and `on_raise`. The recorder keeps one `_FrameState` per
+live user frame, appends steps and changes to the `TraceBuilder`, and owns the limits and the
+failure policy: a failure inside the recorder stops recording (the partial trace is kept) and
+never becomes the user's exception — unless `TESTING` is set, as the test suite does.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from types import CodeType, FrameType, ModuleType
+
+from ..model.builder import FunctionInfo, TraceBuilder
+from ..model.encoded import UNBOUND, Err
+from ..options import TraceOptions
+from .analysis import LineEffects, analyse
+from .filters import CodeFilter
+from .values import ATOM_TYPES, Snapshotter
+
+#: When True (the test suite sets it), a recorder failure raises instead of failing soft.
+TESTING = False
+
+_GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+_HIDDEN = frozenset({"__builtins__", "__name__", "__doc__", "__package__", "__loader__",
+                     "__spec__", "__file__", "__cached__", "__annotations__", "__qualname__",
+                     "__module__", "__dict__", "__weakref__", "__classcell__"})
+
+
+class CodeInfo:
+    """Per-code-object facts worked out once: user or not, function id, line effects, names."""
+
+    __slots__ = ("code", "is_user", "func_id", "effects", "names", "is_module", "is_gen")
+
+    def __init__(self, code: CodeType, is_user: bool) -> None:
+        self.code = code
+        self.is_user = is_user
+        self.func_id = -1
+        self.effects: dict[int, LineEffects] = {}
+        self.names: tuple[str, ...] = ()
+        self.is_module = False
+        self.is_gen = bool(code.co_flags & _GEN_FLAGS)
+
+
+class _FrameState:
+    __slots__ = ("fid", "info", "frame", "line", "objs", "pending", "dirty", "globals_owner")
+
+    def __init__(self, fid: int, info: CodeInfo, frame: FrameType) -> None:
+        self.fid = fid
+        self.info = info
+        self.frame = frame
+        self.line = -1
+        self.objs: dict[str, object] = {}
+        self.pending: BaseException | None = None
+        self.dirty = False
+        self.globals_owner = False
+
+
+class RecorderStop(Exception):
+    """Raised inside the recorder to stop recording for a limit (never reaches user code)."""
+
+
+class Recorder:
+    """Turns backend events into a trace; one instance records one run."""
+
+    def __init__(self, builder: TraceBuilder, options: TraceOptions, filt: CodeFilter,
+                 labels: dict[str, str] | None = None) -> None:
+        self.builder = builder
+        self.options = options
+        self.filter = filt
+        self.labels = labels or {}
+        self.snap = Snapshotter(builder.heap, options, self._is_user_module)
+        self.infos: dict[int, CodeInfo] = {}
+        self.codes: list[CodeType] = []
+        self.stack: list[_FrameState] = []
+        self.globals_owners: dict[int, _FrameState] = {}
+        self.busy = False
+        self.active = True
+        self.max_steps = options.max_steps
+        self.max_memory = options.max_memory
+        self.on_stop: Callable[[], None] | None = None
+        self._step_count = builder.step_line.__len__
+        self._add_step = builder.add_step
+        self._add_change = builder.add_change
+        self._encode = self.snap.encode
+
+    # -- classification -------------------------------------------------------------------
+    def classify(self, code: CodeType, frame: FrameType | None) -> CodeInfo:
+        """Return the cached `CodeInfo` of ``code``, working it out on first sight."""
+        info = self.infos.get(id(code))
+        if info is not None:
+            return info
+        module = ""
+        if frame is not None:
+            try:
+                module = str(frame.f_globals.get("__name__", ""))
+            except Exception:
+                module = ""
+        info = CodeInfo(code, self.filter.is_user(code, module))
+        self.infos[id(code)] = info
+        self.codes.append(code)  # keep alive: id(code) must not be reused while we cache it
+        if info.is_user:
+            self._describe(info, frame, module)
+        return info
+
+    def _describe(self, info: CodeInfo, frame: FrameType | None, module: str) -> None:
+        code = info.code
+        info.effects, touched = analyse(code)
+        info.is_module = code.co_name == "<module>"
+        if info.is_module:
+            info.names = tuple(n for n in touched if n not in _HIDDEN)
+        else:
+            names = code.co_varnames + code.co_cellvars + code.co_freevars
+            info.names = tuple(dict.fromkeys(n for n in names if not n.startswith(".")))
+        path = code.co_filename
+        source = _source_of(path)
+        pid = self.builder.add_path(path, source, self.labels.get(path))
+        qualname = getattr(code, "co_qualname", code.co_name)
+        if info.is_module:
+            qualname = "<module>"
+        info.func_id = self.builder.add_function(
+            FunctionInfo(code.co_name, qualname, pid, code.co_firstlineno, module, info.is_module))
+
+    def _is_user_module(self, module: str) -> bool:
+        if module in ("__main__", "__mp_main__", "builtins"):
+            return module != "builtins"
+        mod = sys.modules.get(module)
+        path = getattr(mod, "__file__", None)
+        if not isinstance(path, str):
+            return False
+        fake = compile("0", path, "eval")
+        return self.filter.is_user(fake, module)
+
+    # -- events ---------------------------------------------------------------------------
+    def io_step(self) -> int:
+        """Return the index of the step running now (what output belongs to)."""
+        return self._step_count() - 1
+
+    def on_start(self, info: CodeInfo, frame: FrameType, kind: str) -> None:
+        """A user frame starts (``call``) or resumes (``resume``)."""
+        if self.busy or not self.active:
+            return
+        try:
+            stack = self.stack
+            parent = stack[-1] if stack else None
+            fid = self.builder.add_frame(info.func_id, parent.fid if parent else -1, kind, id(frame))
+            st = _FrameState(fid, info, frame)
+            if info.is_module:
+                g = frame.f_globals
+                if id(g) not in self.globals_owners:
+                    self.globals_owners[id(g)] = st
+                    st.globals_owner = True
+            stack.append(st)
+            if parent is not None:
+                parent.dirty = True
+        except Exception as exc:
+            self.fail(exc)
+
+    def on_line(self, code: CodeType, line: int, frame: FrameType) -> None:
+        """A user frame is about to run ``line``."""
+        if self.busy or not self.active:
+            return
+        stack = self.stack
+        if not stack or stack[-1].frame is not frame:
+            if not self._resync(code, frame):
+                return
+        st = stack[-1]
+        step = self._step_count()
+        if step >= self.max_steps:
+            self.stop("max_steps")
+            self.builder.dropped_steps += 1
+            return
+        self._add_step(st.fid, line)
+        self.busy = True
+        try:
+            prev = st.line
+            st.line = line
+            if prev < 0:
+                self._capture_all(st, step)
+            else:
+                eff = st.info.effects.get(prev)
+                if eff is not None:
+                    self._apply(st, eff, step)
+                if st.dirty:
+                    st.dirty = False
+                    self._recheck(st, step)
+            if st.pending is not None:
+                exc = st.pending
+                st.pending = None
+                self.builder.add_exception(step, st.fid, "caught", type(exc).__name__, _message(exc))
+            if step & 4095 == 4095 and self._memory() > self.max_memory:
+                self.stop("max_memory")
+        except Exception as exc:
+            self.fail(exc)
+        finally:
+            self.busy = False
+
+    def on_return(self, code: CodeType, value: object, kind: str) -> None:
+        """A user frame returns (``return``) or suspends (``yield``) with ``value``."""
+        if self.busy or not self.active:
+            return
+        stack = self.stack
+        if not stack or stack[-1].info.code is not code:
+            return
+        st = stack.pop()
+        self.busy = True
+        try:
+            self._flush_last_line(st)
+            enc = self._encode(value, self._step_count())
+            self.builder.end_frame(st.fid, kind, enc)
+            self._leave(st)
+        except Exception as exc:
+            self.fail(exc)
+        finally:
+            self.busy = False
+
+    def on_unwind(self, code: CodeType, exc: BaseException | None) -> None:
+        """A user frame is left because an exception propagates out of it."""
+        if self.busy or not self.active:
+            return
+        stack = self.stack
+        if not stack or stack[-1].info.code is not code:
+            return
+        st = stack.pop()
+        self.busy = True
+        try:
+            self._flush_last_line(st)
+            exc = exc if exc is not None else st.pending
+            tname = type(exc).__name__ if exc is not None else "BaseException"
+            msg = _message(exc) if exc is not None else ""
+            self.builder.add_exception(self._step_count() - 1, st.fid, "unwind", tname, msg)
+            self.builder.end_frame(st.fid, "exception", Err(tname, msg))
+            self._leave(st)
+            if stack and exc is not None:
+                stack[-1].pending = exc
+        except Exception as err:
+            self.fail(err)
+        finally:
+            self.busy = False
+
+    def on_raise(self, code: CodeType, exc: BaseException) -> None:
+        """An exception is raised in (or propagates into) a user frame."""
+        if self.busy or not self.active:
+            return
+        stack = self.stack
+        if not stack or stack[-1].info.code is not code:
+            return
+        st = stack[-1]
+        if st.pending is exc:
+            return  # propagated from a callee: recorded as its unwind; caught or unwound here
+        try:
+            st.pending = exc
+            self.builder.add_exception(self._step_count() - 1, st.fid, "raise",
+                                       type(exc).__name__, _message(exc))
+        except Exception as err:
+            self.fail(err)
+
+    # -- variables ------------------------------------------------------------------------
+    def _locals(self, st: _FrameState) -> object:
+        return st.frame.f_locals
+
+    def _capture_all(self, st: _FrameState, step: int) -> None:
+        info = st.info
+        loc = st.frame.f_locals
+        objs = st.objs
+        encode = self._encode
+        add = self._add_change
+        fid = st.fid
+        for name in info.names:
+            try:
+                value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
+            except Exception:
+                continue
+            if value is UNBOUND or (info.is_module and type(value) is ModuleType):
+                objs[name] = UNBOUND
+                continue
+            objs[name] = value
+            add(step, fid, name, encode(value, step))
+
+    def _apply(self, st: _FrameState, eff: LineEffects, step: int) -> None:
+        objs = st.objs
+        snap = self.snap
+        if eff.rebinds:
+            loc = st.frame.f_locals
+            for name in eff.rebinds:
+                value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
+                old = objs.get(name, UNBOUND)
+                if value is old or not snap.value_changed(old, value):
+                    continue
+                if st.info.is_module and type(value) is ModuleType:
+                    continue
+                objs[name] = value
+                self._add_change(step, st.fid, name,
+                                 UNBOUND if value is UNBOUND else self._encode(value, step))
+        if eff.grebinds:
+            g = st.frame.f_globals
+            owner = self.globals_owners.get(id(g))
+            if owner is not None and owner is not st:
+                for name in eff.grebinds:
+                    value = g.get(name, UNBOUND)
+                    old = owner.objs.get(name, UNBOUND)
+                    if value is not old and snap.value_changed(old, value):
+                        owner.objs[name] = value
+                        self._add_change(step, owner.fid, name,
+                                         UNBOUND if value is UNBOUND else self._encode(value, step))
+        if eff.cands:
+            check = snap.check_value
+            for name in eff.cands:
+                value = objs.get(name, UNBOUND)
+                if value is not UNBOUND and type(value) not in ATOM_TYPES:
+                    check(value, step)
+        if eff.gcands:
+            g = st.frame.f_globals
+            check = snap.check_value
+            for name in eff.gcands:
+                value = g.get(name, UNBOUND)
+                if value is not UNBOUND and type(value) not in ATOM_TYPES:
+                    check(value, step)
+
+    def _recheck(self, st: _FrameState, step: int) -> None:
+        """After a call into user code returned here: rebindings may have happened anywhere."""
+        info = st.info
+        loc = st.frame.f_locals
+        objs = st.objs
+        snap = self.snap
+        for name in info.names:
+            try:
+                value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
+            except Exception:
+                continue
+            old = objs.get(name, UNBOUND)
+            if value is old or not snap.value_changed(old, value):
+                continue
+            if info.is_module and type(value) is ModuleType:
+                continue
+            objs[name] = value
+            self._add_change(step, st.fid, name,
+                             UNBOUND if value is UNBOUND else self._encode(value, step))
+
+    def _flush_last_line(self, st: _FrameState) -> None:
+        """Record what the frame's last line changed, as of the step that comes next."""
+        if st.line < 0:
+            return
+        eff = st.info.effects.get(st.line)
+        if eff is not None:
+            self._apply(st, eff, self._step_count())
+
+    def _leave(self, st: _FrameState) -> None:
+        if st.globals_owner:
+            g = st.frame.f_globals
+            if self.globals_owners.get(id(g)) is st:
+                del self.globals_owners[id(g)]
+        st.frame = None  # type: ignore[assignment]
+        if self.stack:
+            self.stack[-1].dirty = True
+
+    def _resync(self, code: CodeType, frame: FrameType) -> bool:
+        """Recover when events and our stack disagree (e.g. a frame left without an event)."""
+        stack = self.stack
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i].frame is frame:
+                while len(stack) > i + 1:
+                    lost = stack.pop()
+                    self.builder.end_frame(lost.fid, "unknown", None)
+                return True
+        info = self.infos.get(id(code))
+        if info is None or not info.is_user:
+            return False
+        self.on_start(info, frame, "resume" if info.is_gen else "call")
+        return bool(stack) and stack[-1].frame is frame
+
+    def _memory(self) -> int:
+        b = self.builder
+        return self.snap.bytes + len(b.step_line) * 16 + len(b.ch_step) * 40 + len(b.frame_func) * 96
+
+    # -- limits and failures --------------------------------------------------------------
+    def stop(self, reason: str) -> None:
+        """Stop recording (the program keeps running); later steps are only counted."""
+        if not self.active:
+            return
+        self.active = False
+        if self.builder.stop_reason is None:
+            self.builder.stop_reason = reason
+        if self.on_stop is not None:
+            self.on_stop()
+
+    def fail(self, exc: BaseException) -> None:
+        """Handle a bug inside the recorder: stop recording, keep the partial trace."""
+        self.builder.failure = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        self.stop("failure")
+        if TESTING:
+            raise exc
+
+    def count_dropped(self) -> None:
+        """Count one step that ran after recording stopped."""
+        self.builder.dropped_steps += 1
+
+    def finish(self, value: object, error: BaseException | None) -> None:
+        """Close frames still open and record how the run ended."""
+        from ..model.builder import Outcome
+
+        self.active = False
+        b = self.builder
+        while self.stack:
+            st = self.stack.pop()
+            if b.frame_end_kind[st.fid] is None:
+                end = "exception" if error is not None else "return"
+                if not self.stack and error is None and b.stop_reason is None:
+                    b.end_frame(st.fid, "return", self._safe_encode(value))
+                elif not self.stack and error is not None:
+                    b.end_frame(st.fid, "exception", Err(type(error).__name__, _message(error)))
+                else:
+                    b.end_frame(st.fid, end if b.stop_reason is None else "truncated", None)
+            st.frame = None  # type: ignore[assignment]
+        if error is None:
+            b.outcome = Outcome("returned", self._safe_encode(value))
+        else:
+            tb = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            b.outcome = Outcome("raised", None, type(error).__name__, _message(error), tb)
+        self.snap.release()
+        self.globals_owners.clear()
+        self.codes.clear()
+
+    def _safe_encode(self, value: object) -> object:
+        try:
+            return self._encode(value, self._step_count())
+        except Exception as exc:
+            return Err(type(value).__name__, _message(exc))
+
+
+def _message(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:
+        text = "<str() of the exception failed>"
+    return text if len(text) <= 2000 else text[:2000] + "…"
+
+
+def _source_of(path: str) -> str | None:
+    import linecache
+
+    lines = linecache.getlines(path)
+    if lines:
+        return "".join(lines)
+    return None

@@ -1,0 +1,102 @@
+"""The ``sys.settrace`` backend: the same events as `sysmon`, for 3.11 or when no tool id is free.
+
+The global trace function sees every call; it classifies the code once and returns the local
+tracer only for user code. A ``return`` event is a return, a yield or an unwind: the opcode at
+``f_lasti`` tells which (settrace gives ``None`` as the value in both the last two cases).
+"""
+
+from __future__ import annotations
+
+import dis
+import sys
+from types import CodeType, FrameType
+
+from .recorder import Recorder
+
+_RETURN_OPS = frozenset(dis.opmap[n] for n in ("RETURN_VALUE", "RETURN_CONST") if n in dis.opmap)
+_YIELD_OPS = frozenset(dis.opmap[n] for n in ("YIELD_VALUE",) if n in dis.opmap)
+
+
+class SetTraceBackend:
+    """Feeds a `Recorder` from ``sys.settrace`` events of the recording thread."""
+
+    name = "settrace"
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.rec = recorder
+        self._previous: object = None
+        self._started: dict[int, FrameType] = {}
+        self._installed = False
+        self._counting = False
+        recorder.on_stop = self._switch_to_counting
+
+    def start(self) -> None:
+        """Install the trace function in this thread."""
+        self._previous = sys.gettrace()
+        sys.settrace(self._global)
+        self._installed = True
+
+    def stop(self) -> None:
+        """Restore the previous trace function (idempotent)."""
+        if not self._installed:
+            return
+        self._installed = False
+        sys.settrace(self._previous)  # type: ignore[arg-type]
+        self._started.clear()
+
+    def adopt(self, frame: FrameType) -> None:
+        """Trace lines of an already running frame (the body of a ``with recording()``)."""
+        frame.f_trace = self._local
+        frame.f_trace_lines = True
+
+    def _switch_to_counting(self) -> None:
+        self._counting = True
+
+    def _global(self, frame: FrameType, event: str, arg: object) -> object:
+        rec = self.rec
+        code = frame.f_code
+        info = rec.infos.get(id(code))
+        if info is None:
+            info = rec.classify(code, frame)
+        if not info.is_user:
+            return None
+        if self._counting:
+            return self._count
+        kind = "call"
+        if info.is_gen:
+            key = id(frame)
+            if self._started.get(key) is frame:
+                kind = "resume"
+            else:
+                self._started[key] = frame
+        rec.on_start(info, frame, kind)
+        return self._local
+
+    def _local(self, frame: FrameType, event: str, arg: object) -> object:
+        if self._counting:
+            if event == "line":
+                self.rec.builder.dropped_steps += 1
+            return self._count
+        rec = self.rec
+        if event == "line":
+            rec.on_line(frame.f_code, frame.f_lineno, frame)
+        elif event == "return":
+            code: CodeType = frame.f_code
+            op = code.co_code[frame.f_lasti] if frame.f_lasti >= 0 else -1
+            if op in _YIELD_OPS:
+                rec.on_return(code, arg, "yield")
+                return self._local
+            if code.co_flags & 0x2A0:
+                self._started.pop(id(frame), None)
+            if op in _RETURN_OPS:
+                rec.on_return(code, arg, "return")
+            else:
+                rec.on_unwind(code, None)
+        elif event == "exception":
+            rec.on_raise(frame.f_code, arg[1])  # type: ignore[index]
+        return self._local
+
+    def _count(self, frame: FrameType, event: str, arg: object) -> object:
+        if event == "line":
+            self.rec.builder.dropped_steps += 1
+        return self._count

@@ -1,0 +1,184 @@
+"""The ``sys.monitoring`` backend (CPython 3.12+).
+
+Only PY_START (plus the exception events, which cannot be local) is enabled globally. PY_START
+classifies each code object once: for user code it switches on LINE, PY_RETURN, PY_YIELD and
+PY_RESUME locally; for everything else it returns DISABLE, so library code runs at full speed.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from types import CodeType
+
+from ..errors import BackendUnavailable
+from .recorder import Recorder
+
+TOOL_NAME = "ct_jupyter"
+_PREFERRED_IDS = (4, 3)
+
+
+def free_tool_id() -> int | None:
+    """Return a free monitoring tool id from the ones we may use, or None."""
+    mon = sys.monitoring
+    for tool in _PREFERRED_IDS:
+        if mon.get_tool(tool) is None:
+            return tool
+    return None
+
+
+class SysMonBackend:
+    """Feeds a `Recorder` from ``sys.monitoring`` events of the recording thread."""
+
+    name = "sysmon"
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.rec = recorder
+        self.tool: int | None = None
+        self._lock = threading.Lock()
+        self._on = False
+        self._owner = threading.get_ident()
+        self._touched: list[CodeType] = []
+        self._events: list[int] = []
+        recorder.on_stop = self._switch_to_counting
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Claim a tool id and start delivering events."""
+        mon = sys.monitoring
+        E = mon.events
+        with self._lock:
+            tool = free_tool_id()
+            if tool is None:
+                holders = ", ".join(f"{i}={mon.get_tool(i)!r}" for i in _PREFERRED_IDS)
+                raise BackendUnavailable(
+                    "no sys.monitoring tool id is free for ct_jupyter",
+                    context={"tool_ids": holders},
+                )
+            mon.use_tool_id(tool, TOOL_NAME)
+            self.tool = tool
+            self._owner = threading.get_ident()
+            table = {
+                E.PY_START: self._on_py_start,
+                E.PY_RESUME: self._on_py_resume,
+                E.PY_THROW: self._on_py_throw,
+                E.LINE: self._on_line,
+                E.PY_RETURN: self._on_py_return,
+                E.PY_YIELD: self._on_py_yield,
+                E.PY_UNWIND: self._on_py_unwind,
+                E.RAISE: self._on_raise,
+            }
+            for event, callback in table.items():
+                mon.register_callback(tool, event, callback)
+                self._events.append(event)
+            mon.set_events(tool, E.PY_START | E.PY_UNWIND | E.PY_THROW | E.RAISE)
+            mon.restart_events()
+            self._on = True
+
+    def stop(self) -> None:
+        """Switch every event off, unregister callbacks and free the tool id (idempotent)."""
+        mon = sys.monitoring
+        with self._lock:
+            tool = self.tool
+            if tool is None:
+                return
+            self._on = False
+            try:
+                mon.set_events(tool, 0)
+                for code in self._touched:
+                    mon.set_local_events(tool, code, 0)
+                for event in self._events:
+                    mon.register_callback(tool, event, None)
+            finally:
+                self._touched.clear()
+                self._events.clear()
+                self.tool = None
+                if mon.get_tool(tool) == TOOL_NAME:
+                    mon.free_tool_id(tool)
+
+    def _switch_to_counting(self) -> None:
+        """After a limit or failure: keep the program running, only count steps."""
+        mon = sys.monitoring
+        E = mon.events
+        tool = self.tool
+        if tool is None:
+            return
+        mon.register_callback(tool, E.LINE, self._count_line)
+        mon.set_events(tool, E.PY_START)
+        mon.register_callback(tool, E.PY_START, self._count_start)
+        for event in (E.PY_RETURN, E.PY_YIELD, E.PY_RESUME):
+            mon.register_callback(tool, event, None)
+
+    # -- callbacks (hot path) ---------------------------------------------------------------
+    def _enable(self, code: CodeType) -> None:
+        E = sys.monitoring.events
+        with self._lock:
+            if self._on and self.tool is not None:
+                sys.monitoring.set_local_events(
+                    self.tool, code, E.LINE | E.PY_RETURN | E.PY_YIELD | E.PY_RESUME)
+                self._touched.append(code)
+
+    def _on_py_start(self, code: CodeType, offset: int) -> object:
+        rec = self.rec
+        info = rec.infos.get(id(code))
+        if info is None:
+            info = rec.classify(code, sys._getframe(1))
+            if info.is_user:
+                self._enable(code)
+        if not info.is_user:
+            return sys.monitoring.DISABLE
+        if threading.get_ident() == self._owner:
+            rec.on_start(info, sys._getframe(1), "call")
+        return None
+
+    def _on_py_resume(self, code: CodeType, offset: int) -> object:
+        info = self.rec.infos.get(id(code))
+        if info is not None and info.is_user and threading.get_ident() == self._owner:
+            self.rec.on_start(info, sys._getframe(1), "resume")
+        return None
+
+    def _on_py_throw(self, code: CodeType, offset: int, exc: BaseException) -> object:
+        info = self.rec.infos.get(id(code))
+        if info is not None and info.is_user and threading.get_ident() == self._owner:
+            self.rec.on_start(info, sys._getframe(1), "resume")
+        return None
+
+    def _on_line(self, code: CodeType, line: int) -> object:
+        if threading.get_ident() == self._owner:
+            self.rec.on_line(code, line, sys._getframe(1))
+        return None
+
+    def _on_py_return(self, code: CodeType, offset: int, value: object) -> object:
+        if threading.get_ident() == self._owner:
+            self.rec.on_return(code, value, "return")
+        return None
+
+    def _on_py_yield(self, code: CodeType, offset: int, value: object) -> object:
+        if threading.get_ident() == self._owner:
+            self.rec.on_return(code, value, "yield")
+        return None
+
+    def _on_py_unwind(self, code: CodeType, offset: int, exc: BaseException) -> object:
+        info = self.rec.infos.get(id(code))
+        if info is not None and info.is_user and threading.get_ident() == self._owner:
+            self.rec.on_unwind(code, exc)
+        return None
+
+    def _on_raise(self, code: CodeType, offset: int, exc: BaseException) -> object:
+        info = self.rec.infos.get(id(code))
+        if info is not None and info.is_user and threading.get_ident() == self._owner:
+            self.rec.on_raise(code, exc)
+        return None
+
+    def _count_line(self, code: CodeType, line: int) -> object:
+        if threading.get_ident() == self._owner:
+            self.rec.builder.dropped_steps += 1
+        return None
+
+    def _count_start(self, code: CodeType, offset: int) -> object:
+        info = self.rec.infos.get(id(code))
+        if info is None:
+            info = self.rec.classify(code, sys._getframe(1))
+            if info.is_user:
+                self._enable(code)
+        return None if info.is_user else sys.monitoring.DISABLE

@@ -1,0 +1,418 @@
+"""Bounded, never-raising value snapshots, and in-place mutation detection.
+
+`Snapshotter.encode` turns a live object into an enc (see `model.encoded`): immutable atoms are
+kept by reference; containers and instances become heap objects with a shallow snapshot whose
+children are encs, so shared and self-referencing objects are stored once. `Snapshotter.check`
+compares a heap object with the identities it had at its last snapshot (a C-level pass) and
+stores a new version, as a delta where it pays, only when something changed.
+
+Nothing here lets an exception escape: a ``__repr__`` that raises, sleeps or recurses becomes an
+`Err` placeholder, and a type whose repr failed is not asked again.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import enum
+import operator
+import signal
+import threading
+import types
+from collections.abc import Callable
+from itertools import compress, count, islice
+
+from ..model.encoded import UNBOUND, Cut, Err, Ref
+from ..model.heap import Heap
+from ..options import TraceOptions
+
+_is = operator.is_
+_is_not = operator.is_not
+
+ATOM_TYPES = frozenset({int, float, bool, type(None), complex})
+_OPAQUE_ATOMS = (
+    types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.BuiltinMethodType,
+    types.ModuleType, type, range, enum.Enum, types.MethodWrapperType, types.WrapperDescriptorType,
+    types.MethodDescriptorType, types.ClassMethodDescriptorType, types.GetSetDescriptorType,
+    types.MemberDescriptorType, staticmethod, classmethod, property, type(Ellipsis),
+    type(NotImplemented), types.CodeType, types.SimpleNamespace.__class__,
+)
+_SEQ = {list: "list", tuple: "tuple", set: "set", frozenset: "frozenset",
+        collections.deque: "deque"}
+
+
+class _ReprTimeout(Exception):
+    pass
+
+
+def _raise_timeout(signum: int, frame: object) -> None:
+    raise _ReprTimeout()
+
+
+class Snapshotter:
+    """Encodes live values into a `Heap`, and detects in-place changes of what it encoded."""
+
+    def __init__(self, heap: Heap, options: TraceOptions,
+                 is_user_module: Callable[[str], bool] = lambda m: m == "__main__") -> None:
+        self.heap = heap
+        self.max_items = options.max_items
+        self.max_str = options.max_str
+        self.max_depth = options.max_depth
+        self.repr_timeout = options.repr_timeout
+        self.is_user_module = is_user_module
+        self.ids: dict[int, int] = {}
+        self.refs: list[Ref] = []
+        self.objs: list[object] = []
+        self.raw: list[object] = []
+        self.kids: list[tuple[int, ...]] = []
+        self._kinds: dict[type, str] = {}
+        self._bad_repr: set[type] = set()
+        self._main_thread = threading.main_thread()
+        self.bytes = 0
+
+    def release(self) -> None:
+        """Drop every reference to live objects (called when recording ends)."""
+        self.ids.clear()
+        self.objs.clear()
+        self.raw.clear()
+        self.kids.clear()
+
+    # -- encoding -------------------------------------------------------------------------
+    def encode(self, obj: object, step: int, depth: int = 0) -> object:
+        """Return the enc of ``obj``, capturing a first snapshot of a new heap object at ``step``."""
+        t = type(obj)
+        if t in ATOM_TYPES:
+            return obj
+        if t is str:
+            return obj if len(obj) <= self.max_str else Cut(obj[: self.max_str], len(obj))  # type: ignore[arg-type,index]
+        if t is bytes:
+            return obj if len(obj) <= self.max_str else Cut(obj[: self.max_str], len(obj))  # type: ignore[arg-type,index]
+        oid = self.ids.get(id(obj))
+        if oid is not None:
+            if self.raw[oid] is None and depth < self.max_depth:
+                self._capture(oid, obj, step, depth)
+            return self.refs[oid]
+        kind = self._kinds.get(t)
+        if kind is None:
+            kind = self._kinds[t] = self._classify(t)
+        if kind == "atom":
+            return obj
+        if kind == "str":  # str subclass
+            text = str.__str__(obj)  # type: ignore[arg-type]
+            return text if len(text) <= self.max_str else Cut(text[: self.max_str], len(text))
+        oid = self.heap.new_object(kind, t.__name__)
+        self.ids[id(obj)] = oid
+        ref = Ref(oid)
+        self.refs.append(ref)
+        self.objs.append(obj)
+        self.raw.append(None)
+        self.kids.append(())
+        if depth < self.max_depth:
+            self._capture(oid, obj, step, depth)
+        return ref
+
+    def _classify(self, t: type) -> str:
+        if t in _SEQ:
+            return _SEQ[t]
+        if t is dict:
+            return "dict"
+        if t is bytearray:
+            return "bytearray"
+        if issubclass(t, _OPAQUE_ATOMS):
+            return "atom"
+        if issubclass(t, tuple) and hasattr(t, "_fields"):
+            return "object"
+        if dataclasses.is_dataclass(t):
+            return "object"
+        user = self.is_user_module(getattr(t, "__module__", "") or "")
+        if issubclass(t, dict):
+            return "dict"
+        for base, kind in _SEQ.items():
+            if issubclass(t, base):
+                return kind
+        if issubclass(t, str):
+            return "str"
+        if user and (hasattr(t, "__dict__") or hasattr(t, "__slots__")):
+            return "object"
+        return "repr"
+
+    def _capture(self, oid: int, obj: object, step: int, depth: int) -> None:
+        kind = self.heap.kinds[oid]
+        try:
+            snap, raw, kids = self._snapshot(kind, obj, step, depth + 1)
+        except Exception as exc:  # a hostile object: keep a placeholder version
+            snap, raw, kids = ("repr_error", exc), None, ()
+            snap = (f"<{type(obj).__name__}: {_describe(exc)}>",)
+            self.heap.kinds[oid] = "repr"
+        self.raw[oid] = raw if raw is not None else ("<failed>",)
+        self.kids[oid] = kids
+        self.heap.add_version(oid, step, snap)
+        self.bytes += 64 + 8 * _snap_len(snap)
+
+    def _snapshot(self, kind: str, obj: object, step: int, depth: int
+                  ) -> tuple[tuple[object, ...], object, tuple[int, ...]]:
+        enc = self.encode
+        if kind in ("list", "deque", "tuple", "frozenset", "set"):
+            n = len(obj)  # type: ignore[arg-type]
+            head = obj if n <= self.max_items else islice(obj, self.max_items)  # type: ignore[call-overload]
+            encs = tuple([enc(x, step, depth) for x in head])  # type: ignore[union-attr]
+            if kind == "set":
+                raw: object = set(obj)  # type: ignore[call-overload]
+            elif kind in ("list", "deque"):
+                raw = list(obj)  # type: ignore[call-overload]
+            else:
+                raw = obj
+            return (n, encs), raw, _kid_oids(encs)
+        if kind == "dict":
+            d: dict[object, object] = obj  # type: ignore[assignment]
+            n = len(d)
+            keys = list(d)
+            vals = list(d.values())
+            kk = keys if n <= self.max_items else keys[: self.max_items]
+            vv = vals if n <= self.max_items else vals[: self.max_items]
+            kenc = tuple([enc(k, step, depth) for k in kk])
+            venc = tuple([enc(v, step, depth) for v in vv])
+            return (n, kenc, venc), (keys, vals), _kid_oids(kenc + venc)
+        if kind == "object":
+            names, vals = _attributes(obj)
+            label = self._label(obj)
+            venc = tuple([enc(v, step, depth) for v in vals[: self.max_items]])
+            return (label, tuple(names[: self.max_items]), venc), (names, vals), _kid_oids(venc)
+        if kind == "bytearray":
+            b: bytearray = obj  # type: ignore[assignment]
+            return (len(b), bytes(b[: self.max_str])), bytes(b), ()
+        text = self.safe_repr(obj)
+        return (text,), text, ()
+
+    def _label(self, obj: object) -> object:
+        t = type(obj)
+        rep = getattr(t, "__repr__", object.__repr__)
+        if rep is object.__repr__ or (hasattr(t, "_fields") and issubclass(t, tuple)):
+            return None
+        params = getattr(t, "__dataclass_params__", None)
+        if params is not None and getattr(params, "repr", False) and \
+                getattr(rep, "__qualname__", "").endswith("__repr__") and \
+                "__create_fn__" in getattr(rep, "__qualname__", ""):
+            return None
+        if params is not None and getattr(rep, "__module__", None) == "dataclasses":
+            return None
+        text = self.safe_repr(obj)
+        if text.startswith("<error"):
+            return Err(t.__name__, text)
+        return text
+
+    def safe_repr(self, obj: object) -> str:
+        """Return a bounded repr of ``obj``; never raises, never waits past the repr budget."""
+        t = type(obj)
+        if t in self._bad_repr:
+            return f"<{t.__name__} object (repr failed before)>"
+        use_timer = (threading.current_thread() is self._main_thread
+                     and hasattr(signal, "setitimer")
+                     and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None))
+        old = None
+        try:
+            if use_timer:
+                old = signal.signal(signal.SIGALRM, _raise_timeout)
+                signal.setitimer(signal.ITIMER_REAL, self.repr_timeout)
+            try:
+                text = repr(obj)
+            finally:
+                if use_timer:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    signal.signal(signal.SIGALRM, old if old is not None else signal.SIG_DFL)
+            if not isinstance(text, str):
+                raise TypeError("__repr__ returned non-string")
+        except _ReprTimeout:
+            self._bad_repr.add(t)
+            return f"<error: repr of {t.__name__} took longer than {self.repr_timeout}s>"
+        except RecursionError:
+            self._bad_repr.add(t)
+            return f"<error: repr of {t.__name__} recursed too deeply>"
+        except Exception as exc:
+            self._bad_repr.add(t)
+            return f"<error: repr of {t.__name__} raised {_describe(exc)}>"
+        if len(text) > self.max_str:
+            text = text[: self.max_str] + "…"
+        return text
+
+    # -- change detection -----------------------------------------------------------------
+    def value_changed(self, old: object, new: object) -> bool:
+        """Return True when a rebinding from ``old`` to ``new`` is a change worth storing."""
+        if old is new:
+            return False
+        t = type(new)
+        if t is type(old) and (t in ATOM_TYPES or t is str) and t is not float:
+            return old != new  # type: ignore[no-any-return]
+        return True
+
+    def check_value(self, obj: object, step: int) -> None:
+        """Re-check the heap object behind ``obj`` (if it is one) for in-place changes."""
+        if type(obj) in ATOM_TYPES:
+            return
+        oid = self.ids.get(id(obj))
+        if oid is not None and self.objs[oid] is obj:
+            self.check(oid, step, None)
+
+    def check(self, oid: int, step: int, seen: set[int] | None) -> None:
+        """Store a new version of object ``oid`` at ``step`` if it changed; recurse into children."""
+        raw = self.raw[oid]
+        if raw is None:
+            return
+        obj = self.objs[oid]
+        kind = self.heap.kinds[oid]
+        if kind == "list" or kind == "deque":
+            if len(obj) != len(raw) or not all(map(_is, obj, raw)):  # type: ignore[arg-type,call-overload]
+                self._list_changed(oid, obj, raw, step)  # type: ignore[arg-type]
+        elif kind == "dict":
+            keys, vals = raw  # type: ignore[misc]
+            if len(obj) != len(keys) or not all(map(_is, obj.values(), vals)) \
+                    or not all(map(_is, obj, keys)):  # type: ignore[attr-defined,arg-type]
+                self._dict_changed(oid, obj, keys, step)  # type: ignore[arg-type]
+        elif kind == "object":
+            names, vals = raw  # type: ignore[misc]
+            try:
+                new_names, new_vals = _attributes(obj)
+            except Exception:
+                new_names, new_vals = names, vals
+            if len(new_vals) != len(vals) or not all(map(_is, new_vals, vals)) \
+                    or new_names != names:
+                self._recapture(oid, obj, step)
+        elif kind == "set":
+            if len(obj) != len(raw) or obj != raw:  # type: ignore[arg-type]
+                self._recapture(oid, obj, step)
+        elif kind == "repr":
+            if type(obj) not in self._bad_repr and self.safe_repr(obj) != raw:
+                self._recapture(oid, obj, step)
+        elif kind == "bytearray":
+            if obj != raw:
+                self._recapture(oid, obj, step)
+        kids = self.kids[oid]
+        if kids:
+            if seen is None:
+                seen = {oid}
+            else:
+                seen.add(oid)
+            for kid in kids:
+                if kid not in seen:
+                    self.check(kid, step, seen)
+
+    def _recapture(self, oid: int, obj: object, step: int) -> None:
+        self._capture(oid, obj, step, 0)
+
+    def _list_changed(self, oid: int, obj: list[object], raw: list[object], step: int) -> None:
+        n_new, n_old = len(obj), len(raw)
+        idxs = list(compress(count(), map(_is_not, obj, raw)))
+        if n_new > n_old:
+            idxs.extend(range(n_old, min(n_new, self.max_items)))
+        limit = self.max_items
+        if len(idxs) * 4 > min(n_new, limit) + 8 or self.heap.versions_count(oid) == 0:
+            self._recapture(oid, obj, step)
+            return
+        delta: list[object] = [n_new]
+        has_ref = False
+        for i in idxs:
+            if i >= limit:
+                break
+            e = self.encode(obj[i], step, 1)
+            if e.__class__ is Ref:
+                has_ref = True
+            delta.append(i)
+            delta.append(e)
+        self.raw[oid] = list(obj)
+        if has_ref or self.kids[oid]:
+            head = obj if n_new <= limit else obj[:limit]
+            self.kids[oid] = tuple(self.ids[id(x)] for x in head
+                                   if type(x) not in ATOM_TYPES and id(x) in self.ids
+                                   and self.raw[self.ids[id(x)]] is not None)
+        self.heap.add_version(oid, step, delta)
+        self.bytes += 48 + 16 * len(idxs)
+
+    def _dict_changed(self, oid: int, obj: dict[object, object], keys: list[object], step: int) -> None:
+        n_new, n_old = len(obj), len(keys)
+        if n_new < n_old or not all(map(_is, obj, keys)) or self.heap.versions_count(oid) == 0:
+            self._recapture(oid, obj, step)
+            return
+        vals = self.raw[oid][1]  # type: ignore[index]
+        idxs = list(compress(count(), map(_is_not, obj.values(), vals)))
+        new_keys = list(obj)
+        new_vals = list(obj.values())
+        idxs.extend(range(n_old, n_new))
+        if len(idxs) * 4 > min(n_new, self.max_items) + 8:
+            self._recapture(oid, obj, step)
+            return
+        delta: list[object] = [n_new]
+        has_ref = False
+        for i in idxs:
+            if i >= self.max_items:
+                break
+            k = self.encode(new_keys[i], step, 1)
+            v = self.encode(new_vals[i], step, 1)
+            if v.__class__ is Ref or k.__class__ is Ref:
+                has_ref = True
+            delta.append(k)
+            delta.append(v)
+        self.raw[oid] = (new_keys, new_vals)
+        if has_ref or self.kids[oid]:
+            self.kids[oid] = tuple(
+                self.ids[id(x)] for x in new_keys[: self.max_items] + new_vals[: self.max_items]
+                if type(x) not in ATOM_TYPES and id(x) in self.ids
+                and self.raw[self.ids[id(x)]] is not None)
+        self.heap.add_version(oid, step, delta)
+        self.bytes += 48 + 24 * len(idxs)
+
+
+def _kid_oids(encs: tuple[object, ...]) -> tuple[int, ...]:
+    return tuple(e.oid for e in encs if e.__class__ is Ref)  # type: ignore[attr-defined]
+
+
+def _snap_len(snap: tuple[object, ...]) -> int:
+    if len(snap) >= 2 and isinstance(snap[1], tuple):
+        return len(snap[1]) * (2 if len(snap) == 3 and isinstance(snap[2], tuple) else 1)
+    return 1
+
+
+def _attributes(obj: object) -> tuple[list[str], list[object]]:
+    """Return an instance's attribute names and values without running user code."""
+    t = type(obj)
+    if issubclass(t, tuple) and hasattr(t, "_fields"):
+        return list(t._fields), list(obj)  # type: ignore[attr-defined,call-overload]
+    names: list[str] = []
+    vals: list[object] = []
+    try:
+        d = object.__getattribute__(obj, "__dict__")
+    except Exception:
+        d = None
+    if isinstance(d, dict):
+        for k, v in d.items():
+            if isinstance(k, str):
+                names.append(k)
+                vals.append(v)
+    for klass in t.__mro__:
+        slots = klass.__dict__.get("__slots__")
+        if not slots:
+            continue
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            if slot in ("__dict__", "__weakref__") or slot in names:
+                continue
+            desc = klass.__dict__.get(slot)
+            if desc is None or not hasattr(desc, "__get__"):
+                continue
+            try:
+                value = desc.__get__(obj, t)
+            except Exception:
+                continue
+            names.append(slot)
+            vals.append(value)
+    return names, vals
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        msg = str(exc)
+    except Exception:
+        msg = ""
+    name = type(exc).__name__
+    return f"{name}: {msg[:200]}" if msg else name
+
+
+__all__ = ["ATOM_TYPES", "Snapshotter", "UNBOUND"]
