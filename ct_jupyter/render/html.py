@@ -1,0 +1,450 @@
+"""A self-contained, size-bounded static HTML snapshot of a `Trace`.
+
+This is the ``text/html`` part of a ``%%codetrace`` output: what a saved notebook shows in
+nbconvert, on GitHub, and when it is reopened untrusted (no widget, no scripts). It holds the
+code of every recorded cell/file with line numbers (executed lines shaded), a step table (step,
+location, function, the line, the variables that line changed with their new values, the
+output written at that step), the exception that ended the run, and all captured output.
+
+Rules: no scripts, no external resources, every string from the traced program goes through
+`html.escape`, and the whole document stays under ``max_bytes`` (steps that do not fit are left
+out with a visible "steps N–M not shown" row; the head of the run and the steps leading to the
+exception are kept first).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..model import Ref, Trace
+
+__all__ = ["path_label", "step_effects", "trace_to_html"]
+
+_ROOT = "ct-static"
+_LINE_CLIP = 160
+_VALUE_CLIP = 200
+_OUT_CLIP = 400
+_VARS_PER_ROW = 8
+_TB_CLIP = 20_000
+_MIN_BYTES = 4_000
+
+_CSS = """
+.ct-static{font-family:var(--jp-ui-font-family,system-ui,-apple-system,'Segoe UI',sans-serif);
+ font-size:var(--jp-ui-font-size1,13px);color:var(--jp-content-font-color1,inherit);
+ border:1px solid var(--jp-border-color2,rgba(128,128,128,.35));border-radius:6px;
+ padding:8px 10px;margin:4px 0;max-width:100%;box-sizing:border-box;overflow-x:auto}
+.ct-static .ct-s-head{font-weight:600;margin-bottom:4px}
+.ct-static .ct-s-sub{color:var(--jp-content-font-color2,inherit);opacity:.85;font-weight:400}
+.ct-static .ct-s-note{background:rgba(255,170,0,.14);border-left:3px solid rgba(255,170,0,.8);
+ padding:3px 8px;margin:4px 0}
+.ct-static .ct-s-exc{background:rgba(220,40,40,.10);border-left:3px solid
+ var(--jp-error-color1,#d32f2f);padding:4px 8px;margin:6px 0}
+.ct-static .ct-s-exc b{color:var(--jp-error-color1,#d32f2f)}
+.ct-static pre,.ct-static code,.ct-static .ct-s-mono{
+ font-family:var(--jp-code-font-family,ui-monospace,SFMono-Regular,Menlo,Consolas,monospace);
+ font-size:var(--jp-code-font-size,12px)}
+.ct-static pre{margin:2px 0;white-space:pre-wrap;word-break:break-word}
+.ct-static details{margin:4px 0}
+.ct-static summary{cursor:pointer;font-weight:600}
+.ct-static table{border-collapse:collapse;margin:2px 0;width:100%;font-size:inherit}
+.ct-static .ct-s-scroll{max-height:32em;overflow:auto}
+.ct-static td,.ct-static th{padding:1px 6px;vertical-align:top;text-align:left;
+ border-bottom:1px solid var(--jp-border-color3,rgba(128,128,128,.15))}
+.ct-static th{font-weight:600;border-bottom:1px solid var(--jp-border-color1,rgba(128,128,128,.5))}
+.ct-static .ct-s-code td{border:0;padding:0 6px;white-space:pre}
+.ct-static .ct-s-ln{text-align:right;opacity:.6;user-select:none;width:1%}
+.ct-static .ct-s-hits{text-align:right;opacity:.6;width:1%;font-size:85%}
+.ct-static tr.ct-s-run td{background:rgba(80,160,255,.10)}
+.ct-static tr.ct-s-raise td{background:rgba(220,40,40,.18)}
+.ct-static .ct-s-num{text-align:right;width:1%;white-space:nowrap}
+.ct-static .ct-s-loc{white-space:nowrap;width:1%}
+.ct-static .ct-s-chg{color:var(--jp-content-font-color1,inherit)}
+.ct-static .ct-s-chg span{background:rgba(255,200,0,.20);border-radius:3px;padding:0 3px;
+ margin-right:4px;display:inline-block}
+.ct-static .ct-s-ret{opacity:.85}
+.ct-static .ct-s-gap td{text-align:center;font-style:italic;opacity:.8;
+ background:rgba(128,128,128,.08)}
+.ct-static .ct-s-out{white-space:pre-wrap}
+.ct-static .ct-s-stderr{color:var(--jp-error-color1,#d32f2f)}
+.ct-static .ct-s-stdin{color:var(--jp-brand-color1,#1976d2)}
+.ct-static .ct-s-exc-row td{background:rgba(220,40,40,.10)}
+"""
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _nbytes(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def path_label(trace: Trace, path: str) -> str:
+    """Return the readable name of ``path``: its label (``In [3]``) or its file name."""
+    label = trace.path_labels.get(path)
+    if label:
+        return label
+    if path.startswith("<") and path.endswith(">"):
+        return path
+    return os.path.basename(path) or path
+
+
+@dataclass(frozen=True, slots=True)
+class StepEffect:
+    """What running the line of one step did: names it rebound/mutated, and a returned value."""
+
+    changed: tuple[tuple[str, str], ...]
+    returned: str | None
+
+
+def step_effects(trace: Trace, index: int) -> StepEffect:
+    """Return the variables changed by running step ``index``'s line (and a return value)."""
+    b = trace._b
+    n = len(b.step_line)
+    frame = b.step_frame[index]
+    after = _next_step_in_frame(trace, index)
+    returned: str | None = None
+    if after is None:
+        end = b.frame_end_step[frame]
+        is_module = b.functions[b.frame_func[frame]].is_module
+        if b.frame_end_kind[frame] in ("return", "yield") and end == index and not is_module:
+            result = trace.frame(frame).result
+            if result is not None:
+                verb = "yields " if b.frame_end_kind[frame] == "yield" else "returns "
+                returned = verb + result.text
+        # a frame's last line is flushed as of the step that comes after the frame ends
+        after = n if end < 0 else min(end + 1, n)
+    names = _changed_in_frame(trace, after, frame)
+    out = []
+    for name in names:
+        value = trace.variable(name, after, frame)
+        out.append((name, "<deleted>" if value is None else value.text))
+    return StepEffect(tuple(out), returned)
+
+
+def _next_step_in_frame(trace: Trace, index: int) -> int | None:
+    """Return the next step of step ``index``'s frame, jumping over the calls it made."""
+    b = trace._b
+    n = len(b.step_line)
+    frame = b.step_frame[index]
+    j = index + 1
+    while j < n:
+        fj = b.step_frame[j]
+        if fj == frame:
+            return j
+        child = fj
+        while child >= 0 and b.frame_parent[child] != frame:
+            child = b.frame_parent[child]
+        if child < 0:
+            return None  # the frame has returned
+        end = b.frame_end_step[child]
+        if end < j:
+            return None  # the callee never finished in the recording
+        j = end + 1
+    return None
+
+
+def _changed_in_frame(trace: Trace, index: int, frame: int) -> list[str]:
+    b = trace._b
+    if index < len(b.step_line) and b.step_frame[index] == frame:
+        names = trace.changed_at(index)
+    else:
+        names = {name for name in trace.variable_names(frame)
+                 if _changed_since(trace, name, frame, index)}
+    order = trace.variable_names(frame)
+    return [n for n in order if n in names]
+
+
+def _changed_since(trace: Trace, name: str, frame: int, index: int) -> bool:
+    """Return True when ``name`` of ``frame`` was rebound or mutated exactly at step ``index``."""
+    hist = trace._frame_index(frame).get(name)
+    if not hist:
+        return False
+    steps, changes = hist
+    k = bisect_right(steps, index) - 1
+    if k < 0:
+        return False
+    if steps[k] == index:
+        return True
+    enc = trace._b.ch_val[changes[k]]
+    return isinstance(enc, Ref) and trace._object_changed_at(enc.oid, index, set())
+
+
+def _line_text(trace: Trace, path: str, line: int, cache: dict[str, list[str]]) -> str:
+    lines = cache.get(path)
+    if lines is None:
+        lines = cache[path] = trace.sources.get(path, "").splitlines()
+    if 1 <= line <= len(lines):
+        return lines[line - 1].strip()
+    return ""
+
+
+def _summary(trace: Trace) -> str:
+    n = len(trace)
+    b = trace._b
+    calls = sum(1 for p, k in zip(b.frame_parent, b.frame_kind) if p >= 0 and k == "call")
+    parts = [f"{n:,} step{'s' if n != 1 else ''}", f"{calls:,} call{'s' if calls != 1 else ''}"]
+    outcome = trace.outcome
+    if outcome is not None and outcome.status == "raised":
+        parts.append(f"raised {outcome.exc_type}")
+    elif outcome is not None:
+        parts.append("finished")
+    return " · ".join(parts)
+
+
+def _title(trace: Trace) -> str:
+    main = trace.paths[0] if trace.paths else ""
+    return f"codetrace — {path_label(trace, main)}" if main else "codetrace"
+
+
+def _notes(trace: Trace) -> list[str]:
+    notes = []
+    if trace.truncated:
+        reason = trace.stop_reason or "a limit"
+        notes.append(
+            f"Recording stopped early ({_esc(reason)}): the code ran to the end, but "
+            f"{trace.dropped_steps:,} later step{'s' if trace.dropped_steps != 1 else ''} "
+            "were not recorded.")
+    if trace.failure:
+        notes.append(f"The recorder failed and stopped: {_esc(_clip(trace.failure, 500))}")
+    dropped = {k: v for k, v in trace.io_dropped.items() if v}
+    if dropped:
+        what = ", ".join(f"{v:,} characters of {_esc(k)}" for k, v in dropped.items())
+        notes.append(f"Output left out of the recording: {what}.")
+    return notes
+
+
+def _exception_block(trace: Trace, tb_limit: int) -> str:
+    outcome = trace.outcome
+    if outcome is None or outcome.status != "raised":
+        return ""
+    raised = trace.raised_step()
+    where = ""
+    if raised is not None and raised < len(trace):
+        st = trace.step(raised)
+        where = (f" at step {raised:,} ({_esc(path_label(trace, st.path))}, line {st.line},"
+                 f" in {_esc(st.function)})")
+    message = _esc(_clip(outcome.exc_message or "", 2000))
+    body = f"<div><b>{_esc(outcome.exc_type or 'Exception')}</b>: {message}{where}</div>"
+    if outcome.traceback:
+        tb = _clip(outcome.traceback, tb_limit)
+        body += ("<details><summary>Traceback</summary><pre>" + _esc(tb) + "</pre></details>")
+    return f'<div class="ct-s-exc">{body}</div>'
+
+
+def _code_section(trace: Trace, budget: int, raise_loc: tuple[str, int] | None) -> str:
+    b = trace._b
+    path_of_frame = [b.functions[f].path_id for f in b.frame_func]
+    hits: Counter[tuple[int, int]] = Counter()
+    for (fr, ln), count in Counter(zip(b.step_frame, b.step_line)).items():
+        hits[(path_of_frame[fr], ln)] += count
+    used_paths = sorted({pid for pid, _ in hits})
+    sources = trace.sources
+    parts: list[str] = []
+    spent = 0
+    for pid in used_paths or range(min(1, len(trace.paths))):
+        path = trace.paths[pid]
+        src = sources.get(path)
+        label = path_label(trace, path)
+        if src is None:
+            piece = (f"<details><summary>{_esc(label)}</summary>"
+                     f"<div class='ct-s-sub'>source not available ({_esc(path)})</div></details>")
+            parts.append(piece)
+            spent += _nbytes(piece)
+            continue
+        lines = src.splitlines()
+        ran = {ln for (p, ln) in hits if p == pid}
+        head = (f"<details open><summary>{_esc(label)}"
+                f"{'' if label == path else ' <span class=ct-s-sub>' + _esc(path) + '</span>'}"
+                f"</summary><table class='ct-s-code ct-s-mono'>")
+        rows: list[str] = []
+        size = _nbytes(head) + 40
+        shown = 0
+        for ln, text in enumerate(lines, 1):
+            cls = ""
+            if raise_loc == (path, ln):
+                cls = " class='ct-s-raise'"
+            elif ln in ran:
+                cls = " class='ct-s-run'"
+            count = hits.get((pid, ln), 0)
+            row = (f"<tr{cls}><td class='ct-s-ln'>{ln}</td>"
+                   f"<td class='ct-s-hits'>{'×' + str(count) if count else ''}</td>"
+                   f"<td>{_esc(_clip(text, 400))}</td></tr>")
+            cost = _nbytes(row)
+            if spent + size + cost > budget:
+                break
+            rows.append(row)
+            size += cost
+            shown += 1
+        tail = "</table>"
+        if shown < len(lines):
+            tail += (f"<div class='ct-s-note'>lines {shown + 1:,}–{len(lines):,} of "
+                     f"{_esc(label)} not shown (size limit)</div>")
+        piece = head + "".join(rows) + tail + "</details>"
+        parts.append(piece)
+        spent += _nbytes(piece)
+        if spent >= budget:
+            break
+    return "<div class='ct-s-scroll'>" + "".join(parts) + "</div>"
+
+
+def _step_row(trace: Trace, index: int, io_by_step: dict[int, list[tuple[str, str]]] | None,
+              exc_steps: dict[int, str], cache: dict[str, list[str]]) -> str:
+    st = trace.step(index)
+    effect = step_effects(trace, index)
+    chg = "".join(f"<span>{_esc(name)} = {_esc(_clip(text, _VALUE_CLIP))}</span>"
+                  for name, text in effect.changed[:_VARS_PER_ROW])
+    if len(effect.changed) > _VARS_PER_ROW:
+        chg += f"<span>… {len(effect.changed) - _VARS_PER_ROW} more</span>"
+    if effect.returned is not None:
+        chg += f"<em class='ct-s-ret'>{_esc(_clip(effect.returned, _VALUE_CLIP))}</em>"
+    if index in exc_steps:
+        chg += f"<b class='ct-s-stderr'>{_esc(_clip(exc_steps[index], _VALUE_CLIP))}</b>"
+    out = ""
+    for stream, text in (io_by_step or {}).get(index, ()):
+        out += (f"<span class='ct-s-out ct-s-{_esc(stream)}'>"
+                f"{_esc(_clip(text, _OUT_CLIP))}</span>")
+    out_cell = "" if io_by_step is None else f"<td class='ct-s-mono ct-s-out'>{out}</td>"
+    depth = min(st.depth, 12)
+    indent = f" style='padding-left:{6 + depth * 10}px'" if depth else ""
+    cls = " class='ct-s-exc-row'" if index in exc_steps else ""
+    return (f"<tr{cls}><td class='ct-s-num'>{index:,}</td>"
+            f"<td class='ct-s-loc'>{_esc(path_label(trace, st.path))}:{st.line}</td>"
+            f"<td{indent}>{_esc(_clip(st.function, 80))}</td>"
+            f"<td class='ct-s-mono'>{_esc(_clip(_line_text(trace, st.path, st.line, cache), _LINE_CLIP))}</td>"
+            f"<td class='ct-s-chg ct-s-mono'>{chg}</td>{out_cell}</tr>")
+
+
+def _gap_row(first: int, last: int, columns: int) -> str:
+    what = f"step {first:,}" if first == last else f"steps {first:,}–{last:,}"
+    return (f"<tr class='ct-s-gap'><td colspan='{columns}'>{what} not shown (size limit)"
+            "</td></tr>")
+
+
+def _steps_section(trace: Trace, budget: int) -> str:
+    n = len(trace)
+    chunks = trace.io
+    columns = 6 if chunks else 5
+    head = ("<table class='ct-s-steps'><thead><tr><th>step</th><th>where</th><th>function</th>"
+            "<th>line</th><th>changed</th>" + ("<th>output</th>" if chunks else "")
+            + "</tr></thead><tbody>")
+    if n == 0:
+        return (head + f"<tr><td colspan='{columns}'>no steps were recorded</td></tr>"
+                "</tbody></table>")
+    io_by_step: dict[int, list[tuple[str, str]]] | None = {} if chunks else None
+    for chunk in chunks:
+        io_by_step.setdefault(chunk.step, []).append((chunk.stream, chunk.text))  # type: ignore[union-attr]
+    exc_steps: dict[int, str] = {}
+    for ev in trace.exceptions:
+        if ev.kind == "raise" and ev.step not in exc_steps:
+            exc_steps[ev.step] = f"raises {ev.type_name}: {ev.message}"
+    cache: dict[str, list[str]] = {}
+    budget -= _nbytes(head) + 200
+    rows: dict[int, str] = {}
+    spent = 0
+    raised = trace.raised_step()
+    # the end of the run (or the steps leading to the exception) gets a third of the budget
+    anchor = raised if raised is not None and raised < n else n - 1
+    tail_budget = budget // 3
+    for index in range(anchor, -1, -1):
+        row = _step_row(trace, index, io_by_step, exc_steps, cache)
+        cost = _nbytes(row)
+        if spent + cost > tail_budget:
+            break
+        rows[index] = row
+        spent += cost
+    for index in _forward_order(n, anchor):
+        if index in rows:
+            continue
+        row = _step_row(trace, index, io_by_step, exc_steps, cache)
+        cost = _nbytes(row) + 120  # leave room for a gap row
+        if spent + cost > budget:
+            break
+        rows[index] = row
+        spent += cost
+    body: list[str] = []
+    prev = -1
+    for index in sorted(rows):
+        if index > prev + 1:
+            body.append(_gap_row(prev + 1, index - 1, columns))
+        body.append(rows[index])
+        prev = index
+    if prev < n - 1:
+        body.append(_gap_row(prev + 1, n - 1, columns))
+    return head + "".join(body) + "</tbody></table>"
+
+
+def _forward_order(n: int, anchor: int) -> Iterable[int]:
+    """Yield the head of the run first, then the steps after the anchor."""
+    yield from range(0, anchor + 1)
+    yield from range(anchor + 1, n)
+
+
+def _output_section(trace: Trace, budget: int) -> str:
+    chunks = trace.io
+    if not chunks:
+        return ""
+    parts: list[str] = []
+    spent = 0
+    left_out = 0
+    for chunk in chunks:
+        piece = (f"<span class='ct-s-{_esc(chunk.stream)}' title='step {chunk.step}'>"
+                 f"{_esc(chunk.text)}</span>")
+        cost = _nbytes(piece)
+        if spent + cost > budget:
+            left_out += len(chunk.text)
+            continue
+        parts.append(piece)
+        spent += cost
+    note = (f"<div class='ct-s-note'>{left_out:,} characters of output not shown (size limit)"
+            "</div>" if left_out else "")
+    return ("<details open><summary>Output</summary><pre class='ct-s-out'>"
+            + "".join(parts) + "</pre>" + note + "</details>")
+
+
+def trace_to_html(trace: Trace, *, max_bytes: int = 300_000) -> str:
+    """Return a self-contained HTML snapshot of ``trace`` no larger than ``max_bytes`` bytes.
+
+    Parameters
+    ----------
+    trace
+        The recording to show.
+    max_bytes
+        Upper bound on the UTF-8 size of the result (at least a few KB are always used).
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``<div>`` with an inline ``<style>``) with no scripts and no
+        external resources; every traced string is escaped.
+    """
+    max_bytes = max(int(max_bytes), _MIN_BYTES)
+    raised = trace.raised_step()
+    raise_loc = None
+    if raised is not None and raised < len(trace):
+        st = trace.step(raised)
+        raise_loc = (st.path, st.line)
+    header = (f"<div class='ct-s-head'>{_esc(_title(trace))} "
+              f"<span class='ct-s-sub'>{_esc(_summary(trace))}</span></div>")
+    notes = "".join(f"<div class='ct-s-note'>{note}</div>" for note in _notes(trace))
+    exc = _exception_block(trace, min(_TB_CLIP, max_bytes // 8))
+    fixed = (f"<div class='{_ROOT}'><style>{_CSS}</style>" + header + notes + exc
+             + "</div>")
+    left = max_bytes - _nbytes(fixed) - 400
+    out_part = _output_section(trace, max(0, min(left // 6, 60_000)))
+    left -= _nbytes(out_part)
+    code = _code_section(trace, max(0, min(left * 2 // 5, 120_000)), raise_loc)
+    left -= _nbytes(code)
+    steps = ("<details open><summary>Steps</summary><div class='ct-s-scroll'>"
+             + _steps_section(trace, max(0, left - 100)) + "</div></details>")
+    return (f"<div class='{_ROOT}'><style>{_CSS}</style>" + header + notes + exc
+            + code + steps + out_part + "</div>")
