@@ -17,6 +17,7 @@ from typing import Any
 from ._version import __version__
 from .core.backend import select_backend
 from .core.filters import CodeFilter
+from .core import recorder as _recorder_module
 from .core.recorder import Recorder
 from .errors import AlreadyTracing, CodetraceWarning, UsageError
 from .model.builder import TraceBuilder
@@ -100,6 +101,10 @@ class _Session:
     def finish(self, value: object, error: BaseException | None) -> Trace:
         self._teardown()
         self.recorder.finish(value, error)
+        internal = self.recorder.internal_error
+        if internal is not None and _recorder_module.TESTING:
+            _set_last_trace(self.builder.freeze())
+            raise internal
         self.builder.meta["io"] = self.options.io
         trace = self.builder.freeze()
         _set_last_trace(trace)

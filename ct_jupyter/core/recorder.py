@@ -82,6 +82,7 @@ class Recorder:
         self.max_steps = options.max_steps
         self.max_memory = options.max_memory
         self.on_stop: Callable[[], None] | None = None
+        self.internal_error: BaseException | None = None
         self._step_count = builder.step_line.__len__
         self._add_step = builder.add_step
         self._add_change = builder.add_change
@@ -390,9 +391,9 @@ class Recorder:
     def fail(self, exc: BaseException) -> None:
         """Handle a bug inside the recorder: stop recording, keep the partial trace."""
         self.builder.failure = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        if self.internal_error is None:
+            self.internal_error = exc
         self.stop("failure")
-        if TESTING:
-            raise exc
 
     def count_dropped(self) -> None:
         """Count one step that ran after recording stopped."""

@@ -8,13 +8,20 @@ tracer only for user code. A ``return`` event is a return, a yield or an unwind:
 from __future__ import annotations
 
 import dis
+import re
 import sys
+import warnings
 from types import CodeType, FrameType
 
 from .recorder import Recorder
 
+_HIDDEN_LOCALS_WARNING = (
+    ("ignore", re.compile("assigning None to unbound local", re.I), RuntimeWarning, None, 0)
+    if sys.version_info[:2] == (3, 12) else None
+)
 _RETURN_OPS = frozenset(dis.opmap[n] for n in ("RETURN_VALUE", "RETURN_CONST") if n in dis.opmap)
 _YIELD_OPS = frozenset(dis.opmap[n] for n in ("YIELD_VALUE",) if n in dis.opmap)
+_RESUME = dis.opmap.get("RESUME", -2)  # 3.13 reports a yield at the RESUME that follows it
 
 
 class SetTraceBackend:
@@ -33,6 +40,13 @@ class SetTraceBackend:
     def start(self) -> None:
         """Install the trace function in this thread."""
         self._previous = sys.gettrace()
+        if _HIDDEN_LOCALS_WARNING is not None:
+            # 3.12 only: reading f_locals from a trace function while an inlined comprehension's
+            # hidden variable is unbound makes CPython warn when it writes the locals back. The
+            # write is harmless (the hidden slot is saved and restored around the comprehension),
+            # so keep the user's stderr clean while we record.
+            warnings.filters.insert(0, _HIDDEN_LOCALS_WARNING)
+            warnings._filters_mutated()  # type: ignore[attr-defined]
         sys.settrace(self._global)
         self._installed = True
 
@@ -43,6 +57,12 @@ class SetTraceBackend:
         self._installed = False
         sys.settrace(self._previous)  # type: ignore[arg-type]
         self._started.clear()
+        if _HIDDEN_LOCALS_WARNING is not None:
+            try:
+                warnings.filters.remove(_HIDDEN_LOCALS_WARNING)
+            except ValueError:
+                pass
+            warnings._filters_mutated()  # type: ignore[attr-defined]
 
     def adopt(self, frame: FrameType) -> None:
         """Trace lines of an already running frame (the body of a ``with recording()``)."""
@@ -82,8 +102,10 @@ class SetTraceBackend:
             rec.on_line(frame.f_code, frame.f_lineno, frame)
         elif event == "return":
             code: CodeType = frame.f_code
-            op = code.co_code[frame.f_lasti] if frame.f_lasti >= 0 else -1
-            if op in _YIELD_OPS:
+            lasti = frame.f_lasti
+            raw = code.co_code
+            op = raw[lasti] if lasti >= 0 else -1
+            if op in _YIELD_OPS or (op == _RESUME and lasti >= 2 and raw[lasti - 2] in _YIELD_OPS):
                 rec.on_return(code, arg, "yield")
                 return self._local
             if code.co_flags & 0x2A0:
