@@ -169,6 +169,8 @@ class CodetraceMagics(Magics):
             rec = record_cell(self.shell, cell, options)
         except CodetraceError as exc:  # could not start recording (nothing ran)
             raise UsageError(f"%%codetrace: {exc}") from None
+        except SyntaxError as exc:  # the cell does not parse: show it like IPython, not our frames
+            raise exc.with_traceback(None) from None
         trace = rec.trace
         _record_last(trace)
         if args.as_name is not None:
