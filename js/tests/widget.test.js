@@ -1,0 +1,236 @@
+import { test, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { Window } from "happy-dom";
+import { FakeModel, FIXTURE, until } from "./fake-model.js";
+
+const window = new Window({ url: "http://localhost/" });
+globalThis.window = window;
+globalThis.document = window.document;
+globalThis.Node = window.Node;
+globalThis.KeyboardEvent = window.KeyboardEvent;
+globalThis.MouseEvent = window.MouseEvent;
+const W = await import("../widget.js");
+
+let el;
+beforeEach(() => { document.body.textContent = ""; el = document.createElement("div"); document.body.appendChild(el); });
+
+async function mount(state = {}) {
+  const model = new FakeModel(FIXTURE, state);
+  const cleanup = W.render({ model, el });
+  await until(() => el.querySelector(".ctj-root[data-ready='1']"), 2000, "first view");
+  await until(() => el.querySelector(".ctj-line"), 2000, "source");
+  return { model, cleanup, root: el.querySelector(".ctj-root") };
+}
+const q = (s) => el.querySelector(s);
+const qa = (s) => [...el.querySelectorAll(s)];
+const stepOf = () => Number(q(".ctj-root").getAttribute("data-step"));
+async function atStep(n) { await until(() => stepOf() === n, 2000, `step ${n}`); }
+const varText = (name) => {
+  const row = qa(".ctj-vars > .ctj-var").find((r) => r.querySelector(".ctj-name")?.textContent === name);
+  return row ? row.querySelector(":scope > .ctj-var-line > .ctj-val").textContent : undefined;
+};
+const key = (root, k, shift = false) => root.dispatchEvent(new window.KeyboardEvent("keydown", { key: k, shiftKey: shift, bubbles: true }));
+
+test("schema of the shared fixture matches the viewer", () => {
+  assert.equal(FIXTURE.schema, W.SCHEMA);
+  assert.equal(FIXTURE.summary.schema, W.SCHEMA);
+});
+
+test("pure helpers: keys, targets, counter", () => {
+  assert.equal(W.keyAction({ key: "ArrowRight" }), "next");
+  assert.equal(W.keyAction({ key: "ArrowRight", shiftKey: true }), "over");
+  assert.equal(W.keyAction({ key: "ArrowLeft", shiftKey: true }), "back_over");
+  assert.equal(W.keyAction({ key: "ArrowUp" }), "out");
+  assert.equal(W.keyAction({ key: "Home" }), "first");
+  assert.equal(W.keyAction({ key: "End" }), "last");
+  assert.equal(W.keyAction({ key: "ArrowRight", ctrlKey: true }), null);
+  assert.equal(W.keyAction({ key: "a" }), null);
+  assert.equal(W.targetOf("next", 3, 3, null), null);
+  assert.equal(W.targetOf("prev", 0, 3, null), null);
+  assert.equal(W.targetOf("over", 5, 17, { over: 15 }), 15);
+  assert.equal(W.targetOf("out", 5, 17, { out: null }), null);
+  assert.equal(W.counterText(0, 17), "Step 1 of 17");
+  assert.equal(W.counterText(17, 17), "End · 17 steps");
+  assert.equal(W.clamp(99, 17), 17);
+  assert.equal(W.clamp(-4, 17), 0);
+});
+
+test("a failed run opens at the raising step with the exception shown", async () => {
+  const { cleanup } = await mount();
+  assert.equal(stepOf(), 16);
+  assert.equal(q(".ctj-counter").textContent, "Step 17 of 17");
+  assert.match(q(".ctj-banner").textContent, /This line raises ZeroDivisionError: division by zero/);
+  const cur = q(".ctj-line.ctj-cur");
+  assert.equal(cur.getAttribute("data-line"), "8");
+  assert.ok(cur.classList.contains("ctj-raise"));
+  assert.equal(q(".ctj-tab-on").textContent, "In [2]");
+  cleanup();
+});
+
+test("buttons step forward/back and the end shows the failure", async () => {
+  const { model, cleanup } = await mount();
+  q(".ctj-btn-next").click();
+  await atStep(17);
+  assert.equal(model.get("step"), 17);
+  assert.ok(model.saves > 0);
+  assert.match(q(".ctj-banner").textContent, /The run failed with ZeroDivisionError/);
+  assert.ok(q(".ctj-btn-next").disabled && q(".ctj-btn-last").disabled);
+  q(".ctj-btn-first").click();
+  await atStep(0);
+  assert.ok(q(".ctj-btn-prev").disabled);
+  assert.equal(q(".ctj-line.ctj-cur").getAttribute("data-line"), "1");
+  assert.equal(qa(".ctj-line.ctj-ran").length, 0);
+  q(".ctj-btn-next").click();
+  await atStep(1);
+  assert.equal(varText("data"), "[3, 1]");
+  assert.ok(q(".ctj-var.ctj-changed .ctj-name").textContent === "data");
+  assert.equal(q(".ctj-line.ctj-prev").getAttribute("data-line"), "1");
+  cleanup();
+});
+
+test("keyboard: arrows, shift+arrows (step over), up (step out), Home/End", async () => {
+  const { root, cleanup } = await mount({ step: 5 });
+  key(root, "ArrowRight", true);                    // step over the call to total()
+  await atStep(15);
+  assert.match(q(".ctj-banner").textContent, /total\(\) returned 6/);
+  key(root, "ArrowLeft", true);                     // back over: back to the calling line
+  await atStep(5);
+  key(root, "ArrowRight");
+  await atStep(6);
+  assert.equal(q(".ctj-tab-on").textContent, "In [1]");
+  assert.deepEqual(qa(".ctj-frame .ctj-fn").map((e) => e.textContent), ["<module>", "total()"]);
+  key(root, "ArrowRight");
+  key(root, "ArrowRight");
+  await atStep(8);
+  key(root, "ArrowUp");                             // step out of total()
+  await atStep(15);
+  key(root, "Home");
+  await atStep(0);
+  key(root, "End");
+  await atStep(17);
+  key(root, "ArrowLeft");
+  await atStep(16);
+  cleanup();
+});
+
+test("variables: values, changed highlight, shared objects, nested expand", async () => {
+  const { cleanup } = await mount({ step: 5 });
+  assert.equal(varText("data"), "[3, 1, 2]");
+  assert.equal(varText("alias"), "[3, 1, 2]");
+  const changed = qa(".ctj-vars > .ctj-var.ctj-changed .ctj-name").map((e) => e.textContent).sort();
+  assert.deepEqual(changed, ["alias", "data"]);     // mutated through an alias
+  const badges = qa(".ctj-vars > .ctj-var > .ctj-var-line > .ctj-oid").map((e) => e.textContent);
+  assert.deepEqual(badges, ["#0", "#0"]);
+  assert.match(q(".ctj-alias").textContent, /same object as alias/);
+  q(".ctj-vars > .ctj-var .ctj-toggle").click();
+  await until(() => qa(".ctj-kids .ctj-var").length === 3, 2000, "items");
+  const items = qa(".ctj-kids .ctj-var");
+  assert.deepEqual(items.map((r) => r.querySelector(".ctj-val").textContent), ["3", "1", "2"]);
+  assert.ok(items[2].classList.contains("ctj-changed"));   // the appended item
+  assert.ok(!items[0].classList.contains("ctj-changed"));
+  cleanup();
+});
+
+test("hostile strings from the traced program are text, never markup", async () => {
+  const { cleanup } = await mount({ step: 16 });
+  assert.equal(varText("evil"), "'<img src=x onerror=alert(1)>'");
+  assert.equal(el.querySelectorAll("img").length, 0);
+  assert.equal(el.querySelectorAll("script").length, 0);
+  const out = q(".ctj-output").textContent;
+  assert.ok(out.includes("<img src=x onerror=alert(1)>"));
+  assert.ok(out.includes("</div><script>window.__ctj_pwned=1</script>"));
+  assert.ok(q(".ctj-io-stderr").textContent.includes("<script>"));
+  assert.ok(qa(".ctj-text").some((e) => e.textContent.includes("<img src=x onerror=alert(1)>")));
+  assert.equal(window.__ctj_pwned, undefined);
+  cleanup();
+});
+
+test("output pane: streams distinct, newest highlighted, click jumps to the writing step", async () => {
+  const { cleanup } = await mount({ step: 16 });
+  const chunks = qa(".ctj-io");
+  assert.deepEqual(chunks.map((c) => c.classList.contains("ctj-io-stderr")), [false, false, true]);
+  assert.deepEqual(chunks.map((c) => c.classList.contains("ctj-io-new")), [false, true, true]);
+  chunks[0].click();                                 // written by step 3 -> shown right after it
+  await atStep(4);
+  assert.equal(qa(".ctj-io").length, 1);
+  assert.ok(q(".ctj-io").classList.contains("ctj-io-new"));
+  assert.equal(q(".ctj-line.ctj-prev").getAttribute("data-line"), "4");
+  cleanup();
+});
+
+test("source line click jumps to its next run, shift+click to the previous", async () => {
+  const { cleanup } = await mount({ step: 6 });
+  const line = () => qa(".ctj-line").find((r) => r.getAttribute("data-line") === "4");
+  line().click();
+  await atStep(8);
+  await until(() => q(".ctj-tab-on")?.textContent === "In [1]");
+  line().click();
+  await atStep(10);
+  line().dispatchEvent(new window.MouseEvent("click", { shiftKey: true, bubbles: true }));
+  await atStep(8);
+  line().dispatchEvent(new window.MouseEvent("click", { shiftKey: true, bubbles: true }));
+  await until(() => q(".ctj-notice").textContent.includes("does not run before"), 2000, "notice");
+  assert.equal(stepOf(), 8);
+  cleanup();
+});
+
+test("stack: selecting the caller frame shows its line and variables", async () => {
+  const { model, cleanup } = await mount({ step: 10 });
+  assert.equal(q(".ctj-frame-on .ctj-fn").textContent, "total()");
+  assert.equal(varText("s"), "3");
+  q(".ctj-frame[data-frame='0']").click();
+  await until(() => q(".ctj-frame-on .ctj-fn")?.textContent === "<module>", 2000, "frame select");
+  assert.equal(model.get("frame"), 0);
+  assert.equal(varText("data"), "[3, 1, 2]");
+  assert.equal(varText("s"), undefined);
+  await until(() => q(".ctj-line.ctj-cur")?.getAttribute("data-line") === "6", 2000, "caller line");
+  assert.ok(q(".ctj-line.ctj-cur").classList.contains("ctj-caller"));
+  assert.equal(q(".ctj-tab-on").textContent, "In [2]");
+  cleanup();
+});
+
+test("value history: lists the changes and jumps to one", async () => {
+  const { cleanup } = await mount({ step: 12 });
+  const name = qa(".ctj-name").find((b) => b.textContent === "s");
+  name.click();
+  await until(() => qa(".ctj-hist-item").length === 4, 2000, "history");
+  const items = qa(".ctj-hist-item");
+  assert.deepEqual(items.map((b) => b.querySelector(".ctj-val").textContent), ["0", "3", "4", "6"]);
+  assert.ok(items[2].classList.contains("ctj-hist-on"));
+  items[1].click();
+  await atStep(9);
+  assert.equal(varText("s"), "3");
+  cleanup();
+});
+
+test("kernel-side step changes re-render the viewer", async () => {
+  const { model, cleanup } = await mount({ step: 0 });
+  model.kernelSet(14);
+  await atStep(14);
+  assert.equal(q(".ctj-counter").textContent, "Step 15 of 17");
+  await until(() => q(".ctj-line.ctj-cur")?.getAttribute("data-line") === "5", 2000, "source of In [1]");
+  assert.equal(q(".ctj-tab-on").textContent, "In [1]");
+  cleanup();
+});
+
+test("buttons have accessible labels and the root takes focus", async () => {
+  const { root, cleanup } = await mount();
+  for (const b of qa(".ctj-btn")) assert.ok(b.getAttribute("aria-label").length > 4);
+  assert.equal(root.getAttribute("tabindex"), "0");
+  assert.ok(root.hasAttribute("data-lm-suppress-shortcuts"));
+  assert.equal(q(".ctj-slider").getAttribute("aria-label"), "Step");
+  cleanup();
+});
+
+test("a schema mismatch is reported in the cell instead of an empty output", () => {
+  const model = new FakeModel({ ...FIXTURE, summary: { ...FIXTURE.summary, schema: 999 } });
+  const cleanup = W.render({ model, el });
+  assert.match(el.textContent, /viewer failed to start: payload schema 999/);
+  cleanup();
+});
+
+test("cleanup removes the message listener", async () => {
+  const { model, cleanup } = await mount();
+  cleanup();
+  assert.equal(model.listeners.get("msg:custom")?.size ?? 0, 0);
+});
