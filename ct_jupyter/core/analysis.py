@@ -20,13 +20,15 @@ _LOAD_LOCAL = frozenset({
     "STORE_FAST_LOAD_FAST", "LOAD_FAST_BORROW", "LOAD_FAST_BORROW_LOAD_FAST_BORROW",
 })
 _LOAD_GLOBAL = frozenset({"LOAD_GLOBAL", "LOAD_FROM_DICT_OR_GLOBALS"})
-# Instructions through which a line may mutate an object in place (directly or by calling code
-# we do not trace).
+# Instructions through which a line may mutate any object it names: calls into code we do not
+# trace, and stores into items, slices and attributes.
 _MUTATING = frozenset({
     "CALL", "CALL_FUNCTION_EX", "CALL_KW", "PRECALL", "CALL_METHOD", "CALL_FUNCTION",
     "STORE_SUBSCR", "DELETE_SUBSCR", "STORE_ATTR", "DELETE_ATTR", "STORE_SLICE",
-    "BEFORE_WITH", "BEFORE_ASYNC_WITH", "IMPORT_NAME", "SEND", "FOR_ITER", "DELETE_SLICE",
+    "BEFORE_WITH", "BEFORE_ASYNC_WITH", "IMPORT_NAME", "SEND", "DELETE_SLICE",
 })
+# Comparison operators share BINARY_OP's "=" suffix but change nothing.
+_NOT_INPLACE = frozenset({"==", "!=", "<=", ">="})
 
 
 class LineEffects:
@@ -57,6 +59,7 @@ def analyse(code: CodeType) -> tuple[dict[int, LineEffects], tuple[str, ...]]:
     loads: dict[int, set[str]] = {}
     gloads: dict[int, set[str]] = {}
     mutating: set[int] = set()
+    inplace: set[int] = set()
     touched: dict[str, None] = {}
     line = code.co_firstlineno
     for ins in dis.get_instructions(code):
@@ -83,17 +86,22 @@ def analyse(code: CodeType) -> tuple[dict[int, LineEffects], tuple[str, ...]]:
             names = _names(ins.argval)
             gloads.setdefault(line, set()).update(names)
             touched.update(dict.fromkeys(names))
-        elif op in _MUTATING or (op == "BINARY_OP" and ins.argrepr.endswith("=")
-                                 and ins.argrepr not in ("==", "!=", "<=", ">=")):
+        elif op in _MUTATING:
             mutating.add(line)
+        elif op == "BINARY_OP" and ins.argrepr.endswith("=") and ins.argrepr not in _NOT_INPLACE:
+            # `x += y` mutates x in place when x is mutable (a list), then rebinds it to itself
+            inplace.add(line)
     effects: dict[int, LineEffects] = {}
-    for ln in set(rebinds) | set(grebinds) | mutating:
+    for ln in set(rebinds) | set(grebinds) | mutating | inplace:
         eff = LineEffects()
         eff.rebinds = tuple(sorted(rebinds.get(ln, ())))
         eff.grebinds = tuple(sorted(grebinds.get(ln, ())))
         if ln in mutating:
-            eff.cands = tuple(sorted(loads.get(ln, set()) - set(eff.rebinds)))
-            eff.gcands = tuple(sorted(gloads.get(ln, set()) - set(eff.grebinds)))
+            eff.cands = tuple(sorted(loads.get(ln, set())))
+            eff.gcands = tuple(sorted(gloads.get(ln, set())))
+        elif ln in inplace:
+            eff.cands = eff.rebinds
+            eff.gcands = eff.grebinds
         if eff.rebinds or eff.grebinds or eff.cands or eff.gcands:
             effects[ln] = eff
     return effects, tuple(n for n in touched if not n.startswith("."))

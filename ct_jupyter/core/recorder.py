@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable
-from types import CodeType, FrameType, ModuleType
+from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
 
 from ..model.builder import FunctionInfo, TraceBuilder
 from ..model.encoded import UNBOUND, Err
@@ -25,6 +25,10 @@ from .values import ATOM_TYPES, Snapshotter
 TESTING = False
 
 _GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+_EQ_ATOMS = frozenset({int, str, bool, type(None), complex, bytes})
+# Values whose in-place change cannot matter: atoms, functions, classes, modules.
+_SKIP_CHECK = frozenset({int, float, bool, type(None), complex, str, bytes, FunctionType, type,
+                         ModuleType, BuiltinFunctionType, MethodType})
 _HIDDEN = frozenset({"__builtins__", "__name__", "__doc__", "__package__", "__loader__",
                      "__spec__", "__file__", "__cached__", "__annotations__", "__qualname__",
                      "__module__", "__dict__", "__weakref__", "__classcell__"})
@@ -46,11 +50,13 @@ class CodeInfo:
 
 
 class _FrameState:
-    __slots__ = ("fid", "info", "frame", "line", "objs", "pending", "dirty", "globals_owner")
+    __slots__ = ("fid", "info", "effects", "frame", "line", "objs", "pending", "dirty",
+                 "globals_owner")
 
     def __init__(self, fid: int, info: CodeInfo, frame: FrameType) -> None:
         self.fid = fid
         self.info = info
+        self.effects = info.effects
         self.frame = frame
         self.line = -1
         self.objs: dict[str, object] = {}
@@ -84,7 +90,10 @@ class Recorder:
         self.on_stop: Callable[[], None] | None = None
         self.internal_error: BaseException | None = None
         self._step_count = builder.step_line.__len__
-        self._add_step = builder.add_step
+        self._step_line = builder.step_line
+        self._step_line_append = builder.step_line.append
+        self._step_frame_append = builder.step_frame.append
+        self._add_frame = builder.add_frame
         self._add_change = builder.add_change
         self._encode = self.snap.encode
 
@@ -146,8 +155,12 @@ class Recorder:
             return
         try:
             stack = self.stack
-            parent = stack[-1] if stack else None
-            fid = self.builder.add_frame(info.func_id, parent.fid if parent else -1, kind, id(frame))
+            if stack:
+                parent = stack[-1]
+                parent.dirty = True
+                fid = self._add_frame(info.func_id, parent.fid, kind, id(frame))
+            else:
+                fid = self._add_frame(info.func_id, -1, kind, id(frame))
             st = _FrameState(fid, info, frame)
             if info.is_module:
                 g = frame.f_globals
@@ -155,8 +168,6 @@ class Recorder:
                     self.globals_owners[id(g)] = st
                     st.globals_owner = True
             stack.append(st)
-            if parent is not None:
-                parent.dirty = True
         except Exception as exc:
             self.fail(exc)
 
@@ -169,20 +180,25 @@ class Recorder:
             if not self._resync(code, frame):
                 return
         st = stack[-1]
-        step = self._step_count()
+        step = len(self._step_line)
         if step >= self.max_steps:
             self.stop("max_steps")
             self.builder.dropped_steps += 1
             return
-        self._add_step(st.fid, line)
+        self._step_line_append(line)
+        self._step_frame_append(st.fid)
+        prev = st.line
+        st.line = line
+        if prev >= 0:
+            eff = st.effects.get(prev)
+            if eff is None and not st.dirty and st.pending is None:
+                return
         self.busy = True
         try:
-            prev = st.line
-            st.line = line
             if prev < 0:
+                self.builder.frame_first_step[st.fid] = step
                 self._capture_all(st, step)
             else:
-                eff = st.info.effects.get(prev)
                 if eff is not None:
                     self._apply(st, eff, step)
                 if st.dirty:
@@ -209,10 +225,18 @@ class Recorder:
         st = stack.pop()
         self.busy = True
         try:
-            self._flush_last_line(st)
-            enc = self._encode(value, self._step_count())
+            if st.line >= 0:
+                eff = st.effects.get(st.line)
+                if eff is not None:
+                    self._apply(st, eff, len(self._step_line))
+            enc = value if type(value) in ATOM_TYPES else self._encode(value, len(self._step_line))
             self.builder.end_frame(st.fid, kind, enc)
-            self._leave(st)
+            if st.globals_owner:
+                self._leave(st)
+            else:
+                st.frame = None  # type: ignore[assignment]
+                if stack:
+                    stack[-1].dirty = True
         except Exception as exc:
             self.fail(exc)
         finally:
@@ -283,23 +307,27 @@ class Recorder:
 
     def _apply(self, st: _FrameState, eff: LineEffects, step: int) -> None:
         objs = st.objs
-        snap = self.snap
         if eff.rebinds:
             loc = st.frame.f_locals
             for name in eff.rebinds:
                 value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
                 old = objs.get(name, UNBOUND)
-                if value is old or not snap.value_changed(old, value):
+                if value is old:
                     continue
-                if st.info.is_module and type(value) is ModuleType:
+                t = type(value)
+                if t is type(old) and t in _EQ_ATOMS and value == old:
+                    continue
+                if t is ModuleType and st.info.is_module:
                     continue
                 objs[name] = value
                 self._add_change(step, st.fid, name,
+                                 value if t in ATOM_TYPES else
                                  UNBOUND if value is UNBOUND else self._encode(value, step))
         if eff.grebinds:
             g = st.frame.f_globals
             owner = self.globals_owners.get(id(g))
             if owner is not None and owner is not st:
+                snap = self.snap
                 for name in eff.grebinds:
                     value = g.get(name, UNBOUND)
                     old = owner.objs.get(name, UNBOUND)
@@ -308,17 +336,17 @@ class Recorder:
                         self._add_change(step, owner.fid, name,
                                          UNBOUND if value is UNBOUND else self._encode(value, step))
         if eff.cands:
-            check = snap.check_value
+            check = self.snap.check_value
             for name in eff.cands:
                 value = objs.get(name, UNBOUND)
-                if value is not UNBOUND and type(value) not in ATOM_TYPES:
+                if value is not UNBOUND and type(value) not in _SKIP_CHECK:
                     check(value, step)
         if eff.gcands:
             g = st.frame.f_globals
-            check = snap.check_value
+            check = self.snap.check_value
             for name in eff.gcands:
                 value = g.get(name, UNBOUND)
-                if value is not UNBOUND and type(value) not in ATOM_TYPES:
+                if value is not UNBOUND and type(value) not in _SKIP_CHECK:
                     check(value, step)
 
     def _recheck(self, st: _FrameState, step: int) -> None:
