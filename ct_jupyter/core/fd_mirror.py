@@ -37,41 +37,77 @@ def mirror_supported() -> bool:
 
 
 class Ledger:
-    """Bytes the stream proxies announced for one descriptor, in the order they will arrive."""
+    """Bytes the stream proxies announced for one descriptor, in the order they will arrive.
+
+    Announced bytes are numbered (a running byte count); the reader advances ``done`` once it
+    has recorded everything read before them, so a proxy can `wait` until the mirror has caught
+    up with its own write — which keeps mirror chunks in program order in the trace.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self._ready = threading.Condition(self.lock)
         self._entries: deque[bytes] = deque()
         self._size = 0
+        self._announced = 0
+        self._done = 0
+        self.sync = True
 
-    def announce(self, data: bytes) -> object:
-        """Announce ``data`` as about to be written; return a ticket for `cancel`."""
+    def announce(self, data: bytes) -> int | None:
+        """Announce ``data`` as about to be written; return a ticket for `cancel` and `wait`."""
         if not data:
             return None
         with self.lock:
             self._entries.append(data)
             self._size += len(data)
+            self._announced += len(data)
             while self._size > LEDGER_LIMIT and len(self._entries) > 1:
-                self._size -= len(self._entries.popleft())
-        return data
+                gone = self._entries.popleft()
+                self._size -= len(gone)
+                self._done += len(gone)
+            return self._announced
 
-    def cancel(self, ticket: object) -> None:
+    def cancel(self, ticket: int | None, data: bytes) -> None:
         """Forget an announcement whose write failed (its bytes will never arrive)."""
         if ticket is None:
             return
         with self.lock:
             for i in range(len(self._entries) - 1, -1, -1):
-                if self._entries[i] is ticket:
+                if self._entries[i] is data:
                     del self._entries[i]
-                    self._size -= len(ticket)  # type: ignore[arg-type]
-                    return
+                    self._size -= len(data)
+                    break
+            self._done += len(data)
+            self._ready.notify_all()
+
+    def wait(self, ticket: int | None, timeout: float = 1.0) -> None:
+        """Wait until the reader has recorded everything up to ``ticket`` (bounded)."""
+        if ticket is None or not self.sync:
+            return
+        with self.lock:
+            if not self._ready.wait_for(lambda: self._done >= ticket, timeout):
+                self.sync = False  # the bytes are not coming through: stop waiting for them
+
+    def advance(self, count: int) -> None:
+        """Mark ``count`` announced bytes as read and recorded; wake waiting writers."""
+        if count:
+            with self.lock:
+                self._done += count
+                self._ready.notify_all()
+
+    def release(self) -> None:
+        """Wake every waiter for good (the mirror is stopping)."""
+        with self.lock:
+            self.sync = False
+            self._ready.notify_all()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def subtract(self, data: bytes) -> bytes:
-        """Remove announced bytes from ``data`` (read from the pipe); return the foreign rest."""
+    def subtract(self, data: bytes) -> tuple[bytes, int]:
+        """Split ``data`` (read from the pipe) into foreign bytes and a count of announced ones."""
         foreign = bytearray()
+        matched = 0
         with self.lock:
             entries = self._entries
             while data:
@@ -83,6 +119,7 @@ class Ledger:
                 if k:
                     data = data[k:]
                     self._size -= k
+                    matched += k
                     if k == len(head):
                         entries.popleft()
                     else:
@@ -91,7 +128,7 @@ class Ledger:
                 p = _find_start(data, head)
                 foreign += data[:p]
                 data = data[p:]
-        return bytes(foreign)
+        return bytes(foreign), matched
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:
@@ -171,6 +208,7 @@ class FdMirror:
             self.error = f"{type(exc).__name__}: {exc}"
         thread, self._thread = self._thread, None
         thread.join(STOP_TIMEOUT)
+        self.ledger.release()
         with self._lock:
             self._recording = False
             if thread.is_alive():
@@ -211,8 +249,9 @@ class FdMirror:
                 self._close()
 
     def _take(self, data: bytes) -> None:
+        matched = 0
         try:
-            foreign = self.ledger.subtract(data)
+            foreign, matched = self.ledger.subtract(data)
             text = self._decoder.decode(foreign) if foreign else ""
             if text:
                 self._on_foreign(text)
@@ -221,6 +260,8 @@ class FdMirror:
             testing = getattr(sys.modules.get("ct_jupyter.core.recorder"), "TESTING", False)
             if testing:
                 print(f"ct_jupyter fd mirror failed: {self.error}", file=sys.__stderr__)
+        finally:
+            self.ledger.advance(matched)
 
 
 def _write_all(fd: int, data: bytes) -> None:

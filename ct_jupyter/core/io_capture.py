@@ -324,37 +324,41 @@ class IOCapture:
 
     # -- stream plumbing ------------------------------------------------------------------
     def _write(self, stream: str, real: Any, text: Any) -> Any:
-        ledger = self._mirrors.get(stream)
-        ticket = None
-        if ledger is not None and self._ledger_fd.get(stream) == _fileno(real):
-            ticket = _announce(ledger, real, text)
+        mirror = self._mirrors.get(stream)
+        ticket = data = None
+        if mirror is not None and self._ledger_fd.get(stream) == _fileno(real):
+            ticket, data = _announce(mirror, real, text)
         try:
             result = real.write(text)
             if ticket is not None:
                 real.flush()
         except BaseException:
-            if ticket is not None:
-                ledger.ledger.cancel(ticket)  # type: ignore[union-attr]
+            if mirror is not None:
+                mirror.ledger.cancel(ticket, data)  # type: ignore[arg-type]
             raise
+        if mirror is not None:
+            mirror.ledger.wait(ticket)
         if not self._quiet():
             self.record(stream, text if isinstance(text, str) else _as_text(text))
         return result
 
     def _writelines(self, stream: str, real: Any, lines: Iterable[Any]) -> Any:
         items = list(lines)
-        ledger = self._mirrors.get(stream)
-        ticket = None
+        mirror = self._mirrors.get(stream)
+        ticket = data = None
         joined = "".join(x if isinstance(x, str) else _as_text(x) for x in items)
-        if ledger is not None and self._ledger_fd.get(stream) == _fileno(real):
-            ticket = _announce(ledger, real, joined)
+        if mirror is not None and self._ledger_fd.get(stream) == _fileno(real):
+            ticket, data = _announce(mirror, real, joined)
         try:
             result = real.writelines(items)
             if ticket is not None:
                 real.flush()
         except BaseException:
-            if ticket is not None:
-                ledger.ledger.cancel(ticket)  # type: ignore[union-attr]
+            if mirror is not None:
+                mirror.ledger.cancel(ticket, data)  # type: ignore[arg-type]
             raise
+        if mirror is not None:
+            mirror.ledger.wait(ticket)
         if not self._quiet():
             self.record(stream, joined)
         return result
@@ -598,7 +602,7 @@ def _fileno(stream: Any) -> int:
         return -1
 
 
-def _announce(mirror: FdMirror, real: Any, text: Any) -> object:
+def _announce(mirror: FdMirror, real: Any, text: Any) -> tuple[int | None, bytes | None]:
     try:
         if isinstance(text, str):
             data = text.encode(getattr(real, "encoding", None) or "utf-8",
@@ -606,8 +610,8 @@ def _announce(mirror: FdMirror, real: Any, text: Any) -> object:
         else:
             data = bytes(text)
     except Exception:
-        return None
-    return mirror.ledger.announce(data)
+        return None, None
+    return mirror.ledger.announce(data), data
 
 
 def _as_text(value: Any) -> str:
