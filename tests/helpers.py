@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
@@ -38,5 +39,6 @@ def signature(trace: Trace) -> list[tuple[object, ...]]:
         values = {k: v.to_json() for k, v in trace.variables(i, frame).items()}
         line = trace.line_of(i) if i < len(trace) else None
         depth = trace.step(i).depth if i < len(trace) else None
-        out.append((i, line, depth, sorted(values.items(), key=lambda kv: kv[0]).__repr__()))
+        text = repr(sorted(values.items(), key=lambda kv: kv[0]))
+        out.append((i, line, depth, re.sub(r"0x[0-9a-f]+", "0xADDR", text)))
     return out

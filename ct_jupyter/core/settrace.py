@@ -99,7 +99,14 @@ class SetTraceBackend:
             return self._count
         rec = self.rec
         if event == "line":
-            rec.on_line(frame.f_code, frame.f_lineno, frame)
+            # settrace also reports a line again after a backward jump within it (one-line
+            # loops, comprehensions); sys.monitoring (and CodeTracer) report a line only when
+            # it changes. Keep the sys.monitoring meaning so both backends agree.
+            stack = rec.stack
+            line = frame.f_lineno
+            if stack and stack[-1].frame is frame and stack[-1].line == line:
+                return self._local
+            rec.on_line(frame.f_code, line, frame)
         elif event == "return":
             code: CodeType = frame.f_code
             lasti = frame.f_lasti
