@@ -1,0 +1,141 @@
+"""Export a `Trace` as a CodeTracer JSON trace folder, and load such folders back.
+
+``export(trace, "out")`` writes ``out/trace.json``, ``out/trace_metadata.json``,
+``out/trace_paths.json`` and ``out/files/…`` (the source of every recorded path, notebook cells
+included). Everything is written into a temporary folder beside the target and renamed into
+place at the end, so a failed export leaves no half-written folder. An existing non-empty
+folder is only replaced with ``overwrite=True``.
+
+``load("out")`` reads a CodeTracer JSON trace folder — ours, the CodeTracer recorders', or a
+hand-written one — into a `Trace`.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import uuid
+
+from ..errors import CodetraceError, ExportError, UsageError
+from ..model.trace import Trace
+
+
+class TraceDirConflict(UsageError):
+    """The export target exists and is not an empty folder (pass ``overwrite=True``)."""
+
+    code = "ERR_TRACE_DIR_CONFLICT"
+
+
+def export(trace: Trace, path: str | os.PathLike[str], *, overwrite: bool = False,
+           exit_code: int | None = None) -> pathlib.Path:
+    """Write ``trace`` as a CodeTracer JSON trace folder at ``path`` and return its path.
+
+    Parameters
+    ----------
+    trace
+        The recording to write.
+    path
+        The folder to create. It must not exist, or be an empty folder, unless ``overwrite``.
+    overwrite
+        Replace an existing folder (the old one is removed only after the new one is complete).
+    exit_code
+        The process exit status to record (the ``<toplevel>`` return value); by default it is
+        derived from the trace's outcome (0 when it returned, the ``SystemExit`` code, else 1).
+    """
+    if not isinstance(trace, Trace):
+        raise UsageError("export() needs a Trace", code="ERR_INVALID_TARGET",
+                         context={"type": type(trace).__name__})
+    target = pathlib.Path(os.path.abspath(os.fspath(path)))
+    _check_target(target, overwrite)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError("cannot create the parent folder of the trace folder",
+                          code="ERR_TRACE_DIR_CREATE_FAILED",
+                          context={"path": str(target.parent), "io": str(exc)}) from exc
+    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:12]}"
+    try:
+        tmp.mkdir()
+        _write_folder(trace, tmp, exit_code)
+        _move_into_place(tmp, target, overwrite)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, CodetraceError) or not isinstance(exc, Exception):
+            raise
+        if isinstance(exc, OSError):
+            raise ExportError("could not write the trace folder",
+                              context={"path": str(target), "io": str(exc)}) from exc
+        raise ExportError(f"could not write the trace folder: {type(exc).__name__}: {exc}",
+                          context={"path": str(target)}) from exc
+    return target
+
+
+def _check_target(target: pathlib.Path, overwrite: bool) -> None:
+    if target.exists() or target.is_symlink():
+        if not target.is_dir():
+            raise TraceDirConflict("the trace folder path exists and is not a folder",
+                                   context={"path": str(target)})
+        if not overwrite and any(target.iterdir()):
+            raise TraceDirConflict(
+                "the trace folder exists and is not empty; pass overwrite=True "
+                "(--overwrite on the command line) to replace it", context={"path": str(target)})
+
+
+def _write_folder(trace: Trace, folder: pathlib.Path, exit_code: int | None) -> None:
+    import orjson
+
+    from .codetracer import CodeTracerWriter, exported_paths, iter_files, write_metadata
+
+    names = exported_paths(trace)
+    with open(folder / "trace.json", "wb", buffering=1 << 20) as fh:
+        writer = CodeTracerWriter(trace, fh, paths=names, exit_code=exit_code)
+        writer.write()
+    with open(folder / "trace_paths.json", "wb") as fh:
+        fh.write(orjson.dumps(writer.paths_out))
+    with open(folder / "trace_metadata.json", "wb") as fh:
+        write_metadata(trace, fh, writer)
+    files = folder / "files"
+    files.mkdir()
+    root = files.resolve()
+    for rel, text in iter_files(trace, names):
+        dest = (files / rel).resolve()
+        if root not in dest.parents:
+            continue  # never write outside files/
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with open(dest, "w", encoding="utf-8", errors="surrogatepass", newline="") as out:
+            out.write(text)
+
+
+def _move_into_place(tmp: pathlib.Path, target: pathlib.Path, overwrite: bool) -> None:
+    if target.is_dir() and not target.is_symlink():
+        if not any(target.iterdir()):
+            target.rmdir()
+        elif overwrite:
+            old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
+            os.rename(target, old)
+            try:
+                os.rename(tmp, target)
+            except BaseException:
+                os.rename(old, target)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+            return
+        else:  # pragma: no cover - checked before writing; a racing writer filled it
+            raise TraceDirConflict("the trace folder was filled while exporting",
+                                   context={"path": str(target)})
+    elif target.is_symlink() or target.exists():
+        if not overwrite:
+            raise TraceDirConflict("the trace folder path exists", context={"path": str(target)})
+        target.unlink()
+    os.rename(tmp, target)
+
+
+def load(path: str | os.PathLike[str]) -> Trace:
+    """Read a CodeTracer JSON trace folder (or its ``trace.json``) into a `Trace`."""
+    from .reader import read_trace
+
+    return read_trace(path)
+
+
+__all__ = ["TraceDirConflict", "export", "load"]
