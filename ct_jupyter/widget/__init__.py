@@ -82,14 +82,14 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def _on_position(self, change: dict[str, Any]) -> None:
         if not self._from_front:
-            self._send("view", None, self.view())
+            self._reply("view", None, self.view())
 
     # -- messages --------------------------------------------------------------------------------
     def view(self) -> dict[str, Any]:
         """Return the payload the browser shows at the current ``step`` and ``frame``."""
         return _payload.view_payload(self._trace, self.step, self.frame)
 
-    def _send(self, kind: str, req: Any, body: Any) -> None:
+    def _reply(self, kind: str, req: Any, body: Any) -> None:
         self.send({"type": kind, "req": req},
                   buffers=[orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)])
 
@@ -101,7 +101,7 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
         try:
             self._dispatch(kind, req, content)
         except (KeyError, IndexError, TypeError, ValueError) as exc:
-            self._send("error", req, {"request": kind, "error": type(exc).__name__,
+            self._reply("error", req, {"request": kind, "error": type(exc).__name__,
                                       "message": str(exc)})
 
     def _dispatch(self, kind: Any, req: Any, msg: dict[str, Any]) -> None:
@@ -109,15 +109,15 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if kind == "view":
             step = int(msg.get("step", self.step))
             frame = int(msg.get("frame", self.frame))
-            self._send("view", req, _payload.view_payload(trace, step, frame))
+            self._reply("view", req, _payload.view_payload(trace, step, frame))
         elif kind == "source":
-            self._send("source", req, _payload.source_payload(trace, int(msg["path"])))
+            self._reply("source", req, _payload.source_payload(trace, int(msg["path"])))
         elif kind == "expand":
             step = int(msg.get("step", self.step))
-            self._send("expand", req, _payload.expand_payload(trace, int(msg["oid"]), step))
+            self._reply("expand", req, _payload.expand_payload(trace, int(msg["oid"]), step))
         elif kind == "history":
             step = int(msg.get("step", self.step))
-            self._send("history", req, _payload.history_payload(
+            self._reply("history", req, _payload.history_payload(
                 trace, str(msg["name"]), int(msg["frame"]), step))
         elif kind == "nav":
             self._navigate(req, msg)
@@ -134,7 +134,7 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
             target = _payload.nav_targets(self._trace, start)[action]
         else:
             raise ValueError(f"unknown navigation {action!r}")
-        self._send("nav", req, {"action": action, "target": target, "from": start,
+        self._reply("nav", req, {"action": action, "target": target, "from": start,
                                 "line": msg.get("line"), "backward": bool(msg.get("backward"))})
         if target is not None:
             self._from_front = True          # one view for both changes, pushed below
@@ -144,7 +144,7 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
                     self.step = target
             finally:
                 self._from_front = False
-            self._send("view", None, self.view())
+            self._reply("view", None, self.view())
 
     # -- display ---------------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:

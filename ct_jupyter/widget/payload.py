@@ -18,8 +18,8 @@ import os
 import weakref
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter
-from itertools import repeat
+from collections import Counter, OrderedDict
+from itertools import compress, islice, repeat
 from typing import Any
 
 from ..model import Ref, Trace, Value
@@ -52,7 +52,7 @@ class TraceIndex:
     """Byte images of the step columns so line/frame searches run at memchr speed."""
 
     __slots__ = ("n", "frame_bytes", "key_bytes", "shift", "first", "counts", "frame_path",
-                 "__weakref__")
+                 "changes_sorted", "frames", "__weakref__")
 
     def __init__(self, trace: Trace) -> None:
         b = trace._b
@@ -72,6 +72,35 @@ class TraceIndex:
         # first step at each (path, line); total executions of each
         self.first: dict[int, int] = dict(zip(reversed(keys), range(self.n - 1, -1, -1)))
         self.counts: Counter[int] = Counter(keys)
+        ch = b.ch_step
+        self.changes_sorted = all(map(operator.le, ch, islice(ch, 1, None)))
+        self.frames: OrderedDict[int, dict[str, tuple[list[int], list[int]]]] = OrderedDict()
+
+    def frame_changes(self, trace: Trace, frame: int) -> dict[str, tuple[list[int], list[int]]]:
+        """Return ``{name: (steps, change indexes)}`` for ``frame`` (cached for recent frames)."""
+        hit = self.frames.get(frame)
+        if hit is not None:
+            self.frames.move_to_end(frame)
+            return hit
+        b = trace._b
+        lo, hi = 0, len(b.ch_step)
+        first, end = b.frame_first_step[frame], b.frame_end_step[frame]
+        if self.changes_sorted and first >= 0:
+            lo = bisect_left(b.ch_step, first)
+            if end >= 0:
+                hi = bisect_right(b.ch_step, end + 1, lo)
+        # C-level filtering: the change indexes of this frame, then one pass per distinct name
+        idx = list(compress(range(lo, hi), map(frame.__eq__, islice(b.ch_frame, lo, hi))))
+        names = list(map(b.ch_name.__getitem__, idx))
+        out: dict[str, tuple[list[int], list[int]]] = {}
+        distinct = list(dict.fromkeys(names))
+        for name in distinct:
+            mine = idx if len(distinct) == 1 else list(compress(idx, map(name.__eq__, names)))
+            out[name] = (list(map(b.ch_step.__getitem__, mine)), mine)
+        self.frames[frame] = out
+        if len(self.frames) > 64:
+            self.frames.popitem(last=False)
+        return out
 
     def key(self, path_id: int, line: int) -> int:
         """Return the search key of ``line`` in path ``path_id``."""
@@ -366,7 +395,7 @@ def frame_variables(trace: Trace, pos: int, frame: int, depth: int = VIEW_DEPTH)
     """Return the variables of ``frame`` bound at ``pos``, decoded ``depth`` levels deep."""
     b = trace._b
     out: dict[str, Value] = {}
-    for name, (steps, changes) in trace._frame_index(frame).items():
+    for name, (steps, changes) in trace_index(trace).frame_changes(trace, frame).items():
         k = bisect_right(steps, pos) - 1
         if k >= 0:
             enc = b.ch_val[changes[k]]
@@ -379,7 +408,7 @@ def changed_names(trace: Trace, pos: int, frame: int) -> set[str]:
     """Return the names of ``frame`` rebound or mutated (also through aliases) at ``pos``."""
     b = trace._b
     out: set[str] = set()
-    for name, (steps, changes) in trace._frame_index(frame).items():
+    for name, (steps, changes) in trace_index(trace).frame_changes(trace, frame).items():
         k = bisect_right(steps, pos) - 1
         if k < 0:
             continue
@@ -574,7 +603,7 @@ def _vars_payload(trace: Trace, pos: int, frame: int, stack: list[_Json]) -> lis
     b = trace._b
     for other in frames:
         fname = _frame_name(trace, other)
-        for name, (steps, changes) in trace._frame_index(other).items():
+        for name, (steps, changes) in trace_index(trace).frame_changes(trace, other).items():
             k = bisect_right(steps, pos) - 1
             if k >= 0:
                 enc = b.ch_val[changes[k]]
@@ -612,7 +641,8 @@ def history_payload(trace: Trace, name: str, frame: int, pos: int,
                     window: int = HISTORY_WINDOW) -> _Json:
     """Return the steps where ``name`` of ``frame`` changed (a window around ``pos``) with values."""
     b = trace._b
-    hist = trace._frame_index(frame).get(name) if 0 <= frame < trace.frame_count else None
+    hist = (trace_index(trace).frame_changes(trace, frame).get(name)
+            if 0 <= frame < trace.frame_count else None)
     if hist is None:
         return {"name": name, "frame": frame, "entries": [], "total": 0, "before": 0, "after": 0}
     steps, changes = hist

@@ -1,0 +1,237 @@
+"""Payload windows for the viewer (ct_jupyter.widget.payload): semantics, bounds, shared fixture."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+import ct_jupyter
+from ct_jupyter.widget import payload as P
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"_ctj_{name}", FIXTURES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+VT = _load("viewer_trace")
+
+
+@pytest.fixture(scope="module")
+def trace():
+    return VT.build_trace()
+
+
+def _vars(view):
+    return {row["name"]: row for row in view["vars"]}
+
+
+def test_shared_fixture_is_current():
+    """The JSON the JS tests replay is exactly what payload.py produces (CT_JUPYTER_REGEN=1 rewrites)."""
+    text = VT.fixture_text()
+    if os.environ.get("CT_JUPYTER_REGEN"):
+        VT.FIXTURE.write_text(text, encoding="utf-8")
+    assert VT.FIXTURE.read_text(encoding="utf-8") == text, (
+        "tests/fixtures/viewer_payloads.json is stale: run CT_JUPYTER_REGEN=1 pytest tests/test_payload.py")
+    assert json.loads(text)["schema"] == P.SCHEMA
+
+
+def test_summary_opens_a_failed_run_at_the_raising_step(trace):
+    s = P.summary_payload(trace, "demo")
+    assert s["steps"] == 17 and s["start"] == 16 == s["raised_step"]
+    assert s["outcome"] == {"status": "raised", "exc_type": "ZeroDivisionError",
+                            "exc_message": "division by zero"}
+    assert [p["label"] for p in s["paths"]] == ["In [2]", "In [1]"]
+    assert s["io_chunks"] == 3 and s["title"] == "demo"
+
+
+def test_view_variables_changes_and_aliases(trace):
+    v = P.view_payload(trace, 5)
+    rows = _vars(v)
+    assert rows["data"]["value"]["x"] == "[3, 1, 2]"
+    # data.append(2) ran at step 4: both names bound to the list count as changed at step 5
+    assert rows["data"].get("changed") and rows["alias"].get("changed")
+    assert not rows["evil"].get("changed")
+    assert rows["data"]["aliases"] == ["alias"] and rows["alias"]["aliases"] == ["data"]
+    assert rows["data"]["value"]["o"] == rows["alias"]["value"]["o"]
+    assert rows["data"]["value"]["s"] == 1
+    items = rows["data"]["value"]["items"]
+    assert [i["x"] for i in items] == ["3", "1", "2"]
+    assert [i.get("d") for i in items] == [None, None, 1]          # the appended item
+    assert v["current"] == {"path": 0, "line": 6, "function": "<module>", "frame": 0}
+    assert v["prev"] == {"path": 0, "line": 5}
+
+
+def test_view_inside_a_call_from_another_cell(trace):
+    v = P.view_payload(trace, 10)
+    assert v["current"]["path"] == 1 and v["current"]["line"] == 4
+    assert [(e["function"], e["line"]) for e in v["stack"]] == [("<module>", 6), ("total", 4)]
+    rows = _vars(v)
+    assert rows["s"]["value"]["x"] == "3" and rows["x"]["value"]["x"] == "1"
+    assert rows["x"].get("changed") and not rows["s"].get("changed")
+    # the argument is the caller's list: shown as the same object
+    assert rows["xs"]["aliases"] == ["data (<module>)", "alias (<module>)"]
+    # selecting the caller frame: its calling line and its variables
+    caller = P.view_payload(trace, 10, frame=0)
+    assert caller["frame"] == 0 and not caller["auto_frame"]
+    assert caller["where"] == {"path": 0, "line": 6}
+    assert set(_vars(caller)) == {"data", "alias", "evil"}
+
+
+def test_returns_exceptions_and_end(trace):
+    v = P.view_payload(trace, 15)
+    assert [(r["function"], r["kind"], r["value"]["x"]) for r in v["returned"]] == [("total", "return", "6")]
+    v = P.view_payload(trace, 16)
+    assert [(e["type"], e["message"], e["when"]) for e in v["exceptions"]] == [
+        ("ZeroDivisionError", "division by zero", "now")]
+    end = P.view_payload(trace, 17)
+    assert end["end"] and end["stack"] == [] and end["current"] is None
+    assert _vars(end)["t"]["value"]["x"] == "6"
+    assert P.view_payload(trace, 99)["step"] == 17                 # clamped
+    assert P.view_payload(trace, -3)["step"] == 0
+
+
+def test_output_window_up_to_the_position(trace):
+    assert P.view_payload(trace, 3)["io"]["chunks"] == []
+    io = P.view_payload(trace, 4)["io"]
+    assert [(c["stream"], c["text"], c["new"]) for c in io["chunks"]] == [
+        ("stdout", VT.HOSTILE_IMG + "\n", True)]
+    io = P.view_payload(trace, 16)["io"]
+    assert [(c["stream"], c["step"], c["new"]) for c in io["chunks"]] == [
+        ("stdout", 3, False), ("stdout", 15, True), ("stderr", 15, True)]
+    assert io["chunks"][2]["text"] == VT.HOSTILE_SCRIPT + "\n"     # data stays raw; the JS uses textContent
+
+
+def test_navigation_targets(trace):
+    assert P.nav_targets(trace, 5) == {"over": 15, "out": 17, "back_over": 4, "back_out": None}
+    assert P.nav_targets(trace, 8) == {"over": 9, "out": 15, "back_over": 7, "back_out": 5}
+    assert P.nav_targets(trace, 6)["back_over"] == 5                # first line of a call: back to the caller
+    assert P.nav_targets(trace, 14)["over"] == 15                   # last line: over returns to the caller
+    assert P.nav_targets(trace, 15)["back_over"] == 5               # back over the whole call
+    assert P.nav_targets(trace, 17) == {"over": None, "out": None, "back_over": 16, "back_out": None}
+
+
+def test_line_targets_and_source(trace):
+    assert P.line_target(trace, 0, 1, 4) == 8
+    assert P.line_target(trace, 8, 1, 4) == 10
+    assert P.line_target(trace, 12, 1, 4) is None
+    assert P.line_target(trace, 10, 1, 4, backward=True) == 8
+    assert P.line_target(trace, 8, 1, 4, backward=True) is None
+    assert P.line_target(trace, 17, 0, 8, backward=True) == 16
+    assert P.line_target(trace, 0, 0, 4) == 3                       # line 4 of the *other* cell
+    src = P.source_payload(trace, 1)
+    assert src["label"] == "In [1]" and src["lines"][0] == "def total(xs):"
+    assert src["first"] == {"2": 6, "3": 7, "4": 8, "5": 14}
+    assert src["counts"] == {"2": 1, "3": 4, "4": 3, "5": 1}
+    with pytest.raises(IndexError):
+        P.source_payload(trace, 7)
+
+
+def test_history_and_expand(trace):
+    h = P.history_payload(trace, "s", 1, 12)
+    assert [(e["step"], e["text"]) for e in h["entries"]] == [(7, "0"), (9, "3"), (11, "4"), (13, "6")]
+    assert h["function"] == "total"
+    h = P.history_payload(trace, "data", 0, 16)
+    assert [(e["step"], e["text"]) for e in h["entries"]] == [(1, "[3, 1]"), (5, "[3, 1, 2]")]
+    assert P.history_payload(trace, "nope", 0, 3)["entries"] == []
+    e = P.expand_payload(trace, 0, 2)
+    assert e["value"]["x"] == "[3, 1]" and len(e["value"]["items"]) == 2
+    with pytest.raises(IndexError):
+        P.expand_payload(trace, 5, 2)
+
+
+def test_value_json_caps_children():
+    from ct_jupyter.model import Value
+
+    big = Value("list", "list", "[…]", oid=1, length=500,
+                items=tuple(Value("int", "int", str(i), py=i) for i in range(500)))
+    node = P.value_json(big)
+    assert len(node["items"]) == P.MAX_CHILDREN and node["more"]
+    assert P.value_json(big, max_children=1000)["items"][-1]["x"] == "499"
+
+
+def test_real_recording_sort_example():
+    src = (
+        "def insertion_sort(xs):\n"
+        "    for i in range(1, len(xs)):\n"
+        "        j = i\n"
+        "        while j > 0 and xs[j - 1] > xs[j]:\n"
+        "            xs[j - 1], xs[j] = xs[j], xs[j - 1]\n"
+        "            j -= 1\n"
+        "    return xs\n"
+        "data = [3, 1, 2]\n"
+        "result = insertion_sort(data)\n"
+        "print(result)\n"
+    )
+    trace = ct_jupyter.record(src)
+    n = len(trace)
+    call = next(i for i in range(n) if trace.step(i).function == "insertion_sort")
+    v = P.view_payload(trace, call)
+    assert _vars(v)["xs"]["aliases"] == ["data (<module>)"]
+    # after the last swap the list is sorted, seen through both names
+    end = P.view_payload(trace, n)
+    assert _vars(end)["data"]["value"]["x"] == "[1, 2, 3]"
+    assert _vars(end)["result"]["value"]["o"] == _vars(end)["data"]["value"]["o"]
+    swaps = [i for i in range(n) if trace.line_of(i) == 5]
+    first_after = P.view_payload(trace, swaps[0] + 1)
+    xs = _vars(first_after)["xs"]
+    assert xs.get("changed") and xs["value"]["x"] == "[1, 3, 2]"
+    assert [i.get("d") for i in xs["value"]["items"]] == [1, 1, None]
+    over = P.nav_targets(trace, call - 1)["over"]
+    assert trace.step(over).function == "<module>" and trace.line_of(over) == 10
+    printed = "".join(c["text"] for c in end["io"]["chunks"] if c["stream"] == "stdout")
+    if trace.io:                                   # IO capture on (default)
+        assert printed == "[1, 2, 3]\n"
+
+
+# -- a 1,000,000-step trace: nothing scales with the trace ------------------------------------
+@pytest.fixture(scope="module")
+def big():
+    return _load("big_trace").build_big_trace()
+
+
+def test_big_trace_payloads_are_bounded(big):
+    n = len(big)
+    assert n == 1_000_002
+    summary = json.dumps(P.summary_payload(big))
+    assert len(summary) < 2_000
+    for pos in (0, 1, 500_000, 500_003, n - 1, n):
+        for frame in (-1, 0):
+            view = P.view_payload(big, pos, frame)
+            size = len(json.dumps(view))
+            assert size < 100_000, (pos, frame, size)
+            assert len(view["io"]["chunks"]) <= P.MAX_IO_CHUNKS
+            assert len(view["stack"]) <= P.MAX_STACK
+    view = P.view_payload(big, 700_000)
+    assert view["io"]["skipped"] + len(view["io"]["chunks"]) == view["io"]["total"] == 69_999
+    assert view["io"]["skipped"] > 60_000
+    hist = P.history_payload(big, "c", 0, 700_000)
+    assert len(hist["entries"]) == P.HISTORY_WINDOW and hist["total"] == 100_000
+    assert hist["before"] > 60_000 and hist["after"] > 20_000
+    assert any(e["step"] <= 700_000 < e2["step"]
+               for e, e2 in zip(hist["entries"], hist["entries"][1:]))
+    expand = P.expand_payload(big, 0, n)
+    assert len(json.dumps(expand)) < 100_000 and expand["value"]["n"] == 1000
+    src = P.source_payload(big, 0)
+    assert src["counts"]["2"] == 100_000 and src["counts"]["21"] == 100_000
+
+
+def test_big_trace_navigation(big):
+    n = len(big)
+    # module line 2 calls work(): over jumps the 9 body steps, out leaves work()
+    assert P.nav_targets(big, 11)["over"] == 21
+    assert P.nav_targets(big, 13) == {"over": 14, "out": 21, "back_over": 12, "back_out": 11}
+    assert P.line_target(big, 0, 0, 3) == n - 1
+    assert P.line_target(big, n - 1, 0, 2, backward=True) == n - 11
+    assert P.line_target(big, 5, 0, 2, backward=True) == 1
+    assert P.line_target(big, 2, 0, 39) is None
