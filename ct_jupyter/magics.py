@@ -82,11 +82,20 @@ def _show_warnings(caught: list[Any]) -> None:
 
 
 def _export(trace: Any, target: str) -> str:
-    """Export ``trace`` to ``target``; return a one-line report (raises CodetraceError)."""
+    """Export ``trace`` to ``target``; return a one-line report (raises CodetraceError).
+
+    A folder that already holds a trace (a re-run of the same cell) is replaced; any other
+    non-empty folder is left alone and reported.
+    """
+    import pathlib
+
     from .export import export
 
-    written = export(trace, target)
-    return f"codetrace: trace written to {written if written is not None else target}"
+    folder = pathlib.Path(target).expanduser()
+    replace = folder.is_dir() and any((folder / name).is_file()
+                                      for name in ("trace_metadata.json", "trace.json"))
+    written = export(trace, folder, overwrite=replace)
+    return f"codetrace: trace written to {written}"
 
 
 def _build_options(args: Any) -> TraceOptions:

@@ -242,6 +242,22 @@ def test_out_exports_a_trace_folder(ip: Any, tmp_path: Any) -> None:
     assert result.success, result.error_in_exec
     assert (target / "trace.json").exists() and (target / "trace_paths.json").exists()
     assert str(target) in out.stdout
+    # running the cell again replaces its own trace folder
+    with capture_output():
+        again = traced(ip, f"--io off --view none --out {target}", "e = 1\n")
+    assert again.success, again.error_in_exec
+    assert "e = 1" in "".join(p.read_text() for p in (target / "files").rglob("*") if p.is_file())
+
+
+def test_out_never_replaces_a_folder_that_is_not_a_trace(ip: Any, tmp_path: Any) -> None:
+    target = tmp_path / "precious"
+    target.mkdir()
+    (target / "notes.txt").write_text("keep me")
+    with capture_output():
+        result = traced(ip, f"--io off --view none --out {target}", "n = 1\n")
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "export failed" in str(result.error_in_exec)
+    assert (target / "notes.txt").read_text() == "keep me"
 
 
 def test_out_failure_is_a_clear_message(ip: Any, tmp_path: Any) -> None:
