@@ -27,7 +27,21 @@ TERMINAL_LIMIT = 200
 
 
 def _present(shell: Any, trace: Any, view: str) -> None:
-    """Show ``trace`` the way the front end can: widget, static HTML, or rich text."""
+    """Show ``trace`` the way the front end can; a failure here never fails the user's cell."""
+    try:
+        _show(shell, trace, view)
+    except Exception as exc:  # noqa: BLE001 - our bug must not become the user's error
+        from .core import recorder
+
+        if getattr(recorder, "TESTING", False):
+            raise
+        print(f"CodetraceWarning: [WARN_DISPLAY_FAILED] could not show the recording "
+              f"({type(exc).__name__}: {exc}); it is still available as "
+              "ct_jupyter.last_trace()", file=sys.stderr)
+
+
+def _show(shell: Any, trace: Any, view: str) -> None:
+    """Show ``trace``: widget (kernel), static HTML (kernel, ``--view text``) or rich text."""
     if view == "none":
         return
     if getattr(shell, "kernel", None) is None:
@@ -40,12 +54,15 @@ def _present(shell: Any, trace: Any, view: str) -> None:
             from .widget import TraceWidget
 
             widget = TraceWidget(trace)
+            bundle = widget._repr_mimebundle_()
         except Exception as exc:  # noqa: BLE001 - no widget (missing build, old front end)
             print(f"codetrace: the interactive viewer is unavailable ({type(exc).__name__}: "
                   f"{exc}); showing the static view.", file=sys.stderr)
         else:
-            display(widget)
-            return
+            if bundle is not None:
+                data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+                display(data, metadata=metadata, raw=True)
+                return
     display(static_bundle(trace), raw=True)
 
 
