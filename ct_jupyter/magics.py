@@ -145,7 +145,7 @@ def _record_last(trace: Any) -> None:
 class CodetraceMagics(Magics):
     """The ``%%codetrace`` cell magic."""
 
-    @magic_arguments()
+    @magic_arguments(name="%codetrace")  # usage line reads "%%codetrace ..."
     @argument("--out", metavar="DIR", default=None,
               help="also export the recording as a CodeTracer trace folder in DIR")
     @argument("--max-steps", dest="max_steps", metavar="N", type=int, default=None,

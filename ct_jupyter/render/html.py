@@ -389,6 +389,45 @@ def _forward_order(n: int, anchor: int) -> Iterable[int]:
     yield from range(anchor + 1, n)
 
 
+def _state_section(trace: Trace, budget: int) -> str:
+    """Show the call stack and the variables where the run raised (or at its end)."""
+    n = len(trace)
+    if n == 0:
+        return ""
+    raised = trace.raised_step()
+    if raised is not None and raised < n:
+        index, frame = raised, trace.frame_of(raised)
+        title = f"State at step {raised:,}, where {_esc(trace.outcome.exc_type or 'it')} was raised"  # type: ignore[union-attr]
+        stack = trace.stack(raised)
+    else:
+        index, frame = n, trace.frame_of(0)
+        title = "Variables at the end"
+        stack = []
+    rows: list[str] = []
+    spent = 0
+    values = trace.variables(index, frame)
+    for name, value in values.items():
+        row = (f"<tr><td class='ct-s-mono'>{_esc(name)}</td><td>{_esc(value.type_name)}</td>"
+               f"<td class='ct-s-mono'>{_esc(_clip(value.text, _VALUE_CLIP))}</td></tr>")
+        cost = _nbytes(row)
+        if spent + cost > budget:
+            rows.append(f"<tr class='ct-s-gap'><td colspan='3'>{len(values) - len(rows):,} more "
+                        "not shown (size limit)</td></tr>")
+            break
+        rows.append(row)
+        spent += cost
+    where = ""
+    if stack:
+        where = ("<div class='ct-s-mono'>" + " → ".join(
+            f"{_esc(e.function)} ({_esc(path_label(trace, e.path))}:{e.line})"
+            for e in stack[-12:]) + "</div>")
+    table = ("<table><thead><tr><th>name</th><th>type</th><th>value</th></tr></thead><tbody>"
+             + "".join(rows) + "</tbody></table>") if rows else ""
+    if not where and not table:
+        return ""
+    return f"<details open><summary>{title}</summary>{where}{table}</details>"
+
+
 def _output_section(trace: Trace, budget: int) -> str:
     chunks = trace.io
     if not chunks:
@@ -442,9 +481,11 @@ def trace_to_html(trace: Trace, *, max_bytes: int = 300_000) -> str:
     left = max_bytes - _nbytes(fixed) - 400
     out_part = _output_section(trace, max(0, min(left // 6, 60_000)))
     left -= _nbytes(out_part)
+    state = _state_section(trace, max(0, min(left // 10, 30_000)))
+    left -= _nbytes(state)
     code = _code_section(trace, max(0, min(left * 2 // 5, 120_000)), raise_loc)
     left -= _nbytes(code)
     steps = ("<details open><summary>Steps</summary><div class='ct-s-scroll'>"
              + _steps_section(trace, max(0, left - 100)) + "</div></details>")
     return (f"<div class='{_ROOT}'><style>{_CSS}</style>" + header + notes + exc
-            + code + steps + out_part + "</div>")
+            + state + code + steps + out_part + "</div>")
