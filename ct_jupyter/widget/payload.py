@@ -525,6 +525,9 @@ def _returns_at(trace: Trace, pos: int) -> list[_Json]:
     f = b.step_frame[prev]
     while f >= 0 and f != stop and b.frame_end_step[f] == prev and len(out) < 20:
         kind = b.frame_end_kind[f]
+        if b.functions[b.frame_func[f]].is_module:       # a module body "returning" None is noise
+            f = b.frame_parent[f]
+            continue
         item: _Json = {"frame": f, "function": _frame_name(trace, f), "kind": kind}
         if kind in ("return", "yield"):
             item["value"] = value_json(trace.decode(b.frame_result[f], pos, depth=2),
