@@ -494,3 +494,23 @@ def test_bad_options_are_typed_errors() -> None:
     assert info.value.code == "ERR_UNKNOWN_OPTION"
     with pytest.raises(UsageError):
         ct_jupyter.record(42)  # type: ignore[arg-type]
+
+
+def test_long_mutation_history_uses_keyframes(backend: str) -> None:
+    trace = record_source("""\
+        data = [0] * 300
+        for i in range(600):
+            data[i % 300] = i
+        """, backend)
+    from ct_jupyter.model.heap import KEYFRAME
+
+    oid = trace.variables(len(trace))["data"].oid
+    snaps = trace._b.heap.vsnaps[oid]
+    fulls = sum(isinstance(s, tuple) for s in snaps)
+    assert 600 // KEYFRAME <= fulls <= 600 // KEYFRAME + 2
+    for step in (5, 301, len(trace) - 3, len(trace)):
+        value = trace.variables(step)["data"].plain()
+        ran: list[int] = [0] * 300
+        for i in range((step - 1) // 2):
+            ran[i % 300] = i
+        assert value == ran

@@ -80,7 +80,7 @@ class Ledger:
             self._done += len(data)
             self._ready.notify_all()
 
-    def wait(self, ticket: int | None, timeout: float = 1.0) -> None:
+    def wait(self, ticket: int | None, timeout: float = 5.0) -> None:
         """Wait until the reader has recorded everything up to ``ticket`` (bounded)."""
         if ticket is None or not self.sync:
             return

@@ -202,8 +202,8 @@ class IOCapture:
         local = self._local
         return not self._capturing or getattr(local, "busy", False) or getattr(local, "mute", 0) > 0
 
-    def record(self, stream: str, text: str, flags: str = "") -> None:
-        """Record ``text`` as traffic of ``stream`` at the current step (thread-safe)."""
+    def record(self, stream: str, text: str, flags: str = "", step: int | None = None) -> None:
+        """Record ``text`` as traffic of ``stream`` at ``step`` (default: the current one)."""
         if not text or not self._capturing:
             return
         local = self._local
@@ -211,7 +211,8 @@ class IOCapture:
         try:
             if threading.get_ident() != self._owner and "fd" not in flags:
                 flags = f"{flags},thread" if flags else "thread"
-            step = self.step_of()
+            if step is None:
+                step = self.step_of()
             with self._lock:
                 self._append(step, stream, text, flags)
         except Exception as exc:
@@ -385,15 +386,20 @@ class IOCapture:
         def input(*args: Any) -> str:  # noqa: A001 - stands in for builtins.input
             if capture._quiet() or threading.get_ident() != capture._owner:
                 return orig(*args)
+            try:
+                step = capture.step_of()  # the answer belongs to the step that asked
+            except Exception as exc:
+                capture._fail(exc)
+                return orig(*args)
             if args and args[0] is not None and str(args[0]):
-                capture.record("stdout", str(args[0]), "prompt")
+                capture.record("stdout", str(args[0]), "prompt", step)
             local = capture._local
             local.mute = getattr(local, "mute", 0) + 1
             try:
                 answer = orig(*args)
             finally:
                 local.mute -= 1
-            capture.record("stdin", f"{answer}\n", "input")
+            capture.record("stdin", f"{answer}\n", "input", step)
             return answer
 
         input.__doc__ = getattr(orig, "__doc__", None)

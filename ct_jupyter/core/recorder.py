@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sys
 import traceback
+from sys import _getframe
+from threading import get_ident as _get_ident
 from collections.abc import Callable
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
 
@@ -85,6 +87,7 @@ class Recorder:
         self.globals_owners: dict[int, _FrameState] = {}
         self.busy = False
         self.active = True
+        self.owner = _get_ident()
         self.max_steps = options.max_steps
         self.max_memory = options.max_memory
         self.on_stop: Callable[[], None] | None = None
@@ -93,7 +96,9 @@ class Recorder:
         self._step_line = builder.step_line
         self._step_line_append = builder.step_line.append
         self._step_frame_append = builder.step_frame.append
-        self._add_frame = builder.add_frame
+        self._frame_rows = builder.frame_rows
+        self._frame_ends = builder.frame_ends
+        self._frame_first = builder.frame_first
         self._add_change = builder.add_change
         self._encode = self.snap.encode
 
@@ -155,12 +160,15 @@ class Recorder:
             return
         try:
             stack = self.stack
+            rows = self._frame_rows
+            fid = len(rows)
             if stack:
                 parent = stack[-1]
                 parent.dirty = True
-                fid = self._add_frame(info.func_id, parent.fid, kind, id(frame))
+                rows.append((info.func_id, parent.fid, len(stack), len(self._step_line) - 1,
+                             kind, id(frame)))
             else:
-                fid = self._add_frame(info.func_id, -1, kind, id(frame))
+                rows.append((info.func_id, -1, 0, len(self._step_line) - 1, kind, id(frame)))
             st = _FrameState(fid, info, frame)
             if info.is_module:
                 g = frame.f_globals
@@ -171,10 +179,12 @@ class Recorder:
         except Exception as exc:
             self.fail(exc)
 
-    def on_line(self, code: CodeType, line: int, frame: FrameType) -> None:
-        """A user frame is about to run ``line``."""
-        if self.busy or not self.active:
-            return
+    def on_line(self, code: CodeType, line: int, frame: FrameType | None = None) -> None:
+        """A user frame is about to run ``line`` (registered directly as the LINE callback)."""
+        if self.busy or not self.active or _get_ident() != self.owner:
+            return None
+        if frame is None:
+            frame = _getframe(1)
         stack = self.stack
         if not stack or stack[-1].frame is not frame:
             if not self._resync(code, frame):
@@ -192,11 +202,11 @@ class Recorder:
         if prev >= 0:
             eff = st.effects.get(prev)
             if eff is None and not st.dirty and st.pending is None:
-                return
+                return None
         self.busy = True
         try:
             if prev < 0:
-                self.builder.frame_first_step[st.fid] = step
+                self._frame_first[st.fid] = step
                 self._capture_all(st, step)
             else:
                 if eff is not None:
@@ -215,10 +225,13 @@ class Recorder:
         finally:
             self.busy = False
 
-    def on_return(self, code: CodeType, value: object, kind: str) -> None:
-        """A user frame returns (``return``) or suspends (``yield``) with ``value``."""
-        if self.busy or not self.active:
-            return
+    def on_return(self, kind: str, code: CodeType, offset: int, value: object) -> None:
+        """A user frame returns (``return``) or suspends (``yield``) with ``value``.
+
+        The argument order lets ``partial(on_return, "return")`` be the PY_RETURN callback.
+        """
+        if self.busy or not self.active or _get_ident() != self.owner:
+            return None
         stack = self.stack
         if not stack or stack[-1].info.code is not code:
             return
@@ -230,7 +243,7 @@ class Recorder:
                 if eff is not None:
                     self._apply(st, eff, len(self._step_line))
             enc = value if type(value) in ATOM_TYPES else self._encode(value, len(self._step_line))
-            self.builder.end_frame(st.fid, kind, enc)
+            self._frame_ends[st.fid] = (len(self._step_line) - 1, kind, enc)
             if st.globals_owner:
                 self._leave(st)
             else:
@@ -292,18 +305,21 @@ class Recorder:
         loc = st.frame.f_locals
         objs = st.objs
         encode = self._encode
-        add = self._add_change
+        b = self.builder
         fid = st.fid
+        skip_modules = info.is_module
         for name in info.names:
-            try:
-                value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
-            except Exception:
+            value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
+            if value is UNBOUND:
                 continue
-            if value is UNBOUND or (info.is_module and type(value) is ModuleType):
-                objs[name] = UNBOUND
+            t = type(value)
+            if t is ModuleType and skip_modules:
                 continue
             objs[name] = value
-            add(step, fid, name, encode(value, step))
+            b.ch_step.append(step)
+            b.ch_frame.append(fid)
+            b.ch_name.append(name)
+            b.ch_val.append(value if t in ATOM_TYPES else encode(value, step))
 
     def _apply(self, st: _FrameState, eff: LineEffects, step: int) -> None:
         objs = st.objs
@@ -403,7 +419,7 @@ class Recorder:
 
     def _memory(self) -> int:
         b = self.builder
-        return self.snap.bytes + len(b.step_line) * 16 + len(b.ch_step) * 40 + len(b.frame_func) * 96
+        return self.snap.bytes + len(b.step_line) * 16 + len(b.ch_step) * 40 + len(b.frame_rows) * 96
 
     # -- limits and failures --------------------------------------------------------------
     def stop(self, reason: str) -> None:
@@ -435,7 +451,7 @@ class Recorder:
         b = self.builder
         while self.stack:
             st = self.stack.pop()
-            if b.frame_end_kind[st.fid] is None:
+            if st.fid not in b.frame_ends:
                 end = "exception" if error is not None else "return"
                 if not self.stack and error is None and b.stop_reason is None:
                     b.end_frame(st.fid, "return", self._safe_encode(value))

@@ -113,12 +113,12 @@ class SetTraceBackend:
             raw = code.co_code
             op = raw[lasti] if lasti >= 0 else -1
             if op in _YIELD_OPS or (op == _RESUME and lasti >= 2 and raw[lasti - 2] in _YIELD_OPS):
-                rec.on_return(code, arg, "yield")
+                rec.on_return("yield", code, lasti, arg)
                 return self._local
             if code.co_flags & 0x2A0:
                 self._started.pop(id(frame), None)
             if op in _RETURN_OPS:
-                rec.on_return(code, arg, "return")
+                rec.on_return("return", code, lasti, arg)
             else:
                 rec.on_unwind(code, None)
         elif event == "exception":

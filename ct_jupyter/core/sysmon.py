@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from functools import partial
 from types import CodeType
 
 from ..errors import BackendUnavailable
@@ -57,14 +58,14 @@ class SysMonBackend:
                 )
             mon.use_tool_id(tool, TOOL_NAME)
             self.tool = tool
-            self._owner = threading.get_ident()
+            self._owner = self.rec.owner = threading.get_ident()
             table = {
                 E.PY_START: self._on_py_start,
                 E.PY_RESUME: self._on_py_resume,
                 E.PY_THROW: self._on_py_throw,
-                E.LINE: self._on_line,
-                E.PY_RETURN: self._on_py_return,
-                E.PY_YIELD: self._on_py_yield,
+                E.LINE: self.rec.on_line,
+                E.PY_RETURN: partial(self.rec.on_return, "return"),
+                E.PY_YIELD: partial(self.rec.on_return, "yield"),
                 E.PY_UNWIND: self._on_py_unwind,
                 E.RAISE: self._on_raise,
             }
@@ -141,21 +142,6 @@ class SysMonBackend:
         info = self.rec.infos.get(id(code))
         if info is not None and info.is_user and threading.get_ident() == self._owner:
             self.rec.on_start(info, sys._getframe(1), "resume")
-        return None
-
-    def _on_line(self, code: CodeType, line: int) -> object:
-        if threading.get_ident() == self._owner:
-            self.rec.on_line(code, line, sys._getframe(1))
-        return None
-
-    def _on_py_return(self, code: CodeType, offset: int, value: object) -> object:
-        if threading.get_ident() == self._owner:
-            self.rec.on_return(code, value, "return")
-        return None
-
-    def _on_py_yield(self, code: CodeType, offset: int, value: object) -> object:
-        if threading.get_ident() == self._owner:
-            self.rec.on_return(code, value, "yield")
         return None
 
     def _on_py_unwind(self, code: CodeType, offset: int, exc: BaseException) -> object:

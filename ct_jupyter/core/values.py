@@ -23,7 +23,7 @@ from collections.abc import Callable
 from itertools import compress, count, islice
 
 from ..model.encoded import UNBOUND, Cut, Err, Ref
-from ..model.heap import Heap
+from ..model.heap import KEYFRAME, Heap
 from ..options import TraceOptions
 
 _is = operator.is_
@@ -65,6 +65,10 @@ class Snapshotter:
         self.objs: list[object] = []
         self.raw: list[object] = []
         self.kids: list[tuple[int, ...]] = []
+        # the current snapshot items of lists (a list of encs) and dicts (a dict of encs),
+        # kept up to date by deltas, so a keyframe costs one copy and no replay
+        self.cur: list[object] = []
+        self.since_full: list[int] = []
         self._kinds: dict[type, str] = {}
         self._bad_repr: set[type] = set()
         self._main_thread = threading.main_thread()
@@ -107,6 +111,8 @@ class Snapshotter:
         self.objs.append(obj)
         self.raw.append(None)
         self.kids.append(())
+        self.cur.append(None)
+        self.since_full.append(0)
         if depth < self.max_depth:
             self._capture(oid, obj, step, depth)
         return ref
@@ -146,6 +152,11 @@ class Snapshotter:
             self.heap.kinds[oid] = "repr"
         self.raw[oid] = raw if raw is not None else ("<failed>",)
         self.kids[oid] = kids
+        if kind == "list" or kind == "deque":
+            self.cur[oid] = list(snap[1])  # type: ignore[arg-type]
+        elif kind == "dict":
+            self.cur[oid] = dict(zip(snap[1], snap[2]))  # type: ignore[call-overload]
+        self.since_full[oid] = 0
         self.heap.add_version(oid, step, snap)
         self.bytes += 64 + 8 * _snap_len(snap)
 
@@ -310,6 +321,7 @@ class Snapshotter:
             return
         delta: list[object] = [n_new]
         has_ref = False
+        cur: list[object] = self.cur[oid]  # type: ignore[assignment]
         for i in idxs:
             if i >= limit:
                 break
@@ -318,14 +330,30 @@ class Snapshotter:
                 has_ref = True
             delta.append(i)
             delta.append(e)
+            if i < len(cur):
+                cur[i] = e
+            elif i == len(cur):
+                cur.append(e)
+        if n_new < len(cur):
+            del cur[n_new:]
         self.raw[oid] = list(obj)
         if has_ref or self.kids[oid]:
             head = obj if n_new <= limit else obj[:limit]
             self.kids[oid] = tuple(self.ids[id(x)] for x in head
                                    if type(x) not in ATOM_TYPES and id(x) in self.ids
                                    and self.raw[self.ids[id(x)]] is not None)
-        self.heap.add_version(oid, step, delta)
+        self._add_delta(oid, step, delta, (n_new, tuple(cur)))
         self.bytes += 48 + 16 * len(idxs)
+
+    def _add_delta(self, oid: int, step: int, delta: list[object], full: tuple[object, ...]) -> None:
+        count_ = self.since_full[oid] + 1
+        if count_ >= KEYFRAME:
+            self.heap.add_version(oid, step, full)
+            self.since_full[oid] = 0
+            self.bytes += 8 * _snap_len(full)
+        else:
+            self.heap.add_version(oid, step, delta)
+            self.since_full[oid] = count_
 
     def _dict_changed(self, oid: int, obj: dict[object, object], keys: list[object], step: int) -> None:
         n_new, n_old = len(obj), len(keys)
@@ -342,6 +370,7 @@ class Snapshotter:
             return
         delta: list[object] = [n_new]
         has_ref = False
+        cur: dict[object, object] = self.cur[oid]  # type: ignore[assignment]
         for i in idxs:
             if i >= self.max_items:
                 break
@@ -351,13 +380,14 @@ class Snapshotter:
                 has_ref = True
             delta.append(k)
             delta.append(v)
+            cur[k] = v
         self.raw[oid] = (new_keys, new_vals)
         if has_ref or self.kids[oid]:
             self.kids[oid] = tuple(
                 self.ids[id(x)] for x in new_keys[: self.max_items] + new_vals[: self.max_items]
                 if type(x) not in ATOM_TYPES and id(x) in self.ids
                 and self.raw[self.ids[id(x)]] is not None)
-        self.heap.add_version(oid, step, delta)
+        self._add_delta(oid, step, delta, (n_new, tuple(cur), tuple(cur.values())))
         self.bytes += 48 + 24 * len(idxs)
 
 

@@ -50,17 +50,15 @@ class TraceBuilder:
         self.sources: dict[str, str] = {}
         self.path_labels: dict[str, str] = {}
         self.functions: list[FunctionInfo] = []
-        # frames ("activations": one per call or generator resume)
-        self.frame_func = array("l")
-        self.frame_parent = array("l")
-        self.frame_depth = array("l")
-        self.frame_call_step = array("l")
-        self.frame_first_step = array("l")
-        self.frame_end_step = array("l")
-        self.frame_kind: list[str] = []
-        self.frame_end_kind: list[str | None] = []
-        self.frame_result: list[object] = []
-        self.frame_pyid = array("q")
+        # frames ("activations": one per call or generator resume). Recording appends one row
+        # per frame start and one entry per frame end; the columns (frame_func, frame_parent,
+        # frame_depth, frame_call_step, frame_first_step, frame_end_step, frame_kind,
+        # frame_end_kind, frame_result, frame_pyid) are built from them on first read.
+        self.frame_rows: list[tuple[int, int, int, int, str, int]] = []
+        self.frame_ends: dict[int, tuple[int, str, object]] = {}
+        self.frame_first: dict[int, int] = {}
+        self._frame_cols: dict[str, object] | None = None
+        self._frame_cols_key: tuple[int, int, int] = (-1, -1, -1)
         # steps
         self.step_line = array("l")
         self.step_frame = array("l")
@@ -112,33 +110,68 @@ class TraceBuilder:
     # -- events ---------------------------------------------------------------------------
     def add_frame(self, func_id: int, parent: int, kind: str = "call", pyid: int = 0) -> int:
         """Open a frame (a call or a resume) under ``parent`` (-1 for a root) and return its id."""
-        depth = self.frame_depth[parent] + 1 if parent >= 0 else 0
-        self.frame_func.append(func_id)
-        self.frame_parent.append(parent)
-        self.frame_depth.append(depth)
-        self.frame_call_step.append(len(self.step_line) - 1)
-        self.frame_first_step.append(-1)
-        self.frame_end_step.append(-1)
-        self.frame_kind.append(kind)
-        self.frame_end_kind.append(None)
-        self.frame_result.append(None)
-        self.frame_pyid.append(pyid)
-        return len(self.frame_func) - 1
+        rows = self.frame_rows
+        depth = rows[parent][2] + 1 if parent >= 0 else 0
+        rows.append((func_id, parent, depth, len(self.step_line) - 1, kind, pyid))
+        return len(rows) - 1
 
     def end_frame(self, frame: int, end_kind: str, result: object = None) -> None:
         """Close ``frame``: ``return``, ``yield`` or ``exception``, with the returned/yielded enc."""
-        self.frame_end_step[frame] = len(self.step_line) - 1
-        self.frame_end_kind[frame] = end_kind
-        self.frame_result[frame] = result
+        self.frame_ends[frame] = (len(self.step_line) - 1, end_kind, result)
 
     def add_step(self, frame: int, line: int) -> int:
         """Append a step in ``frame`` at ``line`` and return its index."""
         step = len(self.step_line)
         self.step_line.append(line)
         self.step_frame.append(frame)
-        if self.frame_first_step[frame] < 0:
-            self.frame_first_step[frame] = step
+        if frame not in self.frame_first:
+            self.frame_first[frame] = step
         return step
+
+    def _frame_columns(self) -> dict[str, object]:
+        key = (len(self.frame_rows), len(self.frame_ends), len(self.frame_first))
+        if self._frame_cols is not None and key == self._frame_cols_key:
+            return self._frame_cols
+        rows = self.frame_rows
+        ends = self.frame_ends
+        first = self.frame_first
+        n = len(rows)
+        end_step = array("l", [-1]) * n
+        end_kind: list[str | None] = [None] * n
+        result: list[object] = [None] * n
+        for fid, (st, kind, res) in ends.items():
+            end_step[fid] = st
+            end_kind[fid] = kind
+            result[fid] = res
+        first_step = array("l", [-1]) * n
+        for fid, st in first.items():
+            first_step[fid] = st
+        cols: dict[str, object] = {
+            "frame_func": array("l", [r[0] for r in rows]),
+            "frame_parent": array("l", [r[1] for r in rows]),
+            "frame_depth": array("l", [r[2] for r in rows]),
+            "frame_call_step": array("l", [r[3] for r in rows]),
+            "frame_kind": [r[4] for r in rows],
+            "frame_pyid": array("q", [r[5] for r in rows]),
+            "frame_first_step": first_step,
+            "frame_end_step": end_step,
+            "frame_end_kind": end_kind,
+            "frame_result": result,
+        }
+        self._frame_cols = cols
+        self._frame_cols_key = key
+        return cols
+
+    frame_func = property(lambda self: self._frame_columns()["frame_func"])
+    frame_parent = property(lambda self: self._frame_columns()["frame_parent"])
+    frame_depth = property(lambda self: self._frame_columns()["frame_depth"])
+    frame_call_step = property(lambda self: self._frame_columns()["frame_call_step"])
+    frame_first_step = property(lambda self: self._frame_columns()["frame_first_step"])
+    frame_end_step = property(lambda self: self._frame_columns()["frame_end_step"])
+    frame_kind = property(lambda self: self._frame_columns()["frame_kind"])
+    frame_end_kind = property(lambda self: self._frame_columns()["frame_end_kind"])
+    frame_result = property(lambda self: self._frame_columns()["frame_result"])
+    frame_pyid = property(lambda self: self._frame_columns()["frame_pyid"])
 
     def add_change(self, step: int, frame: int, name: str, enc: object) -> None:
         """Record that variable ``name`` of ``frame`` holds ``enc`` from ``step`` on."""
@@ -169,7 +202,7 @@ class TraceBuilder:
 
     def approx_bytes(self) -> int:
         """Estimate the bytes the recording holds (columns plus stored snapshots)."""
-        cols = (len(self.step_line) * 16 + len(self.ch_step) * 40 + len(self.frame_func) * 120
+        cols = (len(self.step_line) * 16 + len(self.ch_step) * 40 + len(self.frame_rows) * 120
                 + len(self.io_text) * 64 + sum(len(t) for t in self.io_text[-64:]) * max(1, len(self.io_text) // 64))
         return cols
 

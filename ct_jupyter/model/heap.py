@@ -49,24 +49,19 @@ class Heap:
         return len(self.kinds) - 1
 
     def add_version(self, oid: int, step: int, snap: object) -> None:
-        """Record that object ``oid`` looked like ``snap`` from ``step`` on."""
+        """Record that object ``oid`` looked like ``snap`` from ``step`` on.
+
+        ``snap`` is a full snapshot (tuple) or a delta (list) against the previous version;
+        the writer stores a full snapshot at least every `KEYFRAME` versions. Several versions
+        may share a step: the last one is the state at that step.
+        """
         steps = self.vsteps[oid]
         if steps is None:
             self.vsteps[oid] = array("q", (step,))
             self.vsnaps[oid] = [snap]
             return
-        snaps = self.vsnaps[oid]
-        assert snaps is not None
-        if steps[-1] == step:
-            # Two versions at one step: the later one wins; fold a delta into what it follows.
-            if isinstance(snap, list):
-                snap = self._materialize(oid, len(snaps) - 1, snap)
-            snaps[-1] = snap
-            return
-        if isinstance(snap, list) and len(snaps) % KEYFRAME == 0:
-            snap = self._materialize(oid, len(snaps) - 1, snap)
         steps.append(step)
-        snaps.append(snap)
+        self.vsnaps[oid].append(snap)  # type: ignore[union-attr]
 
     def versions_count(self, oid: int) -> int:
         """Return how many versions object ``oid`` has."""
@@ -99,15 +94,17 @@ class Heap:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        full = self._materialize(oid, idx - 1, snap)  # type: ignore[arg-type]
+        base = idx - 1
+        while not isinstance(snaps[base], tuple) and (oid, base) not in self._cache:
+            base -= 1
+        full = self._cache.get((oid, base)) or snaps[base]
+        kind = self.kinds[oid]
+        for i in range(base + 1, idx + 1):
+            full = apply_delta(kind, full, snaps[i])  # type: ignore[arg-type]
         if len(self._cache) > 4096:
             self._cache.clear()
-        self._cache[key] = full
-        return full
-
-    def _materialize(self, oid: int, base_idx: int, delta: list[object]) -> tuple[object, ...]:
-        base = self.full_version(oid, base_idx)
-        return apply_delta(self.kinds[oid], base, delta)
+        self._cache[key] = full  # type: ignore[assignment]
+        return full  # type: ignore[return-value]
 
 
 def apply_delta(kind: str, base: tuple[object, ...], delta: list[object]) -> tuple[object, ...]:
