@@ -30,7 +30,7 @@ def _present(shell: Any, trace: Any, view: str) -> None:
     """Show ``trace`` the way the front end can; a failure here never fails the user's cell."""
     try:
         _show(shell, trace, view)
-    except Exception as exc:  # noqa: BLE001 - our bug must not become the user's error
+    except Exception as exc:  # our bug must not become the user's error
         from .core import recorder
 
         if getattr(recorder, "TESTING", False):
@@ -128,7 +128,7 @@ def _build_options(args: Any) -> TraceOptions:
     if args.backend is not None:
         changes["backend"] = args.backend
     try:
-        return TraceOptions.build(**changes)
+        return TraceOptions.build(None, **changes)
     except CodetraceError as exc:
         raise UsageError(f"%%codetrace: {exc.message}") from None
 
@@ -183,7 +183,7 @@ class CodetraceMagics(Magics):
             %%codetrace --max-steps 5000 --as t --out trace-out
             result = solve(puzzle)
         """
-        __tracebackhide__ = True  # noqa: F841 - read by IPython's traceback formatter
+        __tracebackhide__ = True  # read by IPython: hide this frame in tracebacks
         args = parse_argstring(self.codetrace, line)
         if args.as_name is not None and not args.as_name.isidentifier():
             raise UsageError(f"%%codetrace: --as needs a Python name, got {args.as_name!r}")

@@ -22,11 +22,14 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import CodeType, TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from .errors import CodetraceWarning
 from .model import Trace
 from .options import TraceOptions
+
+if TYPE_CHECKING:
+    from .api import RunResult
 
 __all__ = ["CellRecording", "cell_label", "cell_labels", "current_execution_count", "record_cell"]
 
@@ -93,7 +96,7 @@ def _ends_with_semicolon(source: str) -> bool:
         from IPython.core.displayhook import DisplayHook
 
         return bool(DisplayHook.semicolon_at_end_of_expression(source))
-    except Exception:  # tokenize errors on odd input: keep the value
+    except Exception:  # noqa: BLE001 - tokenize errors on odd input: keep the value
         return False
 
 
@@ -135,9 +138,9 @@ def _make_body(shell: Any, compiled: _Compiled, in_thread: bool) -> Callable[[],
 
     if not compiled.is_async:
         def run_sync() -> object:
-            __tracebackhide__ = True  # noqa: F841 - read by IPython's traceback formatter
+            __tracebackhide__ = True  # read by IPython: hide this frame in tracebacks
             if compiled.body is not None:
-                exec(compiled.body, glob, ns)
+                exec(compiled.body, glob, ns)  # noqa: S102 - running the cell is the job
             if compiled.last is not None:
                 return eval(compiled.last, glob, ns)
             return None
@@ -145,7 +148,7 @@ def _make_body(shell: Any, compiled: _Compiled, in_thread: bool) -> Callable[[],
         return run_sync
 
     async def main() -> object:
-        __tracebackhide__ = True  # noqa: F841
+        __tracebackhide__ = True  # read by IPython: hide this frame in tracebacks
         if compiled.body is not None:
             result = eval(compiled.body, glob, ns)
             if inspect.iscoroutine(result):
@@ -158,7 +161,7 @@ def _make_body(shell: Any, compiled: _Compiled, in_thread: bool) -> Callable[[],
         return value
 
     def run_async() -> object:
-        __tracebackhide__ = True  # noqa: F841
+        __tracebackhide__ = True  # read by IPython: hide this frame in tracebacks
         if in_thread:
             return asyncio.run(main())
         runner = getattr(shell, "trio_runner", None) or shell.loop_runner
@@ -242,7 +245,7 @@ def record_cell(shell: Any, cell: str, options: TraceOptions | None = None, *,
 
     caught: list[warnings.WarningMessage] = []
 
-    def record() -> Any:
+    def record() -> RunResult:
         return run_recorded(body, options=options, user_files=(filename,),
                             is_user_file=_is_cell_file(shell), labels=labels, meta=run_meta)
 
@@ -250,16 +253,16 @@ def record_cell(shell: Any, cell: str, options: TraceOptions | None = None, *,
         warnings.simplefilter("always", CodetraceWarning)
         shown = warnings.showwarning
 
-        def show(message: Warning | str, category: type[Warning], filename_: str, lineno: int,
-                 file: Any = None, line: str | None = None) -> None:
+        def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                 file: TextIO | None = None, line: str | None = None) -> None:
             if isinstance(category, type) and issubclass(category, CodetraceWarning):
-                caught.append(warnings.WarningMessage(message, category, filename_, lineno,
+                caught.append(warnings.WarningMessage(message, category, filename, lineno,
                                                       file, line))
             else:
-                shown(message, category, filename_, lineno, file, line)
+                shown(message, category, filename, lineno, file, line)
 
         warnings.showwarning = show
-        result = _run_in_thread(record) if in_thread else record()
+        result = cast("RunResult", _run_in_thread(record)) if in_thread else record()
 
     error = result.error
     if error is not None:

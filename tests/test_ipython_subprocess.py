@@ -21,7 +21,7 @@ def run_ipython(script: str, tmp_path: object) -> str:
         [sys.executable, "-m", "IPython", "--simple-prompt", "--colors=nocolor", "--no-banner",
          "--HistoryManager.enabled=False"],
         input=textwrap.dedent(script) + "\nexit\n", capture_output=True, text=True, timeout=120,
-        env=env, cwd=str(tmp_path))
+        env=env, cwd=str(tmp_path), check=False)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout + proc.stderr
 

@@ -385,7 +385,7 @@ def _steps_section(trace: Trace, budget: int) -> str:
 
 def _forward_order(n: int, anchor: int) -> Iterable[int]:
     """Yield the head of the run first, then the steps after the anchor."""
-    yield from range(0, anchor + 1)
+    yield from range(anchor + 1)
     yield from range(anchor + 1, n)
 
 
