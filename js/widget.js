@@ -149,15 +149,63 @@ export function oidHue(oid) {
 }
 
 const BUTTONS = [
-  ["first", "⏮", "First step (Home)"],
-  ["back_out", "⤴", "Step out backward: to the call of this function (Shift+↑)"],
-  ["back_over", "↶", "Step over backward: previous line in this function (Shift+←)"],
-  ["prev", "◀", "Back one step (←)"],
-  ["next", "▶", "Forward one step (→)"],
-  ["over", "↷", "Step over: next line in this function (Shift+→ or ↓)"],
-  ["out", "⤵", "Step out: return to the caller (↑)"],
-  ["last", "⏭", "Last step: the end of the run (End)"],
+  ["first", "First step (Home)"],
+  ["back_out", "Step out backward: to the line that called this function (Shift+↑)"],
+  ["back_over", "Step over backward: previous line in this function (Shift+← or Shift+↓)"],
+  ["prev", "Back one step (←)"],
+  ["next", "Forward one step (→)"],
+  ["over", "Step over: next line in this function (Shift+→ or ↓)"],
+  ["out", "Step out: return to the caller (↑)"],
+  ["last", "Last step: the end of the run (End)"],
 ];
+
+/** Icon shapes (our own constants): [filled paths, stroked paths, dots]. */
+const ICONS = {
+  first: [["M3 3h2v10H3z", "M13 3 6 8l7 5z"], [], []],
+  prev: [["M11 3 4 8l7 5z"], [], []],
+  next: [["M5 3l7 5-7 5z"], [], []],
+  last: [["M11 3h2v10h-2z", "M3 3l7 5-7 5z"], [], []],
+  over: [["M11.2 7.2h4.3l-2.15 3.3z"], ["M2.5 10.5a5.2 5.2 0 0 1 10.8-1.6"], [[8, 13.2]]],
+  back_over: [["M4.8 7.2H.5l2.15 3.3z"], ["M13.5 10.5a5.2 5.2 0 0 0-10.8-1.6"], [[8, 13.2]]],
+  out: [["M8 1.8 4.2 6h7.6z"], ["M8 5.5V12", "M3 14.2h10"], []],
+  back_out: [["M1.8 8 6 4.2v7.6z"], ["M5.5 8H11.5V2.5"], [[11.5, 13.5]]],
+};
+
+/** Build a small inline SVG icon with DOM calls (no markup parsing). */
+export function icon(name) {
+  const NS = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("viewBox", "0 0 16 16");
+  svg.setAttribute("width", "16");
+  svg.setAttribute("height", "16");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const [fills, strokes, dots] = ICONS[name] || [[], [], []];
+  for (const d of fills) {
+    const p = document.createElementNS(NS, "path");
+    p.setAttribute("d", d);
+    p.setAttribute("fill", "currentColor");
+    svg.appendChild(p);
+  }
+  for (const d of strokes) {
+    const p = document.createElementNS(NS, "path");
+    p.setAttribute("d", d);
+    p.setAttribute("fill", "none");
+    p.setAttribute("stroke", "currentColor");
+    p.setAttribute("stroke-width", "1.7");
+    p.setAttribute("stroke-linecap", "round");
+    svg.appendChild(p);
+  }
+  for (const [cx, cy] of dots) {
+    const c = document.createElementNS(NS, "circle");
+    c.setAttribute("cx", String(cx));
+    c.setAttribute("cy", String(cy));
+    c.setAttribute("r", "1.5");
+    c.setAttribute("fill", "currentColor");
+    svg.appendChild(c);
+  }
+  return svg;
+}
 
 /** The viewer: owns the DOM under `el` and talks to the kernel through `model`. */
 export class Viewer {
@@ -186,7 +234,8 @@ export class Viewer {
     this.onModelChange = () => this.modelChanged();
     model.on("change:step", this.onModelChange);
     model.on("change:frame", this.onModelChange);
-    model.on("change:summary", () => { this.summary = model.get("summary") || {}; this.renderHeader(); });
+    this.onSummary = () => { this.summary = model.get("summary") || {}; this.renderHeader(); };
+    model.on("change:summary", this.onSummary);
     this.want = this.modelState();
     this.renderHeader();
     this.requestView();
@@ -214,8 +263,8 @@ export class Viewer {
     this.root.addEventListener("keydown", (e) => this.onKey(e));
     this.buttons = {};
     const controls = h("div", { class: "ctj-controls", role: "toolbar", "aria-label": "Step controls" });
-    for (const [action, icon, label] of BUTTONS) {
-      const b = h("button", { type: "button", class: `ctj-btn ctj-btn-${action}`, "aria-label": label, title: label, "data-action": action }, icon);
+    for (const [action, label] of BUTTONS) {
+      const b = h("button", { type: "button", class: `ctj-btn ctj-btn-${action}`, "aria-label": label, title: label, "data-action": action }, icon(action));
       b.addEventListener("click", () => this.act(action));
       this.buttons[action] = b;
       controls.appendChild(b);
@@ -665,7 +714,7 @@ export class Viewer {
     this.channel.close();
     this.model.off("change:step", this.onModelChange);
     this.model.off("change:frame", this.onModelChange);
-    this.model.off("change:summary");
+    this.model.off("change:summary", this.onSummary);
   }
 }
 
