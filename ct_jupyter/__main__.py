@@ -1,0 +1,7 @@
+"""``python -m ct_jupyter``: the command line (record, validate, show)."""
+
+from __future__ import annotations
+
+from .cli import main
+
+raise SystemExit(main())
