@@ -202,3 +202,34 @@ def test_empty_recording() -> None:
     doc = trace_to_html(trace)
     assert "<div class='ct-static'>" in doc
     assert "codetrace" in trace_to_text(trace)
+
+
+def test_code_keeps_its_layout_without_the_stylesheet() -> None:
+    # untrusted notebooks and GitHub drop <style>; the code must still read correctly
+    import re
+
+    trace = rec(SORT)
+    doc = re.sub(r"<style>.*?</style>", "", trace_to_html(trace), flags=re.S)
+
+    class PreText(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.inside = 0
+            self.chunks: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.inside += tag == "pre"
+
+        def handle_endtag(self, tag: str) -> None:
+            self.inside -= tag == "pre"
+
+        def handle_data(self, data: str) -> None:
+            if self.inside:
+                self.chunks.append(data)
+
+    parser = PreText()
+    parser.feed(doc)
+    code = "".join(parser.chunks)
+    assert "            if xs[j] > xs[j + 1]:\n" in code
+    assert "        for j in range(len(xs) - 1 - i):\n" in code
+    assert "4    ×10          for j" in code  # line number and hit count stay readable

@@ -56,11 +56,9 @@ _CSS = """
 .ct-static td,.ct-static th{padding:1px 6px;vertical-align:top;text-align:left;
  border-bottom:1px solid var(--jp-border-color3,rgba(128,128,128,.15))}
 .ct-static th{font-weight:600;border-bottom:1px solid var(--jp-border-color1,rgba(128,128,128,.5))}
-.ct-static .ct-s-code td{border:0;padding:0 6px;white-space:pre}
-.ct-static .ct-s-ln{text-align:right;opacity:.6;user-select:none;width:1%}
-.ct-static .ct-s-hits{text-align:right;opacity:.6;width:1%;font-size:85%}
-.ct-static tr.ct-s-run td{background:rgba(80,160,255,.10)}
-.ct-static tr.ct-s-raise td{background:rgba(220,40,40,.18)}
+.ct-static pre.ct-s-src{white-space:pre;word-break:normal;line-height:1.35}
+.ct-static .ct-s-ln{opacity:.6;user-select:none}
+.ct-static .ct-s-hits{opacity:.6;user-select:none}
 .ct-static .ct-s-num{text-align:right;width:1%;white-space:nowrap}
 .ct-static .ct-s-loc{white-space:nowrap;width:1%}
 .ct-static .ct-s-chg{color:var(--jp-content-font-color1,inherit)}
@@ -74,6 +72,17 @@ _CSS = """
 .ct-static .ct-s-stdin{color:var(--jp-brand-color1,#1976d2)}
 .ct-static .ct-s-exc-row td{background:rgba(220,40,40,.10)}
 """
+
+
+_STYLE_LINE = "display:block"
+_STYLE_RUN_LINE = "display:block;background-color:rgba(80,160,255,0.10)"
+_STYLE_RAISE_LINE = "display:block;background-color:rgba(220,40,40,0.18)"
+_STYLE_CHANGED = "background-color:rgba(255,200,0,0.20)"
+_STYLE_EXC_ROW = "background-color:rgba(220,40,40,0.10)"
+_STYLE_STDERR = "color:#d32f2f"
+_STYLE_OUT = "white-space:pre-wrap"
+_STYLE_EXC_BOX = "border-left:3px solid #d32f2f;background-color:rgba(220,40,40,0.10);padding:4px 8px"
+_STYLE_SCROLL = "max-height:32em;overflow:auto"
 
 
 def _esc(text: object) -> str:
@@ -234,11 +243,12 @@ def _exception_block(trace: Trace, tb_limit: int) -> str:
         where = (f" at step {raised:,} ({_esc(path_label(trace, st.path))}, line {st.line},"
                  f" in {_esc(st.function)})")
     message = _esc(_clip(outcome.exc_message or "", 2000))
-    body = f"<div><b>{_esc(outcome.exc_type or 'Exception')}</b>: {message}{where}</div>"
+    body = (f"<div><b style='{_STYLE_STDERR}'>{_esc(outcome.exc_type or 'Exception')}</b>: "
+            f"{message}{where}</div>")
     if outcome.traceback:
         tb = _clip(outcome.traceback, tb_limit)
         body += ("<details><summary>Traceback</summary><pre>" + _esc(tb) + "</pre></details>")
-    return f'<div class="ct-s-exc">{body}</div>'
+    return f"<div class='ct-s-exc' style='{_STYLE_EXC_BOX}'>{body}</div>"
 
 
 def _code_section(trace: Trace, budget: int, raise_loc: tuple[str, int] | None) -> str:
@@ -263,29 +273,32 @@ def _code_section(trace: Trace, budget: int, raise_loc: tuple[str, int] | None) 
             continue
         lines = src.splitlines()
         ran = {ln for (p, ln) in hits if p == pid}
+        width = len(str(len(lines)))
         head = (f"<details open><summary>{_esc(label)}"
                 f"{'' if label == path else ' <span class=ct-s-sub>' + _esc(path) + '</span>'}"
-                f"</summary><table class='ct-s-code ct-s-mono'>")
+                f"</summary><pre class='ct-s-src'>")
         rows: list[str] = []
         size = _nbytes(head) + 40
         shown = 0
         for ln, text in enumerate(lines, 1):
-            cls = ""
+            # inline styles use only values untrusted-output sanitizers keep (rgba, block)
             if raise_loc == (path, ln):
-                cls = " class='ct-s-raise'"
+                attrs = f" class='ct-s-raise' style='{_STYLE_RAISE_LINE}'"
             elif ln in ran:
-                cls = " class='ct-s-run'"
+                attrs = f" class='ct-s-run' style='{_STYLE_RUN_LINE}'"
+            else:
+                attrs = f" style='{_STYLE_LINE}'"
             count = hits.get((pid, ln), 0)
-            row = (f"<tr{cls}><td class='ct-s-ln'>{ln}</td>"
-                   f"<td class='ct-s-hits'>{'×' + str(count) if count else ''}</td>"
-                   f"<td>{_esc(_clip(text, 400))}</td></tr>")
+            mark = f"×{count}" if count else ""
+            row = (f"<span{attrs}><span class='ct-s-ln'>{ln:>{width}}</span> "
+                   f"<span class='ct-s-hits'>{mark:>6}</span>  {_esc(_clip(text, 400))}\n</span>")
             cost = _nbytes(row)
             if spent + size + cost > budget:
                 break
             rows.append(row)
             size += cost
             shown += 1
-        tail = "</table>"
+        tail = "</pre>"
         if shown < len(lines):
             tail += (f"<div class='ct-s-note'>lines {shown + 1:,}–{len(lines):,} of "
                      f"{_esc(label)} not shown (size limit)</div>")
@@ -294,29 +307,32 @@ def _code_section(trace: Trace, budget: int, raise_loc: tuple[str, int] | None) 
         spent += _nbytes(piece)
         if spent >= budget:
             break
-    return "<div class='ct-s-scroll'>" + "".join(parts) + "</div>"
+    return f"<div class='ct-s-scroll' style='{_STYLE_SCROLL}'>" + "".join(parts) + "</div>"
 
 
 def _step_row(trace: Trace, index: int, io_by_step: dict[int, list[tuple[str, str]]] | None,
               exc_steps: dict[int, str], cache: dict[str, list[str]]) -> str:
     st = trace.step(index)
     effect = step_effects(trace, index)
-    chg = "".join(f"<span>{_esc(name)} = {_esc(_clip(text, _VALUE_CLIP))}</span>"
+    chg = "".join(f"<span style='{_STYLE_CHANGED}'>{_esc(name)} = "
+                  f"{_esc(_clip(text, _VALUE_CLIP))}</span>"
                   for name, text in effect.changed[:_VARS_PER_ROW])
     if len(effect.changed) > _VARS_PER_ROW:
         chg += f"<span>… {len(effect.changed) - _VARS_PER_ROW} more</span>"
     if effect.returned is not None:
         chg += f"<em class='ct-s-ret'>{_esc(_clip(effect.returned, _VALUE_CLIP))}</em>"
     if index in exc_steps:
-        chg += f"<b class='ct-s-stderr'>{_esc(_clip(exc_steps[index], _VALUE_CLIP))}</b>"
+        chg += (f"<b class='ct-s-stderr' style='{_STYLE_STDERR}'>"
+                f"{_esc(_clip(exc_steps[index], _VALUE_CLIP))}</b>")
     out = ""
     for stream, text in (io_by_step or {}).get(index, ()):
-        out += (f"<span class='ct-s-out ct-s-{_esc(stream)}'>"
+        style = _STYLE_OUT + (";" + _STYLE_STDERR if stream == "stderr" else "")
+        out += (f"<span class='ct-s-out ct-s-{_esc(stream)}' style='{style}'>"
                 f"{_esc(_clip(text, _OUT_CLIP))}</span>")
     out_cell = "" if io_by_step is None else f"<td class='ct-s-mono ct-s-out'>{out}</td>"
     depth = min(st.depth, 12)
     indent = f" style='padding-left:{6 + depth * 10}px'" if depth else ""
-    cls = " class='ct-s-exc-row'" if index in exc_steps else ""
+    cls = f" class='ct-s-exc-row' style='{_STYLE_EXC_ROW}'" if index in exc_steps else ""
     return (f"<tr{cls}><td class='ct-s-num'>{index:,}</td>"
             f"<td class='ct-s-loc'>{_esc(path_label(trace, st.path))}:{st.line}</td>"
             f"<td{indent}>{_esc(_clip(st.function, 80))}</td>"
@@ -436,7 +452,8 @@ def _output_section(trace: Trace, budget: int) -> str:
     spent = 0
     left_out = 0
     for chunk in chunks:
-        piece = (f"<span class='ct-s-{_esc(chunk.stream)}' title='step {chunk.step}'>"
+        style = f" style='{_STYLE_STDERR}'" if chunk.stream == "stderr" else ""
+        piece = (f"<span class='ct-s-{_esc(chunk.stream)}'{style} title='step {chunk.step}'>"
                  f"{_esc(chunk.text)}</span>")
         cost = _nbytes(piece)
         if spent + cost > budget:
@@ -485,7 +502,7 @@ def trace_to_html(trace: Trace, *, max_bytes: int = 300_000) -> str:
     left -= _nbytes(state)
     code = _code_section(trace, max(0, min(left * 2 // 5, 120_000)), raise_loc)
     left -= _nbytes(code)
-    steps = ("<details open><summary>Steps</summary><div class='ct-s-scroll'>"
+    steps = (f"<details open><summary>Steps</summary><div class='ct-s-scroll' style='{_STYLE_SCROLL}'>"
              + _steps_section(trace, max(0, left - 100)) + "</div></details>")
     return (f"<div class='{_ROOT}'><style>{_CSS}</style>" + header + notes + exc
             + state + code + steps + out_part + "</div>")
