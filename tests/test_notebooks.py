@@ -121,6 +121,9 @@ def test_kernel_views_await_and_failures(tmp_path: pathlib.Path) -> None:
         "%%codetrace --view text\nprint('<b>not bold</b>')\nvalue = [1, 2]",
         "%%codetrace --bogus\nnever = 1",
         "'never' in dir()",
+        "%%codetrace --view none --as t_io\nprint('before')\nawait asyncio.sleep(0.01)\n"
+        "print('after')",
+        "[(c.stream, c.text) for c in t_io.io]",
     ]
     nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
     nb.cells[6].metadata["tags"] = ["raises-exception"]
@@ -145,3 +148,8 @@ def test_kernel_views_await_and_failures(tmp_path: pathlib.Path) -> None:
     assert "Traceback" not in json.dumps(outputs_of(c[6]))
     tail = [o for o in outputs_of(c[7]) if o["output_type"] == "execute_result"]
     assert tail[0]["data"]["text/plain"] == "False"
+    # output printed by an awaited cell reaches the notebook and the recording
+    printed = [o for o in outputs_of(c[8]) if o["output_type"] == "stream"]
+    assert "".join(o["text"] for o in printed) == "before\nafter\n"
+    chunks = [o for o in outputs_of(c[9]) if o["output_type"] == "execute_result"]
+    assert eval(chunks[0]["data"]["text/plain"]) == [("stdout", "before\n"), ("stdout", "after\n")]
