@@ -514,3 +514,66 @@ def test_long_mutation_history_uses_keyframes(backend: str) -> None:
         for i in range((step - 1) // 2):
             ran[i % 300] = i
         assert value == ran
+
+
+def test_item_stores_are_tracked_exactly(backend: str) -> None:
+    trace = record_source("""\
+        a = [5, 3, 8, 1]
+        n = len(a)
+        for i in range(n):
+            for j in range(n - 1 - i):
+                if a[j] > a[j + 1]:
+                    a[j], a[j + 1] = a[j + 1], a[j]
+        a[-1] = 99
+        grid = [[0, 0], [0, 0]]
+        r = 1
+        grid[r][0] = 7
+        d = {"x": 1}
+        d["y"] = 2
+        d["x"] += 10
+        del d["y"]
+        end = 0
+        """, backend)
+    # replay the program's effect on `a` line by line and compare at every step
+    for i in range(len(trace)):
+        a = trace.variable("a", i)
+        if a is not None:
+            assert sorted(a.plain()) == sorted([5, 3, 8, 1]) or a.plain()[-1] == 99
+    fin = final(trace)
+    assert fin["a"] == [1, 3, 5, 99]
+    assert fin["grid"] == [[0, 0], [7, 0]]
+    assert fin["d"] == {"x": 11}
+    swaps = [s for s, _ in trace.history("a", 0)]
+    assert len(swaps) == 1 + 4 + 1  # bound, four swaps, a[-1]
+
+
+def test_shadowed_pure_names_still_detect_mutation(backend: str) -> None:
+    trace = record_source("""\
+        def len(x):
+            x.append("surprise")
+            return 0
+        class Box:
+            def __init__(self):
+                self.items = []
+            def get(self, k, default=None):
+                self.items.append(k)
+                return default
+        a = []
+        n = len(a)
+        b = Box()
+        v = b.get("k", 0)
+        import collections
+        sorted = collections.deque.append
+        q = collections.deque()
+        sorted(q, 5)
+        class D(dict):
+            get = dict.setdefault
+        dd = D()
+        got = dd.get("z", 1)
+        end = 0
+        """, backend)
+    assert at(trace, step_lines(trace).index(12))["a"] == ["surprise"]
+    fin = trace.variables(len(trace))
+    assert dict(fin["b"].attrs)["items"].plain() == ["k"]
+    assert fin["q"].plain() == [5]
+    assert fin["dd"].plain() == {"z": 1}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dis
 from types import CodeType
 
+from .purity import LinePlan
+
 _STORE_LOCAL = frozenset({
     "STORE_FAST", "STORE_NAME", "STORE_DEREF", "DELETE_FAST", "DELETE_NAME", "DELETE_DEREF",
     "STORE_FAST_MAYBE_NULL", "STORE_FAST_STORE_FAST", "STORE_FAST_LOAD_FAST",
@@ -34,9 +36,10 @@ _NOT_INPLACE = frozenset({"==", "!=", "<=", ">="})
 class LineEffects:
     """What one line may change: rebound local and global names, candidate objects to re-check."""
 
-    __slots__ = ("rebinds", "grebinds", "cands", "gcands")
+    __slots__ = ("rebinds", "grebinds", "cands", "gcands", "plan")
 
     def __init__(self) -> None:
+        self.plan: LinePlan | None = None
         self.rebinds: tuple[str, ...] = ()
         self.grebinds: tuple[str, ...] = ()
         self.cands: tuple[str, ...] = ()
@@ -49,10 +52,13 @@ def _names(argval: object) -> tuple[str, ...]:
     return (argval,) if isinstance(argval, str) else ()
 
 
-def analyse(code: CodeType) -> tuple[dict[int, LineEffects], tuple[str, ...]]:
+def analyse(code: CodeType, plans: dict[int, LinePlan | None] | None = None,
+            ) -> tuple[dict[int, LineEffects], tuple[str, ...]]:
     """Return ``(effects by line, names the code touches)`` for ``code``.
 
-    Lines whose effects are empty are left out of the dict, so the hot path does one lookup.
+    ``plans`` are the source-level line plans (`purity.line_plans`) of the code's file; a line
+    with a plan re-checks only its store targets. Lines whose effects are empty are left out
+    of the dict, so the hot path does one lookup.
     """
     rebinds: dict[int, set[str]] = {}
     grebinds: dict[int, set[str]] = {}
@@ -102,6 +108,8 @@ def analyse(code: CodeType) -> tuple[dict[int, LineEffects], tuple[str, ...]]:
         elif ln in inplace:
             eff.cands = eff.rebinds
             eff.gcands = eff.grebinds
+        if (eff.cands or eff.gcands) and plans:
+            eff.plan = plans.get(ln)
         if eff.rebinds or eff.grebinds or eff.cands or eff.gcands:
             effects[ln] = eff
     return effects, tuple(n for n in touched if not n.startswith("."))

@@ -21,6 +21,7 @@ from ..model.encoded import UNBOUND, Err
 from ..options import TraceOptions
 from .analysis import LineEffects, analyse
 from .filters import CodeFilter
+from .purity import PURE_BUILTIN_OBJECTS, PURE_METHODS, LinePlan, line_plans
 from .values import ATOM_TYPES, Snapshotter
 
 #: When True (the test suite sets it), a recorder failure raises instead of failing soft.
@@ -85,6 +86,7 @@ class Recorder:
         self.codes: list[CodeType] = []
         self.stack: list[_FrameState] = []
         self.globals_owners: dict[int, _FrameState] = {}
+        self._plans: dict[str, dict[int, LinePlan | None]] = {}
         self.busy = False
         self.active = True
         self.owner = _get_ident()
@@ -123,15 +125,18 @@ class Recorder:
 
     def _describe(self, info: CodeInfo, frame: FrameType | None, module: str) -> None:
         code = info.code
-        info.effects, touched = analyse(code)
+        path = code.co_filename
+        source = _source_of(path)
+        plans = self._plans.get(path)
+        if plans is None:
+            plans = self._plans[path] = line_plans(source) if source else {}
+        info.effects, touched = analyse(code, plans)
         info.is_module = code.co_name == "<module>"
         if info.is_module:
             info.names = tuple(n for n in touched if n not in _HIDDEN)
         else:
             names = code.co_varnames + code.co_cellvars + code.co_freevars
             info.names = tuple(dict.fromkeys(n for n in names if not n.startswith(".")))
-        path = code.co_filename
-        source = _source_of(path)
         pid = self.builder.add_path(path, source, self.labels.get(path))
         qualname = getattr(code, "co_qualname", code.co_name)
         if info.is_module:
@@ -351,19 +356,74 @@ class Recorder:
                         owner.objs[name] = value
                         self._add_change(step, owner.fid, name,
                                          UNBOUND if value is UNBOUND else self._encode(value, step))
-        if eff.cands:
-            check = self.snap.check_value
-            for name in eff.cands:
-                value = objs.get(name, UNBOUND)
-                if value is not UNBOUND and type(value) not in _SKIP_CHECK:
-                    check(value, step)
-        if eff.gcands:
-            g = st.frame.f_globals
-            check = self.snap.check_value
-            for name in eff.gcands:
-                value = g.get(name, UNBOUND)
-                if value is not UNBOUND and type(value) not in _SKIP_CHECK:
-                    check(value, step)
+        if eff.cands or eff.gcands:
+            plan = eff.plan
+            if plan is not None and self._run_plan(st, plan, step):
+                return
+            if eff.cands:
+                check = self.snap.check_value
+                for name in eff.cands:
+                    value = objs.get(name, UNBOUND)
+                    if value is not UNBOUND and type(value) not in _SKIP_CHECK:
+                        check(value, step)
+            if eff.gcands:
+                g = st.frame.f_globals
+                check = self.snap.check_value
+                for name in eff.gcands:
+                    value = g.get(name, UNBOUND)
+                    if value is not UNBOUND and type(value) not in _SKIP_CHECK:
+                        check(value, step)
+
+    def _run_plan(self, st: _FrameState, plan: LinePlan, step: int) -> bool:
+        """Check only what a pure line can change; False when its calls are not the pure ones."""
+        frame = st.frame
+        loc = frame.f_locals
+        g = frame.f_globals
+        for call in plan.calls:
+            if call[0] == "builtin":
+                name = call[1]
+                found = loc.get(name, _NOTHING)  # type: ignore[attr-defined]
+                if found is _NOTHING:
+                    found = g.get(name, _NOTHING)
+                if found is not _NOTHING and found is not PURE_BUILTIN_OBJECTS[name]:
+                    return False
+            else:
+                recv = loc.get(call[1], _NOTHING)  # type: ignore[attr-defined]
+                if recv is _NOTHING:
+                    recv = g.get(call[1], _NOTHING)
+                allowed = PURE_METHODS.get(type(recv))
+                if allowed is None or call[2] not in allowed:
+                    return False
+        snap = self.snap
+        for base, path, inplace in plan.targets:
+            obj = loc.get(base, _NOTHING)  # type: ignore[attr-defined]
+            if obj is _NOTHING:
+                obj = g.get(base, _NOTHING)
+                if obj is _NOTHING:
+                    continue
+            if not path:
+                if type(obj) not in _SKIP_CHECK:
+                    snap.check_value(obj, step)
+                continue
+            container = obj
+            for op, arg in path[:-1]:
+                container = _step_into(container, op, arg, loc, g)
+                if container is _NOTHING:
+                    break
+            if container is _NOTHING:
+                if type(obj) not in _SKIP_CHECK:
+                    snap.check_value(obj, step)
+                continue
+            op, arg = path[-1]
+            if op == "item":
+                key = _index_value(arg, loc, g)  # type: ignore[arg-type]
+                if key is _NOTHING:
+                    snap.check_value(container, step)
+                else:
+                    snap.check_item(container, key, step, inplace)
+            elif type(container) not in _SKIP_CHECK:
+                snap.check_value(container, step)
+        return True
 
     def _recheck(self, st: _FrameState, step: int) -> None:
         """After a call into user code returned here: rebindings may have happened anywhere."""
@@ -474,6 +534,37 @@ class Recorder:
             return self._encode(value, self._step_count())
         except Exception as exc:
             return Err(type(value).__name__, _message(exc))
+
+
+_NOTHING = object()
+
+
+def _index_value(index: tuple[object, ...], loc: object, g: dict[str, object]) -> object:
+    """Evaluate a plan's index: a constant, a name, or a name plus a constant."""
+    kind = index[0]
+    if kind == "const":
+        return index[1]
+    name = index[1]
+    value = loc.get(name, _NOTHING)  # type: ignore[attr-defined]
+    if value is _NOTHING:
+        value = g.get(name, _NOTHING)  # type: ignore[arg-type]
+    if kind == "add":
+        return value + index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
+    return value
+
+
+def _step_into(obj: object, op: str, arg: object, loc: object, g: dict[str, object]) -> object:
+    """Follow one path step (``[i]`` on a list/tuple/dict, ``.name`` on a plain object)."""
+    try:
+        if op == "item":
+            if type(obj) not in (list, dict, tuple):
+                return _NOTHING
+            key = _index_value(arg, loc, g)  # type: ignore[arg-type]
+            return _NOTHING if key is _NOTHING else obj[key]  # type: ignore[index]
+        d = object.__getattribute__(obj, "__dict__")
+        return d.get(arg, _NOTHING) if type(d) is dict else _NOTHING
+    except Exception:
+        return _NOTHING
 
 
 def _message(exc: BaseException) -> str:

@@ -41,6 +41,9 @@ _SEQ = {list: "list", tuple: "tuple", set: "set", frozenset: "frozenset",
         collections.deque: "deque"}
 
 
+_MISSING = object()
+
+
 class _ReprTimeout(Exception):
     pass
 
@@ -71,6 +74,7 @@ class Snapshotter:
         self.since_full: list[int] = []
         self._kinds: dict[type, str] = {}
         self._bad_repr: set[type] = set()
+        self._wants_label: dict[type, bool] = {}
         self._main_thread = threading.main_thread()
         self.bytes = 0
 
@@ -183,7 +187,7 @@ class Snapshotter:
             vv = vals if n <= self.max_items else vals[: self.max_items]
             kenc = tuple([enc(k, step, depth) for k in kk])
             venc = tuple([enc(v, step, depth) for v in vv])
-            return (n, kenc, venc), (keys, vals), _kid_oids(kenc + venc)
+            return (n, kenc, venc), dict(d), _kid_oids(kenc + venc)
         if kind == "object":
             names, vals = _attributes(obj)
             label = self._label(obj)
@@ -197,20 +201,28 @@ class Snapshotter:
 
     def _label(self, obj: object) -> object:
         t = type(obj)
-        rep = getattr(t, "__repr__", object.__repr__)
-        if rep is object.__repr__ or (hasattr(t, "_fields") and issubclass(t, tuple)):
-            return None
-        params = getattr(t, "__dataclass_params__", None)
-        if params is not None and getattr(params, "repr", False) and \
-                getattr(rep, "__qualname__", "").endswith("__repr__") and \
-                "__create_fn__" in getattr(rep, "__qualname__", ""):
-            return None
-        if params is not None and getattr(rep, "__module__", None) == "dataclasses":
+        wants = self._wants_label.get(t)
+        if wants is None:
+            wants = self._wants_label[t] = self._label_wanted(t)
+        if not wants:
             return None
         text = self.safe_repr(obj)
         if text.startswith("<error"):
             return Err(t.__name__, text)
         return text
+
+    @staticmethod
+    def _label_wanted(t: type) -> bool:
+        """Return True when instances of ``t`` have a repr of their own worth showing."""
+        rep = getattr(t, "__repr__", object.__repr__)
+        if rep is object.__repr__ or (hasattr(t, "_fields") and issubclass(t, tuple)):
+            return False
+        params = getattr(t, "__dataclass_params__", None)
+        if params is not None and "__create_fn__" in getattr(rep, "__qualname__", ""):
+            return False
+        if params is not None and getattr(rep, "__module__", None) == "dataclasses":
+            return False
+        return True
 
     def safe_repr(self, obj: object) -> str:
         """Return a bounded repr of ``obj``; never raises, never waits past the repr budget."""
@@ -275,19 +287,24 @@ class Snapshotter:
             if len(obj) != len(raw) or not all(map(_is, obj, raw)):  # type: ignore[arg-type,call-overload]
                 self._list_changed(oid, obj, raw, step)  # type: ignore[arg-type]
         elif kind == "dict":
-            keys, vals = raw  # type: ignore[misc]
-            if len(obj) != len(keys) or not all(map(_is, obj.values(), vals)) \
-                    or not all(map(_is, obj, keys)):  # type: ignore[attr-defined,arg-type]
-                self._dict_changed(oid, obj, keys, step)  # type: ignore[arg-type]
+            if len(obj) != len(raw) or not all(map(_is, obj.values(), raw.values())) \
+                    or not all(map(_is, obj, raw)):  # type: ignore[attr-defined,arg-type]
+                self._dict_changed(oid, obj, raw, step)  # type: ignore[arg-type]
         elif kind == "object":
             names, vals = raw  # type: ignore[misc]
-            try:
-                new_names, new_vals = _attributes(obj)
-            except Exception:
-                new_names, new_vals = names, vals
-            if len(new_vals) != len(vals) or not all(map(_is, new_vals, vals)) \
-                    or new_names != names:
-                self._recapture(oid, obj, step)
+            d = _plain_dict(obj)
+            if d is not None:
+                if len(d) != len(vals) or not all(map(_is, d.values(), vals)) \
+                        or not all(map(_is, d, names)):
+                    self._recapture(oid, obj, step)
+            else:
+                try:
+                    new_names, new_vals = _attributes(obj)
+                except Exception:
+                    new_names, new_vals = names, vals
+                if len(new_vals) != len(vals) or not all(map(_is, new_vals, vals)) \
+                        or new_names != names:
+                    self._recapture(oid, obj, step)
         elif kind == "set":
             if len(obj) != len(raw) or obj != raw:  # type: ignore[arg-type]
                 self._recapture(oid, obj, step)
@@ -342,12 +359,17 @@ class Snapshotter:
             self.kids[oid] = tuple(self.ids[id(x)] for x in head
                                    if type(x) not in ATOM_TYPES and id(x) in self.ids
                                    and self.raw[self.ids[id(x)]] is not None)
-        self._add_delta(oid, step, delta, (n_new, tuple(cur)))
+        self._add_delta(oid, step, delta)
         self.bytes += 48 + 16 * len(idxs)
 
-    def _add_delta(self, oid: int, step: int, delta: list[object], full: tuple[object, ...]) -> None:
+    def _add_delta(self, oid: int, step: int, delta: list[object]) -> None:
         count_ = self.since_full[oid] + 1
         if count_ >= KEYFRAME:
+            cur = self.cur[oid]
+            if isinstance(cur, dict):
+                full: tuple[object, ...] = (delta[0], tuple(cur), tuple(cur.values()))
+            else:
+                full = (delta[0], tuple(cur))  # type: ignore[arg-type]
             self.heap.add_version(oid, step, full)
             self.since_full[oid] = 0
             self.bytes += 8 * _snap_len(full)
@@ -355,44 +377,136 @@ class Snapshotter:
             self.heap.add_version(oid, step, delta)
             self.since_full[oid] = count_
 
-    def _dict_changed(self, oid: int, obj: dict[object, object], keys: list[object], step: int) -> None:
-        n_new, n_old = len(obj), len(keys)
-        if n_new < n_old or not all(map(_is, obj, keys)) or self.heap.versions_count(oid) == 0:
+    def _dict_changed(self, oid: int, obj: dict[object, object], raw: dict[object, object],
+                      step: int) -> None:
+        n_new, n_old = len(obj), len(raw)
+        if n_new < n_old or n_new > self.max_items or not all(map(_is, obj, raw)) \
+                or self.heap.versions_count(oid) == 0:
             self._recapture(oid, obj, step)
             return
-        vals = self.raw[oid][1]  # type: ignore[index]
-        idxs = list(compress(count(), map(_is_not, obj.values(), vals)))
-        new_keys = list(obj)
-        new_vals = list(obj.values())
+        idxs = list(compress(count(), map(_is_not, obj.values(), raw.values())))
         idxs.extend(range(n_old, n_new))
-        if len(idxs) * 4 > min(n_new, self.max_items) + 8:
+        if len(idxs) * 4 > n_new + 8:
             self._recapture(oid, obj, step)
             return
+        new_keys = list(obj)
         delta: list[object] = [n_new]
-        has_ref = False
         cur: dict[object, object] = self.cur[oid]  # type: ignore[assignment]
         for i in idxs:
-            if i >= self.max_items:
-                break
-            k = self.encode(new_keys[i], step, 1)
-            v = self.encode(new_vals[i], step, 1)
-            if v.__class__ is Ref or k.__class__ is Ref:
-                has_ref = True
-            delta.append(k)
-            delta.append(v)
-            cur[k] = v
-        self.raw[oid] = (new_keys, new_vals)
-        if has_ref or self.kids[oid]:
-            self.kids[oid] = tuple(
-                self.ids[id(x)] for x in new_keys[: self.max_items] + new_vals[: self.max_items]
-                if type(x) not in ATOM_TYPES and id(x) in self.ids
-                and self.raw[self.ids[id(x)]] is not None)
-        self._add_delta(oid, step, delta, (n_new, tuple(cur), tuple(cur.values())))
+            key = new_keys[i]
+            value = obj[key]
+            raw[key] = value
+            self._dict_item(oid, cur, delta, key, value, step)
+        self._add_delta(oid, step, delta)
         self.bytes += 48 + 24 * len(idxs)
 
+    def _dict_item(self, oid: int, cur: dict[object, object], delta: list[object],
+                   key: object, value: object, step: int) -> None:
+        k = self.encode(key, step, 1)
+        v = UNBOUND if value is _MISSING else self.encode(value, step, 1)
+        delta.append(k)
+        delta.append(v)
+        if v is UNBOUND:
+            cur.pop(k, None)
+        else:
+            cur[k] = v
+            if v.__class__ is Ref and v.oid not in self.kids[oid]:  # type: ignore[attr-defined]
+                self.kids[oid] += (v.oid,)  # type: ignore[attr-defined]
+
+    def check_item(self, container: object, key: object, step: int, inplace: bool) -> None:
+        """Re-check one item of a tracked list or dict after ``container[key] = …``."""
+        oid = self.ids.get(id(container))
+        if oid is None or self.objs[oid] is not container:
+            return
+        raw = self.raw[oid]
+        if raw is None:
+            return
+        t = type(container)
+        if t is list and type(key) is int and self.heap.kinds[oid] == "list":
+            n = len(container)  # type: ignore[arg-type]
+            if n != len(raw) or n > self.max_items:  # type: ignore[arg-type]
+                self.check(oid, step, None)
+                return
+            k = key + n if key < 0 else key
+            if not 0 <= k < n:
+                return
+            new = container[k]  # type: ignore[index]
+            if new is not raw[k]:  # type: ignore[index]
+                raw[k] = new  # type: ignore[index]
+                e = self.encode(new, step, 1)
+                self.cur[oid][k] = e  # type: ignore[index]
+                if e.__class__ is Ref and e.oid not in self.kids[oid]:  # type: ignore[attr-defined]
+                    self.kids[oid] += (e.oid,)  # type: ignore[attr-defined]
+                self._add_delta(oid, step, [n, k, e])
+                self.bytes += 64
+            elif inplace:
+                self.check_value(new, step)
+            return
+        if t is dict and self.heap.kinds[oid] == "dict":
+            try:
+                new = container.get(key, _MISSING)  # type: ignore[attr-defined]
+                old = raw.get(key, _MISSING)  # type: ignore[attr-defined]
+            except Exception:  # unhashable key: the store itself raised
+                return
+            if new is old:
+                if inplace:
+                    self.check_value(new, step)
+                return
+            n = len(container)  # type: ignore[arg-type]
+            expected = len(raw) + (old is _MISSING) - (new is _MISSING)  # type: ignore[arg-type]
+            if n != expected or n > self.max_items:
+                self.check(oid, step, None)
+                return
+            if new is _MISSING:
+                del raw[key]  # type: ignore[attr-defined]
+            else:
+                raw[key] = new  # type: ignore[index]
+            delta: list[object] = [n]
+            self._dict_item(oid, self.cur[oid], delta, key, new, step)  # type: ignore[arg-type]
+            self._add_delta(oid, step, delta)
+            self.bytes += 72
+            return
+        self.check(oid, step, None)
 
 def _kid_oids(encs: tuple[object, ...]) -> tuple[int, ...]:
-    return tuple(e.oid for e in encs if e.__class__ is Ref)  # type: ignore[attr-defined]
+    return tuple([e.oid for e in encs if e.__class__ is Ref])  # type: ignore[attr-defined]
+
+
+_SLOTS: dict[type, tuple[tuple[str, object], ...]] = {}
+
+
+def _slot_descriptors(t: type) -> tuple[tuple[str, object], ...]:
+    """Return the (name, descriptor) pairs of every ``__slots__`` entry of ``t`` (cached)."""
+    hit = _SLOTS.get(t)
+    if hit is not None:
+        return hit
+    out: list[tuple[str, object]] = []
+    seen: set[str] = set()
+    for klass in t.__mro__:
+        slots = klass.__dict__.get("__slots__")
+        if not slots:
+            continue
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            if slot in ("__dict__", "__weakref__") or slot in seen:
+                continue
+            desc = klass.__dict__.get(slot)
+            if desc is not None and hasattr(desc, "__get__"):
+                seen.add(slot)
+                out.append((slot, desc))
+    _SLOTS[t] = result = tuple(out)
+    return result
+
+
+def _plain_dict(obj: object) -> dict[str, object] | None:
+    """Return the instance ``__dict__`` when it is all there is to the object's attributes."""
+    t = type(obj)
+    if _slot_descriptors(t) or (issubclass(t, tuple) and hasattr(t, "_fields")):
+        return None
+    try:
+        d = object.__getattribute__(obj, "__dict__")
+    except Exception:
+        return None
+    return d if type(d) is dict else None
 
 
 def _snap_len(snap: tuple[object, ...]) -> int:
@@ -406,6 +520,9 @@ def _attributes(obj: object) -> tuple[list[str], list[object]]:
     t = type(obj)
     if issubclass(t, tuple) and hasattr(t, "_fields"):
         return list(t._fields), list(obj)  # type: ignore[attr-defined,call-overload]
+    plain = _plain_dict(obj)
+    if plain is not None:
+        return list(plain), list(plain.values())
     names: list[str] = []
     vals: list[object] = []
     try:
@@ -417,22 +534,15 @@ def _attributes(obj: object) -> tuple[list[str], list[object]]:
             if isinstance(k, str):
                 names.append(k)
                 vals.append(v)
-    for klass in t.__mro__:
-        slots = klass.__dict__.get("__slots__")
-        if not slots:
+    for slot, desc in _slot_descriptors(t):
+        if slot in names:
             continue
-        for slot in (slots,) if isinstance(slots, str) else slots:
-            if slot in ("__dict__", "__weakref__") or slot in names:
-                continue
-            desc = klass.__dict__.get(slot)
-            if desc is None or not hasattr(desc, "__get__"):
-                continue
-            try:
-                value = desc.__get__(obj, t)
-            except Exception:
-                continue
-            names.append(slot)
-            vals.append(value)
+        try:
+            value = desc.__get__(obj, t)  # type: ignore[attr-defined]
+        except Exception:
+            continue
+        names.append(slot)
+        vals.append(value)
     return names, vals
 
 
