@@ -87,7 +87,7 @@ class Recorder:
         self.stack: list[_FrameState] = []
         self.globals_owners: dict[int, _FrameState] = {}
         self._plans: dict[str, dict[int, LinePlan | None]] = {}
-        self.busy = False
+        self.off = False
         self.active = True
         self.owner = _get_ident()
         self.max_steps = options.max_steps
@@ -161,7 +161,7 @@ class Recorder:
 
     def on_start(self, info: CodeInfo, frame: FrameType, kind: str) -> None:
         """A user frame starts (``call``) or resumes (``resume``)."""
-        if self.busy or not self.active:
+        if self.off:
             return
         try:
             stack = self.stack
@@ -186,14 +186,14 @@ class Recorder:
 
     def on_line(self, code: CodeType, line: int, frame: FrameType | None = None) -> None:
         """A user frame is about to run ``line`` (registered directly as the LINE callback)."""
-        if self.busy or not self.active or _get_ident() != self.owner:
+        if self.off:
             return None
         if frame is None:
             frame = _getframe(1)
         stack = self.stack
         if not stack or stack[-1].frame is not frame:
-            if not self._resync(code, frame):
-                return
+            if _get_ident() != self.owner or not self._resync(code, frame):
+                return None
         st = stack[-1]
         step = len(self._step_line)
         if step >= self.max_steps:
@@ -208,7 +208,7 @@ class Recorder:
             eff = st.effects.get(prev)
             if eff is None and not st.dirty and st.pending is None:
                 return None
-        self.busy = True
+        self.off = True
         try:
             if prev < 0:
                 self._frame_first[st.fid] = step
@@ -228,20 +228,20 @@ class Recorder:
         except Exception as exc:
             self.fail(exc)
         finally:
-            self.busy = False
+            self.off = not self.active
 
     def on_return(self, kind: str, code: CodeType, offset: int, value: object) -> None:
         """A user frame returns (``return``) or suspends (``yield``) with ``value``.
 
         The argument order lets ``partial(on_return, "return")`` be the PY_RETURN callback.
         """
-        if self.busy or not self.active or _get_ident() != self.owner:
+        if self.off or _get_ident() != self.owner:
             return None
         stack = self.stack
         if not stack or stack[-1].info.code is not code:
             return
         st = stack.pop()
-        self.busy = True
+        self.off = True
         try:
             if st.line >= 0:
                 eff = st.effects.get(st.line)
@@ -258,17 +258,17 @@ class Recorder:
         except Exception as exc:
             self.fail(exc)
         finally:
-            self.busy = False
+            self.off = not self.active
 
     def on_unwind(self, code: CodeType, exc: BaseException | None) -> None:
         """A user frame is left because an exception propagates out of it."""
-        if self.busy or not self.active:
+        if self.off:
             return
         stack = self.stack
         if not stack or stack[-1].info.code is not code:
             return
         st = stack.pop()
-        self.busy = True
+        self.off = True
         try:
             self._flush_last_line(st)
             exc = exc if exc is not None else st.pending
@@ -282,11 +282,11 @@ class Recorder:
         except Exception as err:
             self.fail(err)
         finally:
-            self.busy = False
+            self.off = not self.active
 
     def on_raise(self, code: CodeType, exc: BaseException) -> None:
         """An exception is raised in (or propagates into) a user frame."""
-        if self.busy or not self.active:
+        if self.off:
             return
         stack = self.stack
         if not stack or stack[-1].info.code is not code:
@@ -487,6 +487,7 @@ class Recorder:
         if not self.active:
             return
         self.active = False
+        self.off = True
         if self.builder.stop_reason is None:
             self.builder.stop_reason = reason
         if self.on_stop is not None:
@@ -508,6 +509,7 @@ class Recorder:
         from ..model.builder import Outcome
 
         self.active = False
+        self.off = True
         b = self.builder
         while self.stack:
             st = self.stack.pop()
