@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import textwrap
 import traceback
@@ -19,9 +20,10 @@ from ct_jupyter.model import Trace
 @pytest.fixture(scope="module")
 def ip() -> Any:
     """The in-process shell with the extension loaded (created before the leak guard runs)."""
-    from IPython.testing.globalipapp import get_ipython
+    # the process-wide shell (whichever test module created it first)
+    from IPython.core.interactiveshell import InteractiveShell
 
-    shell = get_ipython()
+    shell = InteractiveShell.instance()
     shell.autoawait = True
     shell.run_line_magic("load_ext", "ct_jupyter")
     return shell
@@ -89,7 +91,8 @@ def test_exception_fails_the_cell_with_its_traceback(ip: Any) -> None:
     assert isinstance(error, KeyError)
     assert ip.user_ns["runs"] == [1]
     # the displayed traceback is the normal one, pointing into the cell
-    assert "KeyError" in out.stdout and "bad[\"missing\"]" in out.stdout
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout)
+    assert "KeyError" in shown and "bad[\"missing\"]" in shown
     frames = traceback.extract_tb(error.__traceback__)
     assert not any(f.filename.endswith(("session.py", "api.py")) for f in frames)
     assert frames[-1].lineno == 3

@@ -17,9 +17,10 @@ from ct_jupyter.session import CellRecording, cell_label, current_execution_coun
 @pytest.fixture(scope="module")
 def shell() -> Any:
     """The in-process IPython shell (created once, before the per-test leak guard runs)."""
-    from IPython.testing.globalipapp import get_ipython
+    # the process-wide shell (whichever test module created it first)
+    from IPython.core.interactiveshell import InteractiveShell
 
-    ip = get_ipython()
+    ip = InteractiveShell.instance()
     ip.autoawait = True
     return ip
 
