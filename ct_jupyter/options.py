@@ -35,8 +35,6 @@ class TraceOptions:
         ``settrace``.
     io
         Output capture mode: ``off``, ``proxies`` or ``proxies+fd``.
-    all_threads
-        Record other threads too (only the recording thread is recorded by default).
     max_items, max_str, max_depth
         Value snapshot bounds: container items kept, string characters kept, nesting shown.
     repr_timeout
@@ -49,7 +47,6 @@ class TraceOptions:
     exclude: tuple[str, ...] = ()
     backend: str = "auto"
     io: str = "proxies"
-    all_threads: bool = False
     max_items: int = 1000
     max_str: int = 10_000
     max_depth: int = 8

@@ -577,3 +577,28 @@ def test_shadowed_pure_names_still_detect_mutation(backend: str) -> None:
     assert dict(fin["b"].attrs)["items"].plain() == ["k"]
     assert fin["q"].plain() == [5]
     assert fin["dd"].plain() == {"z": 1}
+
+
+def test_call_arguments(backend: str) -> None:
+    trace = record_source("""\
+        def f(a, b=2, *rest, key=None, **extra):
+            local = a
+            return local
+        f(1, 5, 6, key="k", z=0)
+        """, backend)
+    args = trace.arguments(1)
+    assert {k: v.plain() for k, v in args.items()} == {
+        "a": 1, "b": 5, "rest": (6,), "key": "k", "extra": {"z": 0}}
+    assert trace.arguments(0) == {}
+
+
+def test_memory_budget_stops_recording(backend: str) -> None:
+    with pytest.warns(CodetraceWarning, match="max_memory"):
+        trace = record_source("""\
+            rows = []
+            for i in range(20000):
+                rows.append(i)
+            done = len(rows)
+            """, backend, max_memory=100_000)
+    assert trace.stop_reason == "max_memory" and trace.dropped_steps > 0
+    assert trace.outcome.status == "returned"

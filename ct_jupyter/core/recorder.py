@@ -141,8 +141,12 @@ class Recorder:
         qualname = getattr(code, "co_qualname", code.co_name)
         if info.is_module:
             qualname = "<module>"
+        nparams = code.co_argcount + code.co_kwonlyargcount
+        nparams += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)  # *args, **kwargs
+        params = () if info.is_module else tuple(code.co_varnames[:nparams])
         info.func_id = self.builder.add_function(
-            FunctionInfo(code.co_name, qualname, pid, code.co_firstlineno, module, info.is_module))
+            FunctionInfo(code.co_name, qualname, pid, code.co_firstlineno, module, info.is_module,
+                         params))
 
     def _is_user_module(self, module: str) -> bool:
         if module in ("__main__", "__mp_main__", "builtins"):

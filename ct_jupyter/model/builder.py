@@ -27,6 +27,7 @@ class FunctionInfo:
     line: int
     module: str
     is_module: bool = False
+    params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,6 +213,16 @@ class Trace:
             None if b.frame_end_kind[frame_id] is None else self.decode(result, max(end_step, 0) + 1),
         )
 
+    def arguments(self, frame_id: int) -> dict[str, Value]:
+        """Return the arguments frame ``frame_id`` was called with (empty for module bodies)."""
+        b = self._b
+        params = b.functions[b.frame_func[frame_id]].params
+        first = b.frame_first_step[frame_id]
+        if not params or first < 0:
+            return {}
+        values = self.variables(first, frame_id)
+        return {name: values[name] for name in params if name in values}
+
     def frames(self) -> Iterator[Frame]:
         """Iterate over every frame in the order they started."""
         for i in range(self.frame_count):
