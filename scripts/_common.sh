@@ -28,6 +28,15 @@ find_python() {
   return 1
 }
 
+# pip_quiet ARGS... -> runs pip, hiding only the index-location warnings some machines print.
+pip_quiet() {
+  local py="$1"; shift
+  local out rc=0
+  out="$("$py" -m pip "$@" 2>&1)" || rc=$?
+  printf '%s\n' "$out" | grep -v -E "^WARNING: Location '.*' is ignored" | grep -v '^$' >&2 || true
+  return $rc
+}
+
 # ensure_venv 3.12 "extras" -> creates/updates $VENVS/py312 with the project installed; prints its python.
 ensure_venv() {
   local ver="$1" extras="$2" py venv stamp
@@ -36,13 +45,13 @@ ensure_venv() {
   if [ ! -x "$venv/bin/python" ]; then
     say "creating $venv from $py"
     "$py" -m venv "$venv"
-    "$venv/bin/python" -m pip install -q --upgrade pip
+    pip_quiet "$venv/bin/python" install -q --upgrade pip
   fi
   stamp="$venv/.ct_jupyter-installed"
   local want; want="$(cat "$ROOT/pyproject.toml" | sha1sum | cut -c1-12)-$extras"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "installing ct_jupyter[$extras] into $venv"
-    "$venv/bin/python" -m pip install -q -e "$ROOT[$extras]"
+    pip_quiet "$venv/bin/python" install -q -e "$ROOT[$extras]"
     echo "$want" > "$stamp"
   fi
   echo "$venv/bin/python"
