@@ -219,6 +219,25 @@ def test_kernel_style_input_replacement_is_recorded(streams: Streams,
                                    (0, "stdin", "42\n", "input")]
 
 
+def test_getpass_is_never_recorded(streams: Streams, monkeypatch: pytest.MonkeyPatch) -> None:
+    import getpass
+
+    def stdin_getpass(prompt: str = "Password: ", stream: Any = None) -> str:
+        # what getpass does without a terminal: prompt on a stream, read sys.stdin
+        sys.stderr.write(prompt)
+        return sys.stdin.readline().rstrip("\n")
+
+    monkeypatch.setattr(getpass, "getpass", stdin_getpass)
+    streams.feed("s3cret\nvisible\n")
+    with capturing() as (cap, _):
+        secret = getpass.getpass("Password: ")
+        line = sys.stdin.readline()
+    assert (secret, line) == ("s3cret", "visible\n")
+    assert getpass.getpass is stdin_getpass
+    assert streams.err() == "Password: "
+    assert chunks(cap.builder) == [(0, "stdin", "visible\n", "")]
+
+
 def test_input_replaced_during_the_run_is_left_alone(streams: Streams,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     with capturing():

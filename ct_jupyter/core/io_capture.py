@@ -44,6 +44,7 @@ failure is noted in ``builder.meta["io_error"]`` — except when
 from __future__ import annotations
 
 import builtins
+import getpass
 import logging
 import sys
 import threading
@@ -138,6 +139,8 @@ class IOCapture:
         self._proxies: dict[str, Any] = {}
         self._input_orig: Any = None
         self._input_wrapper: Any = None
+        self._getpass_orig: Any = None
+        self._getpass_wrapper: Any = None
         self._handlers: list[tuple[logging.StreamHandler[Any], Any]] = []
         self._mirrors: dict[str, FdMirror] = {}
         self._ledger_fd: dict[str, int] = {}
@@ -407,10 +410,29 @@ class IOCapture:
         self._input_orig, self._input_wrapper = orig, input
         builtins.input = input
 
+        # a password is never recorded, even when getpass falls back to sys.stdin
+        orig_getpass = getpass.getpass
+
+        def getpass_(*args: Any, **kwargs: Any) -> str:
+            local = capture._local
+            local.mute = getattr(local, "mute", 0) + 1
+            try:
+                return orig_getpass(*args, **kwargs)
+            finally:
+                local.mute -= 1
+
+        getpass_.__doc__ = getattr(orig_getpass, "__doc__", None)
+        getpass_.__wrapped__ = orig_getpass  # type: ignore[attr-defined]
+        self._getpass_orig, self._getpass_wrapper = orig_getpass, getpass_
+        getpass.getpass = getpass_
+
     def _restore_input(self) -> None:
         if self._input_wrapper is not None and builtins.input is self._input_wrapper:
             builtins.input = self._input_orig
         self._input_wrapper = None
+        if self._getpass_wrapper is not None and getpass.getpass is self._getpass_wrapper:
+            getpass.getpass = self._getpass_orig
+        self._getpass_wrapper = None
 
     # -- logging handlers -----------------------------------------------------------------
     def _swap_handlers(self) -> None:
