@@ -22,7 +22,7 @@ import types
 from collections.abc import Callable
 from itertools import compress, count, islice
 
-from ..model.encoded import UNBOUND, Cut, Err, Ref
+from ..model.encoded import UNBOUND, Cut, Err, Named, Ref
 from ..model.heap import KEYFRAME, Heap
 from ..options import TraceOptions
 
@@ -36,6 +36,12 @@ _OPAQUE_ATOMS = (
     types.MethodDescriptorType, types.ClassMethodDescriptorType, types.GetSetDescriptorType,
     types.MemberDescriptorType, staticmethod, classmethod, property, type(Ellipsis),
     type(NotImplemented), types.CodeType, types.SimpleNamespace.__class__,
+)
+_NAMED = (
+    types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.BuiltinMethodType,
+    types.ModuleType, type, types.MethodWrapperType, types.WrapperDescriptorType,
+    types.MethodDescriptorType, types.ClassMethodDescriptorType, types.CodeType,
+    staticmethod, classmethod, property,
 )
 _SEQ = {list: "list", tuple: "tuple", set: "set", frozenset: "frozenset",
         collections.deque: "deque"}
@@ -105,6 +111,8 @@ class Snapshotter:
             kind = self._kinds[t] = self._classify(t)
         if kind == "atom":
             return obj
+        if kind == "named":
+            return _named(obj)
         if kind == "str":  # str subclass
             text = str.__str__(obj)  # type: ignore[arg-type]
             return text if len(text) <= self.max_str else Cut(text[: self.max_str], len(text))
@@ -128,6 +136,8 @@ class Snapshotter:
             return "dict"
         if t is bytearray:
             return "bytearray"
+        if issubclass(t, _NAMED):
+            return "named"
         if issubclass(t, _OPAQUE_ATOMS):
             return "atom"
         if issubclass(t, tuple) and hasattr(t, "_fields"):
@@ -467,6 +477,20 @@ class Snapshotter:
             self.bytes += 72
             return
         self.check(oid, step, None)
+
+def _named(obj: object) -> Named:
+    """Return the `Named` enc of a function, class, module or method."""
+    try:
+        if isinstance(obj, type):
+            return Named("class", "type", f"<class {obj.__qualname__}>")
+        if isinstance(obj, types.ModuleType):
+            return Named("module", "module", f"<module {obj.__name__}>")
+        name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) \
+            or type(obj).__name__
+        return Named("function", type(obj).__name__, f"<function {name}>")
+    except Exception:
+        return Named("function", type(obj).__name__, f"<{type(obj).__name__}>")
+
 
 def _kid_oids(encs: tuple[object, ...]) -> tuple[int, ...]:
     return tuple([e.oid for e in encs if e.__class__ is Ref])  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from .builder import TraceBuilder as TraceBuilder
 from .encoded import UNBOUND as UNBOUND
 from .encoded import Cut as Cut
 from .encoded import Err as Err
+from .encoded import Named as Named
 from .encoded import Ref as Ref
 from .trace import ExceptionEvent as ExceptionEvent
 from .trace import Frame as Frame
@@ -18,4 +19,4 @@ from .trace import Trace as Trace
 from .value import Value as Value
 
 __all__ = ["UNBOUND", "Cut", "Err", "ExceptionEvent", "Frame", "FunctionInfo", "IOChunk",
-           "Outcome", "Ref", "StackEntry", "Step", "Trace", "TraceBuilder", "Value"]
+           "Named", "Outcome", "Ref", "StackEntry", "Step", "Trace", "TraceBuilder", "Value"]

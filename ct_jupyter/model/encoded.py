@@ -3,7 +3,8 @@
 A stored value ("enc") is either an immutable Python atom kept by reference (int, float, str,
 bytes, bool, None, complex, range, functions, classes, modules, enum members) or one of the
 small marker objects below: `Ref` (a heap object, see `model.heap`), `Cut` (a long string or
-bytes cut to its head), `Err` (a value that could not be captured) or `UNBOUND`.
+bytes cut to its head), `Err` (a value that could not be captured), `Named` (a function,
+class or module, by name) or `UNBOUND`.
 """
 
 from __future__ import annotations
@@ -63,6 +64,30 @@ class Err:
 
     def __hash__(self) -> int:
         return hash((self.type_name, self.msg))
+
+
+class Named:
+    """A function, class, module or other code-like object, kept as its name only.
+
+    Holding the object itself would keep the user's functions (and what their closures and
+    globals reach) alive for as long as the trace lives.
+    """
+
+    __slots__ = ("kind", "type_name", "text")
+
+    def __init__(self, kind: str, type_name: str, text: str) -> None:
+        self.kind = kind
+        self.type_name = type_name
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"Named({self.kind!r}, {self.type_name!r}, {self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Named) and (other.kind, other.text) == (self.kind, self.text)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.text))
 
 
 class _Unbound:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .builder import FunctionInfo, Outcome
-from .encoded import UNBOUND, Cut, Err, Ref
+from .encoded import UNBOUND, Cut, Err, Named, Ref
 from .value import UNBOUND_VALUE, Value
 
 if TYPE_CHECKING:
@@ -552,6 +552,8 @@ def _decode_atom(enc: object) -> Value:
         kind = "str" if isinstance(head, str) else "bytes"
         return Value(kind, kind, _clip(repr(head)) + "…", length=enc.length,  # type: ignore[attr-defined]
                      truncated=True, py=head)
+    if cls is Named:
+        return Value(enc.kind, enc.type_name, enc.text)  # type: ignore[attr-defined]
     if cls is Err:
         return Value("error", enc.type_name, f"<error: {enc.msg}>")  # type: ignore[attr-defined]
     if cls is bytes:
