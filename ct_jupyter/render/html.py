@@ -83,6 +83,10 @@ _STYLE_STDERR = "color:#d32f2f"
 _STYLE_OUT = "white-space:pre-wrap"
 _STYLE_EXC_BOX = "border-left:3px solid #d32f2f;background-color:rgba(220,40,40,0.10);padding:4px 8px"
 _STYLE_SCROLL = "max-height:32em;overflow:auto"
+# table cells: front ends (JupyterLab) right-align rendered-HTML tables; keep ours readable
+_L = " style='text-align:left'"
+_LN = " style='text-align:left;white-space:nowrap'"
+_R = " style='text-align:right'"
 
 
 def _esc(text: object) -> str:
@@ -274,8 +278,9 @@ def _code_section(trace: Trace, budget: int, raise_loc: tuple[str, int] | None) 
         lines = src.splitlines()
         ran = {ln for (p, ln) in hits if p == pid}
         width = len(str(len(lines)))
+        show_path = label != path and path not in trace.path_labels  # a file: say where it is
         head = (f"<details open><summary>{_esc(label)}"
-                f"{'' if label == path else ' <span class=ct-s-sub>' + _esc(path) + '</span>'}"
+                f"{' <span class=ct-s-sub>' + _esc(path) + '</span>' if show_path else ''}"
                 f"</summary><pre class='ct-s-src'>")
         rows: list[str] = []
         size = _nbytes(head) + 40
@@ -329,15 +334,16 @@ def _step_row(trace: Trace, index: int, io_by_step: dict[int, list[tuple[str, st
         style = _STYLE_OUT + (";" + _STYLE_STDERR if stream == "stderr" else "")
         out += (f"<span class='ct-s-out ct-s-{_esc(stream)}' style='{style}'>"
                 f"{_esc(_clip(text, _OUT_CLIP))}</span>")
-    out_cell = "" if io_by_step is None else f"<td class='ct-s-mono ct-s-out'>{out}</td>"
+    out_cell = "" if io_by_step is None else f"<td class='ct-s-mono ct-s-out'{_L}>{out}</td>"
     depth = min(st.depth, 12)
-    indent = f" style='padding-left:{6 + depth * 10}px'" if depth else ""
+    indent = f" style='text-align:left;padding-left:{6 + depth * 10}px'"
     cls = f" class='ct-s-exc-row' style='{_STYLE_EXC_ROW}'" if index in exc_steps else ""
-    return (f"<tr{cls}><td class='ct-s-num'>{index:,}</td>"
-            f"<td class='ct-s-loc'>{_esc(path_label(trace, st.path))}:{st.line}</td>"
+    line_text = _esc(_clip(_line_text(trace, st.path, st.line, cache), _LINE_CLIP))
+    return (f"<tr{cls}><td class='ct-s-num'{_R}>{index:,}</td>"
+            f"<td class='ct-s-loc'{_LN}>{_esc(path_label(trace, st.path))}:{st.line}</td>"
             f"<td{indent}>{_esc(_clip(st.function, 80))}</td>"
-            f"<td class='ct-s-mono'>{_esc(_clip(_line_text(trace, st.path, st.line, cache), _LINE_CLIP))}</td>"
-            f"<td class='ct-s-chg ct-s-mono'>{chg}</td>{out_cell}</tr>")
+            f"<td class='ct-s-mono'{_L}>{line_text}</td>"
+            f"<td class='ct-s-chg ct-s-mono'{_L}>{chg}</td>{out_cell}</tr>")
 
 
 def _gap_row(first: int, last: int, columns: int) -> str:
@@ -350,8 +356,9 @@ def _steps_section(trace: Trace, budget: int) -> str:
     n = len(trace)
     chunks = trace.io
     columns = 6 if chunks else 5
-    head = ("<table class='ct-s-steps'><thead><tr><th>step</th><th>where</th><th>function</th>"
-            "<th>line</th><th>changed</th>" + ("<th>output</th>" if chunks else "")
+    names = ["step", "where", "function", "line", "changed"] + (["output"] if chunks else [])
+    head = ("<table class='ct-s-steps'><thead><tr>"
+            + "".join(f"<th{_L}>{name}</th>" for name in names)
             + "</tr></thead><tbody>")
     if n == 0:
         return (head + f"<tr><td colspan='{columns}'>no steps were recorded</td></tr>"
@@ -423,8 +430,9 @@ def _state_section(trace: Trace, budget: int) -> str:
     spent = 0
     values = trace.variables(index, frame)
     for name, value in values.items():
-        row = (f"<tr><td class='ct-s-mono'>{_esc(name)}</td><td>{_esc(value.type_name)}</td>"
-               f"<td class='ct-s-mono'>{_esc(_clip(value.text, _VALUE_CLIP))}</td></tr>")
+        row = (f"<tr><td class='ct-s-mono'{_L}>{_esc(name)}</td>"
+               f"<td{_L}>{_esc(value.type_name)}</td>"
+               f"<td class='ct-s-mono'{_L}>{_esc(_clip(value.text, _VALUE_CLIP))}</td></tr>")
         cost = _nbytes(row)
         if spent + cost > budget:
             rows.append(f"<tr class='ct-s-gap'><td colspan='3'>{len(values) - len(rows):,} more "
@@ -437,7 +445,8 @@ def _state_section(trace: Trace, budget: int) -> str:
         where = ("<div class='ct-s-mono'>" + " → ".join(
             f"{_esc(e.function)} ({_esc(path_label(trace, e.path))}:{e.line})"
             for e in stack[-12:]) + "</div>")
-    table = ("<table><thead><tr><th>name</th><th>type</th><th>value</th></tr></thead><tbody>"
+    table = (f"<table><thead><tr><th{_L}>name</th><th{_L}>type</th><th{_L}>value</th></tr>"
+             "</thead><tbody>"
              + "".join(rows) + "</tbody></table>") if rows else ""
     if not where and not table:
         return ""
