@@ -127,7 +127,8 @@ print("final result:", trace.variable("result", len(trace), 0).text)""", []),
 # record a call, and find where the exception was raised
 failed = ct_jupyter.record(average, [])
 step = failed.raised_step()
-print(failed.outcome.exc_type, "at", failed.step(step))
+where = failed.step(step)
+print(failed.outcome.exc_type, "raised at step", step, "in", where.function, "line", where.line)
 print("variables there:", {k: v.text for k, v in failed.variables(step).items()})""", []),
     ("code", """\
 # the last recording made in this kernel (the %%codetrace cells count too)
