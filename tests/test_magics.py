@@ -273,3 +273,19 @@ def test_out_failure_is_a_clear_message(ip: Any, tmp_path: Any) -> None:
     assert "export failed" in str(result.error_in_exec)
     assert "Traceback" not in out.stdout
     assert ip.user_ns["runs"] == [1]  # the cell itself ran once
+
+
+@pytest.mark.parametrize("options, key, expected", [
+    ("--io off", "io", "off"),
+    ("--io proxies", "io", "proxies"),
+    ("--io proxies+fd", "io", "proxies+fd"),
+    ("--backend settrace", "backend", "settrace"),
+    ("--max-steps 1234", "max_steps", 1234),
+])
+def test_options_reach_the_recording(ip: Any, options: str, key: str, expected: object) -> None:
+    with capture_output():
+        result = traced(ip, f"{options} --view none --as t", "k = 1\nk += 1\n")
+    assert result.success, result.error_in_exec
+    trace = ip.user_ns["t"]
+    assert trace.meta[key] == expected
+    assert trace.variable("k", len(trace), 0).plain() == 2
