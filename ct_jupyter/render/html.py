@@ -20,10 +20,11 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import add
 
 from ..model import Ref, Trace
 
-__all__ = ["path_label", "step_effects", "trace_to_html"]
+__all__ = ["call_count", "path_label", "step_effects", "trace_to_html"]
 
 _ROOT = "ct-static"
 _LINE_CLIP = 160
@@ -147,19 +148,22 @@ def step_effects(trace: Trace, index: int) -> StepEffect:
 def _next_step_in_frame(trace: Trace, index: int) -> int | None:
     """Return the next step of step ``index``'s frame, jumping over the calls it made."""
     b = trace._b
-    n = len(b.step_line)
-    frame = b.step_frame[index]
+    step_frame = b.step_frame
+    parent = b.frame_parent
+    end_step = b.frame_end_step
+    n = len(step_frame)
+    frame = step_frame[index]
     j = index + 1
     while j < n:
-        fj = b.step_frame[j]
+        fj = step_frame[j]
         if fj == frame:
             return j
         child = fj
-        while child >= 0 and b.frame_parent[child] != frame:
-            child = b.frame_parent[child]
+        while child >= 0 and parent[child] != frame:
+            child = parent[child]
         if child < 0:
             return None  # the frame has returned
-        end = b.frame_end_step[child]
+        end = end_step[child]
         if end < j:
             return None  # the callee never finished in the recording
         j = end + 1
@@ -201,10 +205,25 @@ def _line_text(trace: Trace, path: str, line: int, cache: dict[str, list[str]]) 
     return ""
 
 
+def call_count(trace: Trace) -> int:
+    """Return the number of calls recorded (frames of kind ``call`` below a root frame)."""
+    b = trace._b
+    kinds = b.frame_kind
+    calls = kinds.count("call")
+    parent = b.frame_parent
+    start = 0
+    while True:  # subtract the root frames (few), found at C speed
+        try:
+            root = parent.index(-1, start)
+        except ValueError:
+            return calls
+        calls -= kinds[root] == "call"
+        start = root + 1
+
+
 def _summary(trace: Trace) -> str:
     n = len(trace)
-    b = trace._b
-    calls = sum(1 for p, k in zip(b.frame_parent, b.frame_kind) if p >= 0 and k == "call")
+    calls = call_count(trace)
     parts = [f"{n:,} step{'s' if n != 1 else ''}", f"{calls:,} call{'s' if calls != 1 else ''}"]
     outcome = trace.outcome
     if outcome is not None and outcome.status == "raised":
@@ -258,9 +277,10 @@ def _exception_block(trace: Trace, tb_limit: int) -> str:
 def _code_section(trace: Trace, budget: int, raise_loc: tuple[str, int] | None) -> str:
     b = trace._b
     path_of_frame = [b.functions[f].path_id for f in b.frame_func]
-    hits: Counter[tuple[int, int]] = Counter()
-    for (fr, ln), count in Counter(zip(b.step_frame, b.step_line)).items():
-        hits[(path_of_frame[fr], ln)] += count
+    # count (path, line) hits at C speed: key = path_id << 32 | line
+    frame_key = [pid << 32 for pid in path_of_frame]
+    packed = Counter(map(add, map(frame_key.__getitem__, b.step_frame), b.step_line))
+    hits: dict[tuple[int, int], int] = {(k >> 32, k & 0xFFFFFFFF): c for k, c in packed.items()}
     used_paths = sorted({pid for pid, _ in hits})
     sources = trace.sources
     parts: list[str] = []

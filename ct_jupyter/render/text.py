@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Trace
-from .html import path_label
+from .html import call_count, path_label
 
 __all__ = ["trace_to_text"]
 
@@ -27,7 +27,7 @@ def trace_to_text(trace: Trace) -> str:
     """
     b = trace._b
     n = len(trace)
-    calls = sum(1 for p, k in zip(b.frame_parent, b.frame_kind) if p >= 0 and k == "call")
+    calls = call_count(trace)
     used = sorted({b.functions[f].path_id for f in b.frame_func})
     labels = [path_label(trace, trace.paths[pid]) for pid in used]
     shown = ", ".join(labels[:4]) + (f" and {len(labels) - 4} more" if len(labels) > 4 else "")
