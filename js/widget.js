@@ -403,7 +403,22 @@ export class Viewer {
     this.renderCounter();
   }
 
+  /** Run `fn` (which may disable or replace the focused control) and keep keyboard focus in the viewer. */
+  keepFocus(fn) {
+    const doc = this.root.ownerDocument;
+    const had = this.root.contains(doc.activeElement);
+    fn();
+    const now = doc.activeElement;
+    if (had && (!now || !this.root.contains(now) || /** @type {any} */ (now).disabled)) {
+      this.root.focus({ preventScroll: true });
+    }
+  }
+
   renderCounter() {
+    this.keepFocus(() => this.drawCounter());
+  }
+
+  drawCounter() {
     const pos = this.want.step;
     this.slider.value = String(pos);
     this.slider.setAttribute("aria-valuetext", counterText(pos, this.steps));
@@ -419,14 +434,16 @@ export class Viewer {
     const v = this.view;
     if (!v) return;
     this.root.setAttribute("data-step", String(v.step));
+    this.keepFocus(() => {
+      this.drawCounter();
+      this.renderBanner(v);
+      this.renderSource(v);
+      this.renderStack(v);
+      this.renderVars(v);
+      this.renderOutput(v);
+      this.renderHistory();
+    });
     this.root.setAttribute("data-ready", "1");
-    this.renderCounter();
-    this.renderBanner(v);
-    this.renderSource(v);
-    this.renderStack(v);
-    this.renderVars(v);
-    this.renderOutput(v);
-    this.renderHistory();
   }
 
   renderBanner(v) {
@@ -618,7 +635,7 @@ export class Viewer {
 
   toggle(key) {
     if (this.expanded.has(key)) this.expanded.delete(key); else this.expanded.add(key);
-    if (this.view) this.renderVars(this.view);
+    if (this.view) this.keepFocus(() => this.renderVars(this.view));
   }
 
   fetchExpand(oid, step, key) {
@@ -633,7 +650,7 @@ export class Viewer {
         replaceNode(this.view.vars, oid, res.value);
       }
       if (this.expandCache.size > 400) this.expandCache.clear();
-      if (this.view) this.renderVars(this.view);
+      if (this.view) this.keepFocus(() => this.renderVars(this.view));
     }).catch((err) => { this.expandCache.delete(ck + ":pending"); this.setNotice(String(err.message || err)); });
   }
 
@@ -659,7 +676,7 @@ export class Viewer {
     if (this.historyKey !== key) {
       this.historyKey = key;
       this.channel.request("history", { name: sel.name, frame: sel.frame, step: pos }).then((res) => {
-        if (this.historyKey === key) { this.history = res; this.drawHistory(); }
+        if (this.historyKey === key) { this.history = res; this.keepFocus(() => this.drawHistory()); }
       }).catch((err) => this.setNotice(String(err.message || err)));
     }
     this.drawHistory();

@@ -229,6 +229,24 @@ test("a schema mismatch is reported in the cell instead of an empty output", () 
   cleanup();
 });
 
+test("keyboard focus stays in the viewer when the clicked control is disabled or redrawn", async () => {
+  const { root, cleanup } = await mount({ step: 3 });
+  const first = q(".ctj-btn-first");
+  first.focus();
+  first.click();
+  await atStep(0);
+  assert.ok(first.disabled);
+  assert.equal(document.activeElement, root);
+  key(root, "ArrowRight");
+  await atStep(1);
+  const frame = q(".ctj-frame");
+  frame.focus();
+  frame.click();                                   // the stack pane is redrawn
+  await until(() => !frame.isConnected, 2000, "stack redraw");
+  assert.ok(root.contains(document.activeElement));
+  cleanup();
+});
+
 test("cleanup removes the message listener", async () => {
   const { model, cleanup } = await mount();
   cleanup();
