@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import html
 import os
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import add
+from itertools import compress, islice
+from operator import add, le
 
-from ..model import Ref, Trace
+from ..model import UNBOUND, Ref, Trace, Value
 
-__all__ = ["call_count", "path_label", "step_effects", "trace_to_html"]
+__all__ = ["FrameChanges", "StepEffect", "call_count", "path_label", "step_effects", "trace_to_html"]
 
 _ROOT = "ct-static"
 _LINE_CLIP = 160
@@ -112,6 +113,82 @@ def path_label(trace: Trace, path: str) -> str:
     return os.path.basename(path) or path
 
 
+class FrameChanges:
+    """Per-frame variable histories, built lazily for the frames a snapshot shows.
+
+    `Trace` can group every change of the run at once; for a million-step recording that is
+    seconds of work, while a snapshot only needs the few hundred frames it shows. This finds
+    one frame's changes by bisecting the (step-ordered) change columns instead.
+    """
+
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        b = trace._b
+        ch = b.ch_step
+        self.sorted = all(map(le, ch, islice(ch, 1, None)))
+        self.cache: dict[int, dict[str, tuple[list[int], list[int]]]] = {}
+
+    def of(self, frame: int) -> dict[str, tuple[list[int], list[int]]]:
+        """Return ``{name: (steps, change indexes)}`` of ``frame``, names in first-seen order."""
+        hit = self.cache.get(frame)
+        if hit is not None:
+            return hit
+        b = self.trace._b
+        lo, hi = 0, len(b.ch_step)
+        first, end = b.frame_first_step[frame], b.frame_end_step[frame]
+        if self.sorted and first >= 0:
+            lo = bisect_left(b.ch_step, first)
+            if end >= 0:
+                hi = bisect_right(b.ch_step, end + 1, lo)
+        # C-level filtering: this frame's change indexes, then one pass per distinct name
+        idx = list(compress(range(lo, hi), map(frame.__eq__, b.ch_frame[lo:hi])))
+        names = list(map(b.ch_name.__getitem__, idx))
+        distinct = list(dict.fromkeys(names))
+        out: dict[str, tuple[list[int], list[int]]] = {}
+        for name in distinct:
+            mine = idx if len(distinct) == 1 else list(compress(idx, map(name.__eq__, names)))
+            out[name] = (list(map(b.ch_step.__getitem__, mine)), mine)
+        self.cache[frame] = out
+        return out
+
+    def value_at(self, frame: int, name: str, index: int) -> Value | None:
+        """Return ``name`` of ``frame`` as of step ``index`` (None when unbound)."""
+        hist = self.of(frame).get(name)
+        if hist is None:
+            return None
+        k = bisect_right(hist[0], index) - 1
+        if k < 0:
+            return None
+        enc = self.trace._b.ch_val[hist[1][k]]
+        return None if enc is UNBOUND else self.trace.decode(enc, index)
+
+    def variables(self, frame: int, index: int) -> dict[str, Value]:
+        """Return every variable of ``frame`` bound at step ``index``."""
+        out = {}
+        for name in self.of(frame):
+            value = self.value_at(frame, name, index)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def changed(self, frame: int, index: int) -> list[str]:
+        """Return the names of ``frame`` rebound or mutated (also via an alias) at ``index``."""
+        trace = self.trace
+        ch_val = trace._b.ch_val
+        out = []
+        for name, (steps, changes) in self.of(frame).items():
+            k = bisect_right(steps, index) - 1
+            if k < 0:
+                continue
+            if steps[k] == index:
+                out.append(name)
+                continue
+            enc = ch_val[changes[k]]
+            if enc.__class__ is Ref and trace._object_changed_at(enc.oid, index, set()):
+                out.append(name)
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class StepEffect:
     """What running the line of one step did: names it rebound/mutated, and a returned value."""
@@ -120,8 +197,9 @@ class StepEffect:
     returned: str | None
 
 
-def step_effects(trace: Trace, index: int) -> StepEffect:
+def step_effects(trace: Trace, index: int, changes: FrameChanges | None = None) -> StepEffect:
     """Return the variables changed by running step ``index``'s line (and a return value)."""
+    changes = changes if changes is not None else FrameChanges(trace)
     b = trace._b
     n = len(b.step_line)
     frame = b.step_frame[index]
@@ -129,18 +207,17 @@ def step_effects(trace: Trace, index: int) -> StepEffect:
     returned: str | None = None
     if after is None:
         end = b.frame_end_step[frame]
+        end_kind = b.frame_end_kind[frame]
         is_module = b.functions[b.frame_func[frame]].is_module
-        if b.frame_end_kind[frame] in ("return", "yield") and end == index and not is_module:
+        if end_kind in ("return", "yield") and end == index and not is_module:
             result = trace.frame(frame).result
             if result is not None:
-                verb = "yields " if b.frame_end_kind[frame] == "yield" else "returns "
-                returned = verb + result.text
+                returned = ("yields " if end_kind == "yield" else "returns ") + result.text
         # a frame's last line is flushed as of the step that comes after the frame ends
         after = n if end < 0 else min(end + 1, n)
-    names = _changed_in_frame(trace, after, frame)
     out = []
-    for name in names:
-        value = trace.variable(name, after, frame)
+    for name in changes.changed(frame, after):
+        value = changes.value_at(frame, name, after)
         out.append((name, "<deleted>" if value is None else value.text))
     return StepEffect(tuple(out), returned)
 
@@ -168,32 +245,6 @@ def _next_step_in_frame(trace: Trace, index: int) -> int | None:
             return None  # the callee never finished in the recording
         j = end + 1
     return None
-
-
-def _changed_in_frame(trace: Trace, index: int, frame: int) -> list[str]:
-    b = trace._b
-    if index < len(b.step_line) and b.step_frame[index] == frame:
-        names = trace.changed_at(index)
-    else:
-        names = {name for name in trace.variable_names(frame)
-                 if _changed_since(trace, name, frame, index)}
-    order = trace.variable_names(frame)
-    return [n for n in order if n in names]
-
-
-def _changed_since(trace: Trace, name: str, frame: int, index: int) -> bool:
-    """Return True when ``name`` of ``frame`` was rebound or mutated exactly at step ``index``."""
-    hist = trace._frame_index(frame).get(name)
-    if not hist:
-        return False
-    steps, changes = hist
-    k = bisect_right(steps, index) - 1
-    if k < 0:
-        return False
-    if steps[k] == index:
-        return True
-    enc = trace._b.ch_val[changes[k]]
-    return isinstance(enc, Ref) and trace._object_changed_at(enc.oid, index, set())
 
 
 def _line_text(trace: Trace, path: str, line: int, cache: dict[str, list[str]]) -> str:
@@ -336,9 +387,10 @@ def _code_section(trace: Trace, budget: int, raise_loc: tuple[str, int] | None) 
 
 
 def _step_row(trace: Trace, index: int, io_by_step: dict[int, list[tuple[str, str]]] | None,
-              exc_steps: dict[int, str], cache: dict[str, list[str]]) -> str:
+              exc_steps: dict[int, str], cache: dict[str, list[str]],
+              changes: FrameChanges) -> str:
     st = trace.step(index)
-    effect = step_effects(trace, index)
+    effect = step_effects(trace, index, changes)
     chg = "".join(f"<span style='{_STYLE_CHANGED}'>{_esc(name)} = "
                   f"{_esc(_clip(text, _VALUE_CLIP))}</span>"
                   for name, text in effect.changed[:_VARS_PER_ROW])
@@ -372,7 +424,7 @@ def _gap_row(first: int, last: int, columns: int) -> str:
             "</td></tr>")
 
 
-def _steps_section(trace: Trace, budget: int) -> str:
+def _steps_section(trace: Trace, budget: int, changes: FrameChanges) -> str:
     n = len(trace)
     chunks = trace.io
     columns = 6 if chunks else 5
@@ -399,7 +451,7 @@ def _steps_section(trace: Trace, budget: int) -> str:
     anchor = raised if raised is not None and raised < n else n - 1
     tail_budget = budget // 3
     for index in range(anchor, -1, -1):
-        row = _step_row(trace, index, io_by_step, exc_steps, cache)
+        row = _step_row(trace, index, io_by_step, exc_steps, cache, changes)
         cost = _nbytes(row)
         if spent + cost > tail_budget:
             break
@@ -408,7 +460,7 @@ def _steps_section(trace: Trace, budget: int) -> str:
     for index in _forward_order(n, anchor):
         if index in rows:
             continue
-        row = _step_row(trace, index, io_by_step, exc_steps, cache)
+        row = _step_row(trace, index, io_by_step, exc_steps, cache, changes)
         cost = _nbytes(row) + 120  # leave room for a gap row
         if spent + cost > budget:
             break
@@ -432,7 +484,7 @@ def _forward_order(n: int, anchor: int) -> Iterable[int]:
     yield from range(anchor + 1, n)
 
 
-def _state_section(trace: Trace, budget: int) -> str:
+def _state_section(trace: Trace, budget: int, changes: FrameChanges) -> str:
     """Show the call stack and the variables where the run raised (or at its end)."""
     n = len(trace)
     if n == 0:
@@ -448,7 +500,7 @@ def _state_section(trace: Trace, budget: int) -> str:
         stack = []
     rows: list[str] = []
     spent = 0
-    values = trace.variables(index, frame)
+    values = changes.variables(frame, index)
     for name, value in values.items():
         row = (f"<tr><td class='ct-s-mono'{_L}>{_esc(name)}</td>"
                f"<td{_L}>{_esc(value.type_name)}</td>"
@@ -527,11 +579,12 @@ def trace_to_html(trace: Trace, *, max_bytes: int = 300_000) -> str:
     left = max_bytes - _nbytes(fixed) - 400
     out_part = _output_section(trace, max(0, min(left // 6, 60_000)))
     left -= _nbytes(out_part)
-    state = _state_section(trace, max(0, min(left // 10, 30_000)))
+    changes = FrameChanges(trace)
+    state = _state_section(trace, max(0, min(left // 10, 30_000)), changes)
     left -= _nbytes(state)
     code = _code_section(trace, max(0, min(left * 2 // 5, 120_000)), raise_loc)
     left -= _nbytes(code)
     steps = (f"<details open><summary>Steps</summary><div class='ct-s-scroll' style='{_STYLE_SCROLL}'>"
-             + _steps_section(trace, max(0, left - 100)) + "</div></details>")
+             + _steps_section(trace, max(0, left - 100), changes) + "</div></details>")
     return (f"<div class='{_ROOT}'><style>{_CSS}</style>" + header + notes + exc
             + state + code + steps + out_part + "</div>")
