@@ -233,3 +233,24 @@ def test_code_keeps_its_layout_without_the_stylesheet() -> None:
     assert "            if xs[j] > xs[j + 1]:\n" in code
     assert "        for j in range(len(xs) - 1 - i):\n" in code
     assert "4    ×10          for j" in code  # line number and hit count stay readable
+
+
+def test_frame_changes_agree_with_the_trace_queries() -> None:
+    from ct_jupyter.render.html import FrameChanges
+
+    trace = rec(SORT + "pairs = {}\nfor k in result:\n    pairs[k] = k * k\n")
+    snap = FrameChanges(trace)
+    for i in range(len(trace) + 1):
+        frame = trace.frame_of(i) if i < len(trace) else 0
+        ours = {k: v.to_json() for k, v in snap.variables(frame, i).items()}
+        model = {k: v.to_json() for k, v in trace.variables(i, frame).items()}
+        assert ours == model, i
+        if i < len(trace):
+            assert set(snap.changed(frame, i)) == trace.changed_at(i), i
+
+
+def test_snapshot_never_builds_the_whole_trace_index() -> None:
+    # the viewer's output carries this snapshot; on a huge recording it must stay cheap
+    trace = rec("def f(k):\n    return k + 1\ns = 0\nfor i in range(2000):\n    s = f(s)\n")
+    trace_to_html(trace, max_bytes=30_000)
+    assert trace._by_frame is None
