@@ -349,10 +349,8 @@ def _changed_children(trace: Trace, oid: int, pos: int) -> set[object]:
         return set()
     new = heap.full_version(oid, k)
     kind = heap.kinds[oid]
-    if k == 0:
-        old: tuple[object, ...] | None = None
-    else:
-        old = heap.full_version(oid, k - 1)
+    prev_idx = bisect_left(steps, pos) - 1          # the last version from an earlier step
+    old: tuple[object, ...] | None = heap.full_version(oid, prev_idx) if prev_idx >= 0 else None
     out: set[object] = set()
     if kind == "dict":
         _, keys, vals = new
