@@ -12,7 +12,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -140,7 +139,7 @@ def test_output_before_first_step_goes_to_step_zero(streams: Streams) -> None:
     builder = TraceBuilder()
     builder.add_path("<x>")
     builder.add_frame(-1, -1)
-    with capturing(builder=builder) as (cap, clock):
+    with capturing(builder=builder) as (_, clock):
         clock.step = -1
         print("early")
         builder.add_step(0, 1)
@@ -175,9 +174,8 @@ def test_input_prompt_and_answer(streams: Streams) -> None:
 
 def test_input_eof_records_the_prompt_only(streams: Streams) -> None:
     streams.feed("")
-    with capturing() as (cap, _):
-        with pytest.raises(EOFError):
-            input("more? ")
+    with capturing() as (cap, _), pytest.raises(EOFError):
+        input("more? ")
     assert chunks(cap.builder) == [(0, "stdout", "more? ", "prompt")]
 
 
@@ -255,11 +253,11 @@ def test_logging_basicconfig_during_the_run(streams: Streams) -> None:
         with capturing() as (cap, clock):
             logging.basicConfig(format="%(levelname)s:%(message)s", level=logging.INFO, force=True)
             clock.step = 1
-            logging.warning("disk %s", "full")
+            root.warning("disk %s", "full")
         handler = root.handlers[0]
         assert isinstance(handler, logging.StreamHandler)
         assert handler.stream is real_err  # not left holding the proxy
-        logging.warning("after")
+        root.warning("after")
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
@@ -499,7 +497,7 @@ def test_huge_output_keeps_head_and_tail(streams: Streams) -> None:
     assert streams.out().startswith(head) and len(head) >= budget // 2 - 6 * CHUNK_COST
     assert rows[0][0] == 0 and rows[-1] == (10_000, "stdout", rows[-1][2], rows[-1][3])
     assert rows[-1][2].endswith("B" * 100 + "the end\n")
-    assert "cut" in [r for r in rows if r[0] == 10_000][0][3]
+    assert "cut" in next(r for r in rows if r[0] == 10_000)[3]
     assert [r[3] for r in rows].count("cut") == 1
 
 
@@ -597,9 +595,8 @@ def test_failing_real_stream_raises_like_without_recording(monkeypatch: pytest.M
             raise OSError("disk gone")
 
     monkeypatch.setattr(sys, "stdout", Closed())
-    with capturing() as (cap, _):
-        with pytest.raises(OSError, match="disk gone"):
-            print("x")
+    with capturing() as (cap, _), pytest.raises(OSError, match="disk gone"):
+        print("x")
     assert chunks(cap.builder) == []
 
 
@@ -725,7 +722,7 @@ def run_python(code: str, *args: str, stdin: str = "") -> subprocess.CompletedPr
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     env.pop("CODETRACER_CAPTURE_IO", None)
     return subprocess.run([sys.executable, *args, "-c", code], input=stdin, capture_output=True,
-                          text=True, env=env, timeout=120, cwd=ROOT)
+                          text=True, env=env, timeout=120, cwd=ROOT, check=False)
 
 
 FD_SCRIPT = textwrap.dedent("""\

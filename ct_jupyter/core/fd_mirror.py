@@ -255,7 +255,7 @@ class FdMirror:
             text = self._decoder.decode(foreign) if foreign else ""
             if text:
                 self._on_foreign(text)
-        except Exception as exc:  # never let the mirror thread die: output must keep flowing
+        except Exception as exc:  # noqa: BLE001 - the mirror thread must not die: output keeps flowing
             self.error = f"{type(exc).__name__}: {exc}"
             testing = getattr(sys.modules.get("ct_jupyter.core.recorder"), "TESTING", False)
             if testing:

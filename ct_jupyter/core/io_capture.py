@@ -44,6 +44,7 @@ failure is noted in ``builder.meta["io_error"]`` — except when
 from __future__ import annotations
 
 import builtins
+import functools
 import getpass
 import logging
 import sys
@@ -51,7 +52,7 @@ import threading
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Self
 
 from ..errors import CodetraceWarning, UsageError
 from ..model.builder import TraceBuilder
@@ -70,7 +71,7 @@ def _testing() -> bool:
 
 
 class _Chunk:
-    __slots__ = ("seq", "step", "stream", "flags", "parts", "size", "cut", "tail")
+    __slots__ = ("cut", "flags", "parts", "seq", "size", "step", "stream", "tail")
 
     def __init__(self, seq: int, step: int, stream: str, flags: str, tail: bool) -> None:
         self.seq = seq
@@ -86,7 +87,7 @@ class _Chunk:
 class _StreamBudget:
     """Head/tail accounting of one stream."""
 
-    __slots__ = ("head_used", "tail", "tail_used", "dropped")
+    __slots__ = ("dropped", "head_used", "tail", "tail_used")
 
     def __init__(self) -> None:
         self.head_used = 0
@@ -189,7 +190,7 @@ class IOCapture:
                 "back; restored to the stream in place before the recording",
                 code="WARN_STREAM_REPLACED"), stacklevel=2)
 
-    def __enter__(self) -> IOCapture:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -218,7 +219,7 @@ class IOCapture:
                 step = self.step_of()
             with self._lock:
                 self._append(step, stream, text, flags)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a capture bug must not reach user code
             self._fail(exc)
         finally:
             local.busy = False
@@ -386,12 +387,12 @@ class IOCapture:
         orig = builtins.input
         capture = self
 
-        def input(*args: Any) -> str:  # noqa: A001 - stands in for builtins.input
+        def input(*args: Any) -> str:
             if capture._quiet() or threading.get_ident() != capture._owner:
                 return orig(*args)
             try:
                 step = capture.step_of()  # the answer belongs to the step that asked
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a capture bug must not reach user code
                 capture._fail(exc)
                 return orig(*args)
             if args and args[0] is not None and str(args[0]):
@@ -475,9 +476,9 @@ class IOCapture:
             try:
                 if real is not None:
                     real.flush()
-            except Exception:
+            except Exception:  # noqa: BLE001,S110 - flushing is a courtesy; the mirror starts anyway
                 pass
-            mirror = FdMirror(fd, lambda text, name=name: self.record(name, text, "fd"))
+            mirror = FdMirror(fd, functools.partial(self.record, name, flags="fd"))
             try:
                 mirror.start()
             except OSError as exc:
@@ -493,7 +494,7 @@ class IOCapture:
             try:
                 if real is not None:
                     real.flush()
-            except Exception:
+            except Exception:  # noqa: BLE001,S110 - flushing is a courtesy; the mirror stops anyway
                 pass
             mirror.stop()
 
@@ -626,7 +627,7 @@ def _trim_front(chunk: _Chunk, count: int) -> None:
 def _fileno(stream: Any) -> int:
     try:
         return int(stream.fileno())
-    except Exception:
+    except Exception:  # noqa: BLE001 - no fileno means no fd to mirror
         return -1
 
 
@@ -637,7 +638,7 @@ def _announce(mirror: FdMirror, real: Any, text: Any) -> tuple[int | None, bytes
                                getattr(real, "errors", None) or "strict")
         else:
             data = bytes(text)
-    except Exception:
+    except Exception:  # noqa: BLE001 - an unencodable text is simply not announced
         return None, None
     return mirror.ledger.announce(data), data
 
