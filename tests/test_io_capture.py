@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -379,6 +380,25 @@ def test_stop_is_idempotent_and_proxies_pass_through_afterwards(streams: Streams
     assert chunks(cap.builder) == [(0, "stdout", "during\n", "")]
     with pytest.raises(UsageError):
         cap.start()
+
+
+def test_overlapping_captures_stopped_out_of_order(streams: Streams) -> None:
+    """Two recordings (say in two threads) whose captures stop in the other order."""
+    before = streams.current()
+    first = IOCapture("proxies", TraceBuilder(), Clock())
+    first.start()
+    second = IOCapture("proxies", TraceBuilder(), Clock())
+    second.start()
+    print("both")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing here is the user's doing: no warning
+        first.stop()
+        print("second only")
+        second.stop()
+    assert streams.current() == before
+    assert [c[2] for c in chunks(first.builder)] == ["both\n"]
+    assert [c[2] for c in chunks(second.builder)] == ["both\nsecond only\n"]
+    assert streams.out() == "both\nsecond only\n"
 
 
 def test_bad_mode_and_budget() -> None:

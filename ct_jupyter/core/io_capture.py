@@ -376,10 +376,17 @@ class IOCapture:
     def _restore_streams(self) -> list[str]:
         replaced = []
         for name, real in self._originals.items():
+            proxy = self._proxies[name]
             current = getattr(sys, name)
-            if current is not self._proxies[name]:
+            if current is not proxy:
+                outer = _proxy_over(current, proxy)
+                if outer is not None:
+                    # a recording started later (another thread) wrapped ours and is still
+                    # running: take ours out of its chain, leave its proxy in place
+                    object.__setattr__(outer, "_ct_real", real)
+                    continue
                 replaced.append(name)
-            setattr(sys, name, real)
+            setattr(sys, name, _unwrap(real))
         return replaced
 
     # -- input() --------------------------------------------------------------------------
@@ -607,6 +614,22 @@ class _InProxy(_Proxy):
         if not line:
             raise StopIteration
         return line
+
+
+def _unwrap(stream: Any) -> Any:
+    """Skip proxies of captures that already stopped (they only pass writes through)."""
+    while isinstance(stream, _Proxy) and stream._ct_capture._stopped:
+        stream = stream._ct_real
+    return stream
+
+
+def _proxy_over(stream: Any, inner: Any) -> _Proxy | None:
+    """Return the proxy in ``stream``'s chain whose real stream is ``inner``, if any."""
+    while isinstance(stream, _Proxy):
+        if stream._ct_real is inner:
+            return stream
+        stream = stream._ct_real
+    return None
 
 
 def _trim_front(chunk: _Chunk, count: int) -> None:
