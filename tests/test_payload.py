@@ -85,7 +85,7 @@ def test_view_inside_a_call_from_another_cell(trace):
     caller = P.view_payload(trace, 10, frame=0)
     assert caller["frame"] == 0 and not caller["auto_frame"]
     assert caller["where"] == {"path": 0, "line": 6}
-    assert set(_vars(caller)) == {"data", "alias", "evil"}
+    assert set(_vars(caller)) == {"data", "alias", "evil", "deep"}
 
 
 def test_returns_exceptions_and_end(trace):
@@ -148,6 +148,15 @@ def test_history_and_expand(trace):
     assert e["value"]["x"] == "[3, 1]" and len(e["value"]["items"]) == 2
     with pytest.raises(IndexError):
         P.expand_payload(trace, 5, 2)
+
+
+def test_deep_values_are_sent_collapsed_and_expand_on_demand(trace):
+    deep = _vars(P.view_payload(trace, 5))["deep"]["value"]
+    assert deep["x"] == "{'k': [[[…]]]}"
+    leaf = deep["entries"][0][1]["items"][0]["items"][0]
+    assert leaf["more"] and leaf["cut"] and "items" not in leaf
+    opened = P.expand_payload(trace, leaf["o"], 5)["value"]
+    assert [i["x"] for i in opened["items"]] == ["'x'"]
 
 
 def test_value_json_caps_children():

@@ -131,6 +131,27 @@ test("variables: values, changed highlight, shared objects, nested expand", asyn
   cleanup();
 });
 
+test("deep values: levels the view did not send are fetched when opened, and stay open", async () => {
+  const { model, root, cleanup } = await mount({ step: 4 });
+  const deep = () => qa(".ctj-vars > .ctj-var").find((r) => r.querySelector(".ctj-name")?.textContent === "deep");
+  const openLast = async (n) => {
+    const toggles = [...deep().querySelectorAll(".ctj-toggle[aria-expanded='false']")];
+    toggles[toggles.length - 1].click();
+    await until(() => deep().querySelectorAll(".ctj-toggle[aria-expanded='true']").length === n, 2000, `open ${n}`);
+  };
+  await openLast(1);
+  await openLast(2);
+  await openLast(3);
+  assert.equal(model.sent.filter((m) => m.type === "expand").length, 0);
+  await openLast(4);                               // the fourth level was not in the view: asked for
+  await until(() => [...deep().querySelectorAll(".ctj-val")].some((e) => e.textContent === "'x'"), 2000, "leaf");
+  assert.equal(model.sent.filter((m) => m.type === "expand").length, 1);
+  key(root, "ArrowRight");
+  await atStep(5);
+  await until(() => deep() && [...deep().querySelectorAll(".ctj-val")].some((e) => e.textContent === "'x'"), 2000, "still open");
+  cleanup();
+});
+
 test("hostile strings from the traced program are text, never markup", async () => {
   const { cleanup } = await mount({ step: 16 });
   assert.equal(varText("evil"), "'<img src=x onerror=alert(1)>'");
