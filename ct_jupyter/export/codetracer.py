@@ -33,7 +33,7 @@ import orjson
 
 from .._version import __version__
 from ..model.builder import FunctionInfo
-from ..model.encoded import UNBOUND, Cut, Err, Ref
+from ..model.encoded import UNBOUND, Cut, Err, Named, Ref
 from ..model.trace import Trace
 
 #: Version of the ``ct_``-prefixed extensions and the ``ct_jupyter`` metadata block.
@@ -219,6 +219,7 @@ class CodeTracerWriter:
         self.events = 0
         self.steps_written = 0
         self._first = True
+        self._buf: list[bytes] = []
         self._pending: list[bytes] = []
         # interning tables
         self.paths_out: list[str] = []
@@ -227,7 +228,9 @@ class CodeTracerWriter:
         self._types: dict[tuple[object, ...], int] = {}
         self._names: dict[str, int] = {}
         self._name_bytes: dict[str, bytes] = {}
-        self._atom_cache: dict[tuple[type, object], bytes] = {}
+        self._value_prefix: dict[str, bytes] = {}
+        self._int_cache: dict[object, bytes] = {}
+        self._str_cache: dict[object, bytes] = {}
         self._leaf_cache: dict[tuple[int, int], bytes] = {}
         self._budget = MAX_VALUE_NODES
         self._sigs = _Signatures(trace)
@@ -239,16 +242,28 @@ class CodeTracerWriter:
             pending, self._pending = self._pending, []
             for ev in pending:
                 self._write_raw(ev)
-        self._write_raw(event)
+        buf = self._buf
+        buf.append(event)
+        if len(buf) >= 2048:
+            self._flush()
 
     def _write_raw(self, event: bytes) -> None:
+        self._buf.append(event)
+
+    def _flush(self) -> None:
+        """Write the buffered events (a few thousand at most: memory stays bounded)."""
+        buf = self._buf
+        if not buf:
+            return
+        data = b",\n".join(buf)
+        self.events += len(buf)
+        buf.clear()
         if self._first:
             self.out.write(b"[\n")
             self._first = False
         else:
             self.out.write(b",\n")
-        self.out.write(event)
-        self.events += 1
+        self.out.write(data)
 
     # -- interning --------------------------------------------------------------------------
     def _path_id(self, model_path: str) -> int:
@@ -292,13 +307,15 @@ class CodeTracerWriter:
             "<module>" if func.is_module else func.qualname)
         path = self.b.paths[func.path_id] if func.path_id < len(self.b.paths) else ""
         pid = self._path_id(path)
-        key = (name, pid, func.line, func.name, func.qualname, func.module, func.is_module)
+        key = (name, pid, func.line, func.name, func.qualname, func.module, func.is_module,
+               tuple(getattr(func, "params", ())))
         fid = self._func_ids.get(key)
         if fid is None:
             fid = self._func_ids[key] = len(self._func_ids)
             record = {"path_id": pid, "line": func.line, "name": name,
                       "ct_fn": {"name": func.name, "qualname": func.qualname,
-                                "module": func.module, "is_module": func.is_module}}
+                                "module": func.module, "is_module": func.is_module,
+                                "params": list(getattr(func, "params", ()))}}
             self._pending.append(b'{"Function":' + _dumps(record) + b"}")
         return fid, pid
 
@@ -311,19 +328,19 @@ class CodeTracerWriter:
     def _value(self, enc: object, index: int, depth: int, path: set[int] | None) -> bytes:
         self._budget -= 1
         cls = enc.__class__
-        if cls is Ref:
-            return self._ref(enc.oid, index, depth, path)  # type: ignore[attr-defined]
-        if cls is str or cls is int or cls is bool or enc is None:
-            key = (cls, enc)
-            hit = self._atom_cache.get(key)
+        if cls is int or cls is str:
+            cache = self._int_cache if cls is int else self._str_cache
+            hit = cache.get(enc)
             if hit is not None:
                 return hit
             out = self._atom(enc)
-            if cls is not str or len(enc) <= 200:  # type: ignore[arg-type]
-                if len(self._atom_cache) > 100_000:
-                    self._atom_cache.clear()
-                self._atom_cache[key] = out
+            if cls is int or len(enc) <= 200:  # type: ignore[arg-type]
+                if len(cache) >= 4096:
+                    cache.clear()
+                cache[enc] = out
             return out
+        if cls is Ref:
+            return self._ref(enc.oid, index, depth, path)  # type: ignore[attr-defined]
         return self._atom(enc)
 
     def _atom(self, enc: object) -> bytes:
@@ -369,6 +386,10 @@ class CodeTracerWriter:
             return self._raw(repr(enc), K_RAW, "range", "range")
         if enc is UNBOUND:
             return self._error("<unbound>", "Unbound")
+        if cls is Named:
+            tid = self._type(K_RAW, enc.type_name or "object", "repr")  # type: ignore[attr-defined]
+            return (b'{"kind":"Raw","r":' + _text(enc.text) + b',"type_id":%d,"ct_named":'  # type: ignore[attr-defined]
+                    % tid + _text(enc.kind) + b"}")  # type: ignore[attr-defined]
         value = self.trace.decode(enc, 0)
         if value.kind == "enum":
             attrs = dict(value.attrs)
@@ -414,7 +435,7 @@ class CodeTracerWriter:
         inner = {oid} if path is None else path | {oid}
         out, leaf = self._container(kind, tname, snap, index, depth + 1, inner)
         if leaf:
-            if len(self._leaf_cache) > 20_000:
+            if len(self._leaf_cache) >= 4096:
                 self._leaf_cache.clear()
             self._leaf_cache[key] = out
         return out
@@ -489,13 +510,15 @@ class CodeTracerWriter:
         """Write the whole event stream (the JSON array) to ``self.out``."""
         b = self.b
         n = len(b.step_line)
-        nframes = len(b.frame_func)
+        for name in ("func", "call_step", "parent", "end_step", "end_kind", "kind", "result"):
+            setattr(self, f"fr_{name}", getattr(b, f"frame_{name}"))  # read the columns once
+        nframes = len(self.fr_func)
         funcs = b.functions
         self._func_path = [f.path_id for f in funcs]
 
         # prologue: Path, Function <toplevel>, Call, Type None
         if nframes:
-            first_path = b.paths[funcs[b.frame_func[0]].path_id]
+            first_path = b.paths[funcs[self.fr_func[0]].path_id]
         elif b.paths:
             first_path = b.paths[0]
         else:
@@ -506,7 +529,7 @@ class CodeTracerWriter:
         self._types[(K_NONE, "None", "none", None)] = 0
         self._write(b'{"Type":{"kind":30,"lang_type":"None","specific_info":{"kind":"None"},'
                     b'"ct_kind":"none"}}')
-        self._func_ids[("<toplevel>", 0, 1, "", "", "", False)] = 0
+        self._func_ids[("<toplevel>", 0, 1, "", "", "", False, ())] = 0
 
         changes = _ordered(b.ch_step)
         io_order = _ordered(b.io_step)
@@ -515,6 +538,7 @@ class CodeTracerWriter:
         self._ch_pos = 0
         self._io = io_order
         self._io_pos = 0
+        self._io_len = len(io_order)
         self._exc = exc_order
         self._exc_pos = 0
         self.state: dict[int, dict[str, object]] = {}
@@ -529,12 +553,22 @@ class CodeTracerWriter:
         self._emit_io(-1)
         step_line = b.step_line
         step_frame = b.step_frame
+        stack = self.stack
+        ch_order, ch_step = self._ch, b.ch_step
+        n_ch = len(ch_order)
+        call_step, end_step, end_kind = self.fr_call_step, self.fr_end_step, self.fr_end_kind
+        step, enter, apply_changes, boundary = self._step, self._enter_frame_of, \
+            self._apply_changes, self._boundary
         for s in range(n):
             f = step_frame[s]
-            self._enter_frame_of(f, s)
-            self._step(s, f, step_line[s])
-            self._apply_changes(s + 1)
-            self._boundary(s)
+            if not stack or stack[-1] != f:
+                enter(f, s)
+            step(s, f, step_line[s])
+            if self._ch_pos < n_ch and ch_step[ch_order[self._ch_pos]] <= s + 1:
+                apply_changes(s + 1)
+            if (self._next_frame < nframes and call_step[self._next_frame] <= s) or (
+                    stack and end_kind[stack[-1]] is not None and end_step[stack[-1]] <= s):
+                boundary(s)
         # close everything still open, innermost first
         self._emit_io(n)
         outcome = b.outcome
@@ -556,6 +590,7 @@ class CodeTracerWriter:
         for ev in self._pending:
             self._write_raw(ev)
         self._pending = []
+        self._flush()
         if self._first:
             self.out.write(b"[")
         self.out.write(b"\n]\n")
@@ -584,19 +619,19 @@ class CodeTracerWriter:
     def _boundary(self, s: int) -> None:
         """Emit the calls and returns that happen between step ``s`` and step ``s + 1``."""
         b = self.b
-        call_step = b.frame_call_step
+        call_step = self.fr_call_step
         nframes = len(call_step)
         while self._next_frame < nframes and call_step[self._next_frame] <= s:
             g = self._next_frame
             self._next_frame += 1
-            parent = b.frame_parent[g]
+            parent = self.fr_parent[g]
             self._unwind_to(parent, s)
             self._open(g, s)
             if s < 0:
                 self._emit_io(-1)
         stack = self.stack
-        end_step = b.frame_end_step
-        end_kind = b.frame_end_kind
+        end_step = self.fr_end_step
+        end_kind = self.fr_end_kind
         while stack and end_kind[stack[-1]] is not None and end_step[stack[-1]] <= s:
             self._close(stack[-1], s)
 
@@ -619,13 +654,13 @@ class CodeTracerWriter:
 
     def _open(self, g: int, s: int) -> None:
         b = self.b
-        func = b.functions[b.frame_func[g]]
+        func = b.functions[self.fr_func[g]]
         fid, pid = self._function(func)
         vars_ = self.state.get(g, {})
         args: list[tuple[bytes, bytes]] = []
-        resume = b.frame_kind[g] != "call"
+        resume = self.fr_kind[g] != "call"
         if not resume:
-            names = self._sigs.args(func)
+            names = func.params or self._sigs.args(func)
             if names is None:
                 names = tuple(vars_)
             for name in names:
@@ -638,27 +673,27 @@ class CodeTracerWriter:
         self._write(b'{"Step":{"path_id":%d,"line":%d}}' % (pid, func.line))
         arg_list = b",".join(b'{"variable_id":' + vid + b',"value":' + val + b"}"
                              for vid, val in args)
-        extra = b',"ct_kind":' + _text(b.frame_kind[g]) if resume else b""
+        extra = b',"ct_kind":' + _text(self.fr_kind[g]) if resume else b""
         self._write(b'{"Call":{"function_id":%d,"args":[' % fid + arg_list + b"]" + extra + b"}}")
         self.stack.append(g)
 
     def _close(self, g: int, s: int) -> None:
         b = self.b
         self.stack.pop()
-        kind = b.frame_end_kind[g]
+        kind = self.fr_end_kind[g]
         if kind is None:
             value = b'{"kind":"None","type_id":0}'
             extra = b',"ct_end":"open"'
         else:
-            result = b.frame_result[g]
-            value = self.value(result, max(b.frame_end_step[g], 0) + 1)
+            result = self.fr_result[g]
+            value = self.value(result, max(self.fr_end_step[g], 0) + 1)
             extra = b"" if kind == "return" else b',"ct_end":' + _text(kind)
         self._write(b'{"Return":{"return_value":' + value + extra + b"}}")
         self.state.pop(g, None)
 
     def _step(self, s: int, f: int, line: int) -> None:
         b = self.b
-        func = b.functions[b.frame_func[f]]
+        func = b.functions[self.fr_func[f]]
         pid = self._path_id(b.paths[func.path_id])
         extra = b""
         exc = self._exc
@@ -673,15 +708,20 @@ class CodeTracerWriter:
         self.steps_written += 1
         vars_ = self.state.get(f)
         if vars_:
-            value = self.value
+            value = self._value
             write = self._write
-            var = self._var
+            prefixes = self._value_prefix
             for name, enc in vars_.items():
                 if enc is UNBOUND:
                     continue
-                val = value(enc, s)
-                write(b'{"Value":{"variable_id":' + var(name) + b',"value":' + val + b"}}")
-        self._emit_io(s, pid, line, f)
+                prefix = prefixes.get(name)
+                if prefix is None:
+                    prefix = prefixes[name] = (b'{"Value":{"variable_id":' + self._var(name)
+                                               + b',"value":')
+                self._budget = MAX_VALUE_NODES
+                write(prefix + value(enc, s, 0, None) + b"}}")
+        if self._io_pos < self._io_len and self.b.io_step[self._io[self._io_pos]] <= s:
+            self._emit_io(s, pid, line, f)
 
     def _emit_io(self, s: int, pid: int = 0, line: int = 0, frame: int = -1) -> None:
         b = self.b

@@ -31,7 +31,7 @@ from typing import Any
 
 from ..errors import TraceFormatError
 from ..model.builder import FunctionInfo, Outcome, TraceBuilder
-from ..model.encoded import UNBOUND, Cut, Err, Ref
+from ..model.encoded import UNBOUND, Cut, Err, Named, Ref
 from ..model.trace import Trace
 from ._stream import iter_json_array, read_json
 from .codetracer import payload_path
@@ -245,7 +245,7 @@ class _Reader:
             return
         kind = payload.get("ct_kind")
         kind = kind if kind in ("resume", "throw") else "call"
-        frame = self.b.add_frame(self._model_function(fn), self._parent(), kind)
+        frame = self.b.add_frame(self._model_function(fn, args), self._parent(), kind)
         self.stack.append(frame)
         if args:
             at = self.b.step_count
@@ -379,7 +379,7 @@ class _Reader:
         for stream, content, flags in events:
             self.b.add_io(step, stream, content, flags)
 
-    def _model_function(self, fn: int) -> int:
+    def _model_function(self, fn: int, args: list[Any] | None = None) -> int:
         got = self.model_funcs.get(fn)
         if got is not None:
             return got
@@ -389,13 +389,18 @@ class _Reader:
         ct = info["ct_fn"]
         if isinstance(ct, dict) and isinstance(ct.get("name"), str) \
                 and isinstance(ct.get("qualname"), str):
+            params = ct.get("params")
             fi = FunctionInfo(ct["name"], ct["qualname"], pid, info["line"],
-                              str(ct.get("module") or ""), bool(ct.get("is_module")))
+                              str(ct.get("module") or ""), bool(ct.get("is_module")),
+                              tuple(str(p) for p in params) if isinstance(params, list) else ())
         elif name.startswith("<") and name.endswith(">") and name not in _NOT_MODULES:
             fi = FunctionInfo("<module>", "<module>", pid, info["line"], name[1:-1], True)
         else:
+            params = tuple(self.names[a["variable_id"]] for a in args or ()
+                           if isinstance(a, dict) and isinstance(a.get("variable_id"), int)
+                           and a["variable_id"] < len(self.names))
             fi = FunctionInfo(name.rsplit(".", 1)[-1], name, pid, info["line"], "",
-                              name == "<module>")
+                              name == "<module>", params)
         got = self.model_funcs[fn] = self.b.add_function(fi)
         return got
 
@@ -449,6 +454,9 @@ class _Reader:
                 return Cut(text[:-1] if text.endswith("…") else text, cut)
             return text
         if kind == "Raw":
+            named = rec.get("ct_named")
+            if isinstance(named, str):
+                return Named(named, lang or "object", _str(rec.get("r"), "Raw.r"))
             return self._raw(_str(rec.get("r"), "Raw.r"), rec, lang, ct, step)
         if kind == "Error":
             return Err(lang or "Error", _str(rec.get("msg", ""), "Error.msg"))

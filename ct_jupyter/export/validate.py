@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from ..errors import TraceFormatError
 from ._stream import iter_json_array, read_json
 
@@ -279,6 +281,13 @@ def _schema_message(errors: Iterator[Any]) -> str | None:
     return f"schema: {text}" + (f" (at {where})" if where else "")
 
 
+def _key(event: object) -> bytes:
+    try:
+        return orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return repr(event).encode()
+
+
 def validate(path: str | os.PathLike[str], *, schema: bool = True,
              max_problems: int = 50) -> ValidationReport:
     """Check the CodeTracer JSON trace folder at ``path`` and return a `ValidationReport`.
@@ -307,10 +316,18 @@ def validate(path: str | os.PathLike[str], *, schema: bool = True,
         checker.problem(None, "the trace folder does not exist", file=str(folder))
         return report
     index = -1
+    seen: dict[bytes, str | None] = {}  # values repeat at every step: check each shape once
     try:
         for index, event in enumerate(iter_json_array(trace_file, "trace.json")):
             if validators is not None:
-                msg = _schema_message(validators[0].iter_errors(event))
+                key = _key(event)
+                if key in seen:
+                    msg = seen[key]
+                else:
+                    msg = _schema_message(validators[0].iter_errors(event))
+                    if len(seen) > 50_000:
+                        seen.clear()
+                    seen[key] = msg
                 if msg is not None:
                     checker.problem(index, msg)
             checker.event(index, event)
