@@ -142,6 +142,9 @@ def run_recorded(
     """
     opts = options if options is not None else TraceOptions.build()
     session = _Session(opts, user_files, is_user_file, labels, meta)
+    body_code = getattr(body, "__code__", None)
+    if body_code is not None:
+        session.recorder.exclude_code(body_code)  # the harness, not the program
     session.start()
     value: Any = None
     error: BaseException | None = None

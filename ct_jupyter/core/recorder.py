@@ -123,6 +123,11 @@ class Recorder:
             self._describe(info, frame, module)
         return info
 
+    def exclude_code(self, code: CodeType) -> None:
+        """Never step into ``code`` (e.g. the lambda that runs the recorded program)."""
+        self.infos[id(code)] = CodeInfo(code, False)
+        self.codes.append(code)
+
     def _describe(self, info: CodeInfo, frame: FrameType | None, module: str) -> None:
         code = info.code
         path = code.co_filename
@@ -534,6 +539,8 @@ class Recorder:
         self.snap.release()
         self.globals_owners.clear()
         self.codes.clear()
+        self.infos.clear()
+        self.on_stop = None  # break the recorder <-> backend cycle
 
     def _safe_encode(self, value: object) -> object:
         try:

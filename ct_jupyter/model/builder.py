@@ -60,6 +60,7 @@ class TraceBuilder:
         self.frame_first: dict[int, int] = {}
         self._frame_cols: dict[str, object] | None = None
         self._frame_cols_key: tuple[int, int, int] = (-1, -1, -1)
+        self._frame_cols_final: dict[str, object] | None = None
         # steps
         self.step_line = array("l")
         self.step_frame = array("l")
@@ -130,6 +131,8 @@ class TraceBuilder:
         return step
 
     def _frame_columns(self) -> dict[str, object]:
+        if self._frame_cols_final is not None:
+            return self._frame_cols_final
         key = (len(self.frame_rows), len(self.frame_ends), len(self.frame_first))
         if self._frame_cols is not None and key == self._frame_cols_key:
             return self._frame_cols
@@ -211,4 +214,9 @@ class TraceBuilder:
         """Return the immutable `Trace` over these columns; the builder must not be used after."""
         from .trace import Trace
 
+        # Keep only the compact columns: the per-frame rows and dicts cost several times more.
+        self._frame_cols_final = self._frame_columns()
+        self.frame_rows = []
+        self.frame_ends = {}
+        self.frame_first = {}
         return Trace._from_builder(self)
