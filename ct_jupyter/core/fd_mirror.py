@@ -17,10 +17,16 @@ from __future__ import annotations
 
 import codecs
 import os
+import select
+import struct
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable
+
+if os.name == "posix":
+    import fcntl
+    import termios
 
 #: Bytes the ledger keeps at most; older announcements are forgotten (their bytes would then
 #: be recorded as mirror output, i.e. duplicated rather than lost).
@@ -33,81 +39,45 @@ STOP_TIMEOUT = 5.0
 
 def mirror_supported() -> bool:
     """Return True when this platform can mirror file descriptors (POSIX)."""
-    return os.name == "posix" and hasattr(os, "dup2") and hasattr(os, "pipe")
+    return os.name == "posix" and hasattr(termios, "FIONREAD") and hasattr(select, "poll")
 
 
 class Ledger:
-    """Bytes the stream proxies announced for one descriptor, in the order they will arrive.
-
-    Announced bytes are numbered (a running byte count); the reader advances ``done`` once it
-    has recorded everything read before them, so a proxy can `wait` until the mirror has caught
-    up with its own write — which keeps mirror chunks in program order in the trace.
-    """
+    """Bytes the stream proxies announced for one descriptor, in the order they will arrive."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self._ready = threading.Condition(self.lock)
         self._entries: deque[bytes] = deque()
         self._size = 0
-        self._announced = 0
-        self._done = 0
-        self.sync = True
 
-    def announce(self, data: bytes) -> int | None:
-        """Announce ``data`` as about to be written; return a ticket for `cancel` and `wait`."""
+    def announce(self, data: bytes) -> bytes | None:
+        """Announce ``data`` as about to be written; return a ticket for `cancel`."""
         if not data:
             return None
         with self.lock:
             self._entries.append(data)
             self._size += len(data)
-            self._announced += len(data)
             while self._size > LEDGER_LIMIT and len(self._entries) > 1:
-                gone = self._entries.popleft()
-                self._size -= len(gone)
-                self._done += len(gone)
-            return self._announced
+                self._size -= len(self._entries.popleft())
+        return data
 
-    def cancel(self, ticket: int | None, data: bytes) -> None:
+    def cancel(self, ticket: bytes | None) -> None:
         """Forget an announcement whose write failed (its bytes will never arrive)."""
         if ticket is None:
             return
         with self.lock:
             for i in range(len(self._entries) - 1, -1, -1):
-                if self._entries[i] is data:
+                if self._entries[i] is ticket:
                     del self._entries[i]
-                    self._size -= len(data)
-                    break
-            self._done += len(data)
-            self._ready.notify_all()
-
-    def wait(self, ticket: int | None, timeout: float = 5.0) -> None:
-        """Wait until the reader has recorded everything up to ``ticket`` (bounded)."""
-        if ticket is None or not self.sync:
-            return
-        with self.lock:
-            if not self._ready.wait_for(lambda: self._done >= ticket, timeout):
-                self.sync = False  # the bytes are not coming through: stop waiting for them
-
-    def advance(self, count: int) -> None:
-        """Mark ``count`` announced bytes as read and recorded; wake waiting writers."""
-        if count:
-            with self.lock:
-                self._done += count
-                self._ready.notify_all()
-
-    def release(self) -> None:
-        """Wake every waiter for good (the mirror is stopping)."""
-        with self.lock:
-            self.sync = False
-            self._ready.notify_all()
+                    self._size -= len(ticket)
+                    return
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def subtract(self, data: bytes) -> tuple[bytes, int]:
-        """Split ``data`` (read from the pipe) into foreign bytes and a count of announced ones."""
+    def subtract(self, data: bytes) -> bytes:
+        """Remove announced bytes from ``data`` (read from the pipe); return the foreign rest."""
         foreign = bytearray()
-        matched = 0
         with self.lock:
             entries = self._entries
             while data:
@@ -119,7 +89,6 @@ class Ledger:
                 if k:
                     data = data[k:]
                     self._size -= k
-                    matched += k
                     if k == len(head):
                         entries.popleft()
                     else:
@@ -128,7 +97,7 @@ class Ledger:
                 p = _find_start(data, head)
                 foreign += data[:p]
                 data = data[p:]
-        return bytes(foreign), matched
+        return bytes(foreign)
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:
@@ -160,7 +129,14 @@ def _find_start(data: bytes, head: bytes) -> int:
 
 
 class FdMirror:
-    """Mirror one file descriptor through a pipe; report bytes the ledger did not announce."""
+    """Mirror one file descriptor through a pipe; report bytes the ledger did not announce.
+
+    `mark` / `catch_up` let a stream proxy keep program order in the trace: ``mark()`` (taken
+    before the proxy writes) counts every byte already in the pipe or being handled, and
+    ``catch_up(mark)`` waits until the reader has recorded them — so output written to the
+    descriptor before a ``print`` is recorded before that print. Only bytes waiting in the
+    pipe cost a wait; with none pending it returns at once.
+    """
 
     def __init__(self, fd: int, on_foreign: Callable[[str], None]) -> None:
         self.fd = fd
@@ -171,9 +147,12 @@ class FdMirror:
         self._read_end = -1
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._progress = threading.Condition(self._lock)
+        self._taken = 0      # bytes read from the pipe
+        self._handled = 0    # bytes forwarded and recorded
+        self._sync = True
         self._recording = False
         self._detached = False
-        self._finished = False
         self.error: str | None = None
 
     def start(self) -> None:
@@ -198,6 +177,29 @@ class FdMirror:
                                         daemon=True)
         self._thread.start()
 
+    def mark(self) -> int | None:
+        """Count the bytes the reader has taken or that wait in the pipe (None: don't sync)."""
+        if not self._sync or self._read_end < 0:
+            return None
+        with self._lock:
+            try:
+                waiting = _pending(self._read_end)
+            except OSError:
+                self._sync = False
+                return None
+            return self._taken + waiting
+
+    def catch_up(self, mark: int | None, timeout: float = 5.0) -> None:
+        """Wait (bounded) until the reader has recorded the bytes counted by ``mark``."""
+        if mark is None:
+            return
+        with self._lock:
+            if self._handled >= mark:
+                return
+            if not self._progress.wait_for(lambda: self._handled >= mark or not self._sync,
+                                           timeout):
+                self._sync = False  # the reader is stuck: stop waiting for it from now on
+
     def stop(self) -> None:
         """Give ``fd`` back its original target, drain the pipe, stop recording (idempotent)."""
         if self._thread is None or self._saved < 0:
@@ -208,9 +210,10 @@ class FdMirror:
             self.error = f"{type(exc).__name__}: {exc}"
         thread, self._thread = self._thread, None
         thread.join(STOP_TIMEOUT)
-        self.ledger.release()
         with self._lock:
             self._recording = False
+            self._sync = False
+            self._progress.notify_all()
             if thread.is_alive():
                 # a child process still holds the pipe: the thread keeps forwarding, and
                 # closes the descriptors itself when the pipe reaches end of file
@@ -229,12 +232,17 @@ class FdMirror:
 
     def _pump(self) -> None:
         read_end, saved = self._read_end, self._saved
+        poller = select.poll()  # not select(): descriptors above 1023 are common in kernels
+        poller.register(read_end, select.POLLIN | select.POLLHUP | select.POLLERR)
         while True:
             try:
-                data = os.read(read_end, 65536)
+                poller.poll()
+                with self._lock:  # taken and counted atomically, for mark()
+                    data = os.read(read_end, 65536)
+                    self._taken += len(data)
             except InterruptedError:
                 continue
-            except OSError:
+            except (OSError, ValueError):
                 break
             if not data:
                 break
@@ -243,15 +251,18 @@ class FdMirror:
                 recording = self._recording
             if recording:
                 self._take(data)
+            with self._lock:
+                self._handled += len(data)
+                self._progress.notify_all()
         with self._lock:
-            self._finished = True
+            self._sync = False
+            self._progress.notify_all()
             if self._detached:
                 self._close()
 
     def _take(self, data: bytes) -> None:
-        matched = 0
         try:
-            foreign, matched = self.ledger.subtract(data)
+            foreign = self.ledger.subtract(data)
             text = self._decoder.decode(foreign) if foreign else ""
             if text:
                 self._on_foreign(text)
@@ -260,8 +271,12 @@ class FdMirror:
             testing = getattr(sys.modules.get("ct_jupyter.core.recorder"), "TESTING", False)
             if testing:
                 print(f"ct_jupyter fd mirror failed: {self.error}", file=sys.__stderr__)
-        finally:
-            self.ledger.advance(matched)
+
+
+def _pending(fd: int) -> int:
+    """Bytes waiting to be read from the pipe ``fd``."""
+    buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+    return int(struct.unpack("i", buf)[0])
 
 
 def _write_all(fd: int, data: bytes) -> None:

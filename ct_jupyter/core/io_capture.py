@@ -330,19 +330,21 @@ class IOCapture:
     # -- stream plumbing ------------------------------------------------------------------
     def _write(self, stream: str, real: Any, text: Any) -> Any:
         mirror = self._mirrors.get(stream)
-        ticket = data = None
-        if mirror is not None and self._ledger_fd.get(stream) == _fileno(real):
-            ticket, data = _announce(mirror, real, text)
+        ticket = mark = None
+        if mirror is not None:
+            mark = mirror.mark()
+            if self._ledger_fd.get(stream) == _fileno(real):
+                ticket = _announce(mirror, real, text)
         try:
             result = real.write(text)
             if ticket is not None:
                 real.flush()
         except BaseException:
             if mirror is not None:
-                mirror.ledger.cancel(ticket, data)  # type: ignore[arg-type]
+                mirror.ledger.cancel(ticket)
             raise
         if mirror is not None:
-            mirror.ledger.wait(ticket)
+            mirror.catch_up(mark)
         if not self._quiet():
             self.record(stream, text if isinstance(text, str) else _as_text(text))
         return result
@@ -350,20 +352,22 @@ class IOCapture:
     def _writelines(self, stream: str, real: Any, lines: Iterable[Any]) -> Any:
         items = list(lines)
         mirror = self._mirrors.get(stream)
-        ticket = data = None
+        ticket = mark = None
         joined = "".join(x if isinstance(x, str) else _as_text(x) for x in items)
-        if mirror is not None and self._ledger_fd.get(stream) == _fileno(real):
-            ticket, data = _announce(mirror, real, joined)
+        if mirror is not None:
+            mark = mirror.mark()
+            if self._ledger_fd.get(stream) == _fileno(real):
+                ticket = _announce(mirror, real, joined)
         try:
             result = real.writelines(items)
             if ticket is not None:
                 real.flush()
         except BaseException:
             if mirror is not None:
-                mirror.ledger.cancel(ticket, data)  # type: ignore[arg-type]
+                mirror.ledger.cancel(ticket)
             raise
         if mirror is not None:
-            mirror.ledger.wait(ticket)
+            mirror.catch_up(mark)
         if not self._quiet():
             self.record(stream, joined)
         return result
@@ -654,7 +658,7 @@ def _fileno(stream: Any) -> int:
         return -1
 
 
-def _announce(mirror: FdMirror, real: Any, text: Any) -> tuple[int | None, bytes | None]:
+def _announce(mirror: FdMirror, real: Any, text: Any) -> bytes | None:
     try:
         if isinstance(text, str):
             data = text.encode(getattr(real, "encoding", None) or "utf-8",
@@ -662,8 +666,8 @@ def _announce(mirror: FdMirror, real: Any, text: Any) -> tuple[int | None, bytes
         else:
             data = bytes(text)
     except Exception:  # noqa: BLE001 - an unencodable text is simply not announced
-        return None, None
-    return mirror.ledger.announce(data), data
+        return None
+    return mirror.ledger.announce(data)
 
 
 def _as_text(value: Any) -> str:
