@@ -1,0 +1,523 @@
+"""Benchmark: how much slower a program runs while ct_jupyter records it, vs. CodeTracer's recorder.
+
+Usage (from the repository root, with any Python 3.11+)::
+
+    python benchmarks/run.py                 # full run, about 10 minutes on 2 cores
+    python benchmarks/run.py --quick         # cell sizes only, fewer repeats, under 2 minutes
+    python benchmarks/run.py --python 3.13   # another interpreter (default 3.12)
+    python benchmarks/run.py --programs fib,bubble --no-codetracer --markdown
+
+The runner creates ``benchmarks/.bench-venv/py<version>`` (git-ignored) with the chosen
+interpreter, found as ``$(pyenv root)/versions/<version>.*/bin/python`` or ``python<version>``
+on PATH, and installs into it this checkout (editable, so the working tree is measured) and
+``codetracer-python-recorder==0.3.0`` — the CodeTracer Rust recorder is never installed anywhere
+else. Every measurement runs in a subprocess of that venv (`_worker.py`) with a time budget.
+
+Per program and size it prints: untraced time, recorded time (``ct_jupyter.record`` with full
+variable capture, ``io="off"``, limits raised so nothing is truncated), their ratio (the
+slowdown), steps recorded, steps per second, bytes of memory per step, and the same for the
+CodeTracer recorder writing JSON (in-process: ``start(..., format="json")`` + ``runpy`` +
+``flush``/``stop``, vs ``runpy`` alone), with the ratio between the two slowdowns. Times are
+medians of paired, interleaved untraced/recorded runs in fresh namespaces, gc on. Memory is
+measured in a separate run under tracemalloc: *retained* = bytes the recorded run keeps alive
+minus bytes the untraced run keeps alive (i.e. the trace), divided by the steps; the peak
+during recording is reported too. For CodeTracer, which writes to disk from Rust, the column is
+the size of ``trace.json`` per step. When a run exceeds its time budget it is stopped and the
+slowdown is reported as a lower bound (``>N``): elapsed time / median untraced time.
+
+Finally it prints a verdict per target (targets to report against, not tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+WORKER = os.path.join(HERE, "_worker.py")
+CT_REQUIREMENT = "codetracer-python-recorder==0.3.0"
+
+
+@dataclass(frozen=True)
+class Program:
+    """A benchmark program and its two sizes (calibrated for ~20 ms and ~300 ms untraced)."""
+
+    name: str
+    cell: int
+    large: int
+    loop_heavy: bool
+    what: str
+
+
+# Sizes calibrated on the 2-core benchmark machine with CPython 3.12 (untraced ~20 / ~300 ms).
+PROGRAMS = (
+    Program("fib", 27, 32, False, "recursion: naive fib(N)"),
+    Program("matmul", 60, 140, True, "nested loops at cell level: N x N matrix product on lists"),
+    Program("sieve", 300_000, 4_000_000, True, "nested loops in a function: sieve below N"),
+    Program("wordcount", 45_000, 600_000, False, "string/dict: build N words, count them"),
+    Program("objects", 24_000, 300_000, False, "classes, methods, sort with a key: N shapes"),
+    Program("bubble", 20, 300, True, "bubble sort of 200 items, N times"),
+)
+
+TARGET_MEDIAN = 25.0
+TARGET_WORST = 80.0
+TARGET_VS_CT = 20.0
+TARGET_BYTES = 100.0
+
+
+@dataclass
+class Row:
+    """Everything measured for one program, size and recorder configuration."""
+
+    program: str
+    size_class: str
+    size: int
+    recorder: str  # "sysmon" | "settrace" | "codetracer"
+    untraced: list[float] = field(default_factory=list)
+    traced: list[float] = field(default_factory=list)
+    steps: int | None = None
+    timed_out: bool = False
+    lower_bound: float | None = None
+    error: str | None = None
+    bytes_retained: int | None = None
+    bytes_peak: int | None = None
+    trace_bytes: int | None = None
+    mismatches: list[str] | None = None
+    compared: int | None = None
+    truncated: bool = False
+
+    @property
+    def untraced_median(self) -> float | None:
+        return statistics.median(self.untraced) if self.untraced else None
+
+    @property
+    def traced_median(self) -> float | None:
+        return statistics.median(self.traced) if self.traced else None
+
+    @property
+    def slowdown(self) -> float | None:
+        """Median of the paired ratios (each recorded run over the untraced run just before it)."""
+        pairs = [t / u for u, t in zip(self.untraced, self.traced) if u > 0]
+        if pairs:
+            return statistics.median(pairs)
+        return self.lower_bound
+
+    @property
+    def is_lower_bound(self) -> bool:
+        return not self.traced and self.lower_bound is not None
+
+    @property
+    def bytes_per_step(self) -> float | None:
+        if self.steps:
+            if self.bytes_retained is not None:
+                return self.bytes_retained / self.steps
+            if self.trace_bytes is not None:
+                return self.trace_bytes / self.steps
+        return None
+
+
+# -- environment -----------------------------------------------------------------------------
+
+def find_python(version: str) -> str:
+    """Return the path of a CPython ``version`` interpreter (pyenv first, then PATH)."""
+    roots = []
+    try:
+        roots.append(subprocess.run(["pyenv", "root"], capture_output=True, text=True,
+                                    check=True).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    roots.append(os.path.expanduser("~/.pyenv"))
+    found: list[str] = []
+    for root in roots:
+        found += glob.glob(os.path.join(root, "versions", f"{version}.*", "bin", "python"))
+
+    def key(path: str) -> tuple[int, ...]:
+        m = re.search(r"versions/(\d+)\.(\d+)\.(\d+)", path)
+        return tuple(int(g) for g in m.groups()) if m else (0,)
+
+    found = [p for p in found if re.search(rf"versions/{re.escape(version)}\.\d+/", p)]
+    if found:
+        return sorted(found, key=key)[-1]
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        return on_path
+    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
+        return sys.executable
+    raise SystemExit(f"no Python {version} found: install it with pyenv "
+                     f"(pyenv install {version}) or put python{version} on PATH")
+
+
+def ensure_venv(version: str, with_ct: bool) -> tuple[str, bool]:
+    """Create/refresh the benchmark venv; return (its python, whether CodeTracer is usable)."""
+    base = find_python(version)
+    venv = os.path.join(HERE, ".bench-venv", f"py{version}")
+    py = os.path.join(venv, "bin", "python")
+    if not os.path.exists(py):
+        print(f"creating {os.path.relpath(venv, REPO)} with {base}", flush=True)
+        subprocess.run([base, "-m", "venv", venv], check=True)
+    marker = os.path.join(venv, ".installed")
+    wanted = json.dumps({"repo": REPO, "ct": with_ct})
+    have = open(marker).read() if os.path.exists(marker) else ""
+    if have != wanted:
+        print("installing this checkout (editable) into the benchmark venv ...", flush=True)
+        done = subprocess.run([py, "-m", "pip", "install", "-q", "-e", REPO],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"pip install -e {REPO} failed:\n{done.stdout}{done.stderr}")
+        if with_ct:
+            print(f"installing {CT_REQUIREMENT} into the benchmark venv ...", flush=True)
+            done = subprocess.run([py, "-m", "pip", "install", "-q", CT_REQUIREMENT],
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                print(f"  could not install {CT_REQUIREMENT} for Python {version}; "
+                      "CodeTracer columns will be empty", flush=True)
+        with open(marker, "w") as fh:
+            fh.write(wanted)
+    ct_ok = with_ct and subprocess.run(
+        [py, "-c", "import codetracer_python_recorder"], capture_output=True).returncode == 0
+    return py, ct_ok
+
+
+# -- measuring ---------------------------------------------------------------------------------
+
+def run_worker(py: str, args: list[str], row: Row, budget: float) -> None:
+    """Run one `_worker.py` measurement, folding its events into ``row``; stop it at ``budget``."""
+    errfile = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen([py, WORKER, *args], stdout=subprocess.PIPE, stderr=errfile,
+                            cwd=REPO)
+    assert proc.stdout is not None
+    start = time.monotonic()
+    traced_started: float | None = None
+    deadline = start + budget
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    buf = ""
+    finished = False
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        if not sel.select(timeout=min(left, 1.0)):
+            if proc.poll() is not None:
+                break
+            continue
+        chunk = os.read(proc.stdout.fileno(), 65536).decode()
+        if not chunk:
+            break
+        buf += chunk
+        while "\n" in buf:
+            line, buf = buf.split("\n", 1)
+            if not line.strip():
+                continue
+            ev = json.loads(line)
+            kind = ev["event"]
+            if kind == "untraced":
+                row.untraced.append(ev["seconds"])
+            elif kind == "traced_start":
+                traced_started = time.monotonic()
+            elif kind == "traced":
+                traced_started = None
+                row.traced.append(ev["seconds"])
+                row.steps = ev["steps"]
+                row.trace_bytes = ev.get("trace_bytes")
+                if ev.get("stop_reason") or ev.get("dropped"):
+                    row.truncated = True
+                if ev.get("failure"):
+                    row.error = f"recorder failure: {ev['failure']}"
+            elif kind == "memory":
+                row.bytes_retained = ev["retained"]
+                row.bytes_peak = ev["peak"]
+                if row.steps is None:
+                    row.steps = ev["steps"]
+            elif kind == "check":
+                row.mismatches = ev["mismatches"]
+                row.compared = ev["compared_with_trace"]
+            elif kind == "done":
+                finished = True
+    if not finished and proc.poll() is None:
+        proc.kill()
+        row.timed_out = True
+        if traced_started is not None and row.untraced:
+            elapsed = time.monotonic() - traced_started
+            row.lower_bound = elapsed / statistics.median(row.untraced)
+    proc.wait()
+    proc.stdout.close()
+    errfile.seek(0)
+    err = errfile.read()
+    errfile.close()
+    if not finished and not row.timed_out:
+        row.error = (err.strip().splitlines() or ["worker failed"])[-1][:200]
+
+
+@dataclass
+class Plan:
+    """What one invocation measures."""
+
+    programs: list[Program]
+    sizes: list[str]
+    reps: dict[str, int]
+    ct_reps: int
+    soft: dict[str, float]
+    ct_budget: float
+    settrace: bool
+    codetracer: bool
+    memory_large: bool
+
+
+def measure(py: str, plan: Plan, ct_ok: bool, tmp: str) -> list[Row]:
+    """Run every measurement of ``plan`` and return the rows in table order."""
+    rows: list[Row] = []
+    for prog in plan.programs:
+        path = os.path.join(HERE, "programs", f"{prog.name}.py")
+        for size_class in plan.sizes:
+            size = prog.cell if size_class == "cell" else prog.large
+            backends = ["sysmon"] + (["settrace"] if plan.settrace and size_class == "cell" else [])
+            for backend in backends:
+                row = Row(prog.name, size_class, size, backend)
+                extra = []
+                if size_class == "large":
+                    extra.append("--no-check")
+                    if not plan.memory_large:
+                        extra.append("--no-memory")
+                soft = plan.soft[size_class] * (0.5 if backend == "settrace" else 1.0)
+                _progress(row)
+                run_worker(py, ["ours", path, str(size), str(plan.reps[size_class]), backend,
+                                f"--soft={soft}", *extra], row, max(4 * soft, 60.0))
+                rows.append(row)
+                _progress_done(row)
+            if plan.codetracer and size_class == "cell":
+                row = Row(prog.name, size_class, size, "codetracer")
+                if not ct_ok:
+                    row.error = f"{CT_REQUIREMENT} not installed"
+                else:
+                    _progress(row)
+                    run_worker(py, ["codetracer", path, str(size), str(plan.ct_reps),
+                                    os.path.join(tmp, prog.name), f"--soft={plan.ct_budget / 2}"],
+                               row, plan.ct_budget)
+                    _progress_done(row)
+                rows.append(row)
+    return rows
+
+
+def _progress(row: Row) -> None:
+    print(f"  {row.program:<10} {row.size_class:<5} N={row.size:<9} {row.recorder:<10} ...",
+          end="", flush=True)
+
+
+def _progress_done(row: Row) -> None:
+    s = row.slowdown
+    text = "-" if s is None else (">" if row.is_lower_bound else "") + f"{s:,.1f}x"
+    print(f" {text}{' (stopped at its time budget)' if row.timed_out else ''}"
+          f"{' ERROR ' + row.error if row.error else ''}", flush=True)
+
+
+# -- reporting ---------------------------------------------------------------------------------
+
+def _fmt_x(value: float | None, lower: bool = False) -> str:
+    if value is None:
+        return "-"
+    text = f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+    return (">" if lower else "") + text + "x"
+
+
+def _fmt_ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:,.1f}"
+
+
+def table(rows: list[Row], markdown: bool) -> str:
+    """Render the results: one line per program/size/recorder of ours, CodeTracer beside sysmon."""
+    ct = {(r.program, r.size_class): r for r in rows if r.recorder == "codetracer"}
+    head = ["program", "size", "N", "recorder", "untraced ms", "recorded ms", "slowdown",
+            "steps", "steps/s", "B/step", "CT slowdown", "CT steps", "CT B/step", "CT/ours",
+            "final values"]
+    lines = []
+    for r in rows:
+        if r.recorder == "codetracer":
+            continue
+        c = ct.get((r.program, r.size_class)) if r.recorder == "sysmon" else None
+        slow = r.slowdown
+        ctslow = c.slowdown if c else None
+        ratio = None
+        if slow and ctslow:
+            ratio = ctslow / slow
+        tm = r.traced_median
+        sps = (r.steps / tm) if (r.steps and tm) else None
+        if r.mismatches is None:
+            check = "-"
+        elif r.mismatches:
+            check = f"MISMATCH ({len(r.mismatches)})"
+        else:
+            check = f"ok ({r.compared} vars)"
+        ct_cell = "-" if c is None else (c.error and "n/a") or _fmt_x(ctslow, c.is_lower_bound)
+        lines.append([
+            r.program, r.size_class, f"{r.size:,}",
+            r.recorder + (" (trunc)" if r.truncated else ""),
+            _fmt_ms(r.untraced_median), _fmt_ms(tm) if tm else ("stopped" if r.timed_out else "-"),
+            _fmt_x(slow, r.is_lower_bound),
+            "-" if r.steps is None else f"{r.steps:,}",
+            "-" if sps is None else f"{sps / 1e6:,.2f}M",
+            "-" if r.bytes_per_step is None else f"{r.bytes_per_step:,.0f}",
+            ct_cell,
+            "-" if c is None or c.steps is None else f"{c.steps:,}",
+            "-" if c is None or c.bytes_per_step is None else f"{c.bytes_per_step:,.0f}",
+            "-" if ratio is None else _fmt_x(ratio, bool(c and c.is_lower_bound)),
+            check,
+        ])
+    if markdown:
+        out = ["| " + " | ".join(head) + " |",
+               "|" + "|".join("---" if i < 4 else "---:" for i in range(len(head))) + "|"]
+        out += ["| " + " | ".join(cells) + " |" for cells in lines]
+        return "\n".join(out)
+    widths = [max(len(h), *(len(c[i]) for c in lines)) if lines else len(h)
+              for i, h in enumerate(head)]
+    fmt = lambda cells: "  ".join(  # noqa: E731
+        c.ljust(widths[i]) if i < 4 else c.rjust(widths[i]) for i, c in enumerate(cells))
+    return "\n".join([fmt(head), fmt(["-" * w for w in widths])] + [fmt(c) for c in lines])
+
+
+def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
+    """Return one line per target: MET / MISSED / INCONCLUSIVE, with the figures behind it."""
+    out = []
+    ours = [r for r in rows if r.recorder == "sysmon" and r.slowdown is not None]
+    for label, subset in (("cell size", [r for r in ours if r.size_class == "cell"]),
+                          ("all sizes", ours)):
+        if not subset:
+            continue
+        slows = [r.slowdown for r in subset]  # type: ignore[misc]
+        med = statistics.median(slows)  # type: ignore[type-var]
+        worst = max(subset, key=lambda r: r.slowdown)  # type: ignore[arg-type,return-value]
+        lower = any(r.is_lower_bound for r in subset)
+        out.append(f"median slowdown <= {TARGET_MEDIAN:g}x ({label}, sysmon): "
+                   f"{'MET' if med <= TARGET_MEDIAN else 'MISSED'} — median "
+                   f"{med:,.1f}x{' (some rows are lower bounds)' if lower else ''}")
+        out.append(f"worst slowdown <= {TARGET_WORST:g}x ({label}, sysmon): "
+                   f"{'MET' if worst.slowdown <= TARGET_WORST else 'MISSED'} — worst "  # type: ignore[operator]
+                   f"{worst.program}/{worst.size_class} {_fmt_x(worst.slowdown, worst.is_lower_bound)}")
+    ct = {(r.program, r.size_class): r for r in rows if r.recorder == "codetracer"}
+    parts, status = [], []
+    for r in ours:
+        c = ct.get((r.program, r.size_class))
+        if c is None or c.slowdown is None or c.error:
+            continue
+        ratio = c.slowdown / r.slowdown  # type: ignore[operator]
+        if ratio >= TARGET_VS_CT:
+            status.append("MET")
+        elif c.is_lower_bound:
+            status.append("INCONCLUSIVE")
+        else:
+            status.append("MISSED")
+        parts.append(f"{r.program} {'>=' if c.is_lower_bound else ''}{ratio:,.0f}x")
+    if parts:
+        overall = ("MISSED" if "MISSED" in status else
+                   "INCONCLUSIVE" if "INCONCLUSIVE" in status else "MET")
+        out.append(f">= {TARGET_VS_CT:g}x less slowdown than CodeTracer on every program (cell "
+                   f"size): {overall} — " + ", ".join(parts))
+    heavy = {p.name for p in programs if p.loop_heavy}
+    mem = [r for r in ours if r.program in heavy and r.bytes_retained is not None and r.steps]
+    if mem:
+        worst_b = max(mem, key=lambda r: r.bytes_per_step)  # type: ignore[arg-type,return-value]
+        ok = all(r.bytes_per_step < TARGET_BYTES for r in mem)  # type: ignore[operator]
+        out.append(f"< {TARGET_BYTES:g} B retained per step on loop-heavy programs "
+                   f"({', '.join(sorted(heavy))}): {'MET' if ok else 'MISSED'} — "
+                   + ", ".join(f"{r.program}/{r.size_class} {r.bytes_per_step:,.0f} B"
+                               for r in mem))
+    bad = [r for r in rows if r.mismatches]
+    out.append("final variables of recorded runs equal the untraced runs: "
+               + ("YES" if not bad else "NO — " + "; ".join(
+                   f"{r.program}/{r.recorder}: {m}" for r in bad for m in r.mismatches or [])))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, set up the venv, measure, print the table and the verdicts."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="cell sizes only, fewer repeats, short CodeTracer budget (<2 min)")
+    ap.add_argument("--python", default="3.12", help="interpreter version (default 3.12)")
+    ap.add_argument("--programs", default="", help="comma-separated subset of: "
+                    + ",".join(p.name for p in PROGRAMS))
+    ap.add_argument("--sizes", default="", help="cell,large (default: both; --quick: cell)")
+    ap.add_argument("--reps", type=int, default=0, help="paired runs per row (default 5 cell / 3 "
+                    "large; --quick 3)")
+    ap.add_argument("--no-settrace", action="store_true", help="skip the settrace rows")
+    ap.add_argument("--no-codetracer", action="store_true", help="skip the CodeTracer columns")
+    ap.add_argument("--memory-large", action="store_true",
+                    help="also measure memory at the large size (slow)")
+    ap.add_argument("--budget", type=float, default=0,
+                    help="seconds of paired runs per row of ours before it stops adding repeats "
+                    "(default 20 cell / 40 large, settrace half; --quick 6); a row is stopped "
+                    "outright at 4x this (min 60 s)")
+    ap.add_argument("--ct-budget", type=float, default=0,
+                    help="seconds allowed per CodeTracer measurement (default 25; --quick 8)")
+    ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    ap.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"),
+                    help="where to save the raw results (default benchmarks/results/latest.json)")
+    args = ap.parse_args(argv)
+
+    names = [n for n in args.programs.split(",") if n]
+    unknown = sorted(set(names) - {p.name for p in PROGRAMS})
+    if unknown:
+        ap.error(f"unknown program(s): {', '.join(unknown)}")
+    programs = [p for p in PROGRAMS if not names or p.name in names]
+    sizes = [s for s in args.sizes.split(",") if s] or (["cell"] if args.quick else
+                                                         ["cell", "large"])
+    if set(sizes) - {"cell", "large"}:
+        ap.error("--sizes takes cell and/or large")
+    plan = Plan(
+        programs=programs, sizes=sizes,
+        reps={"cell": args.reps or (3 if args.quick else 5), "large": args.reps or 3},
+        ct_reps=1 if args.quick else 3,
+        soft={"cell": args.budget or (6 if args.quick else 20),
+              "large": args.budget or 40},
+        ct_budget=args.ct_budget or (8 if args.quick else 25),
+        settrace=not args.no_settrace and not args.quick,
+        codetracer=not args.no_codetracer,
+        memory_large=args.memory_large,
+    )
+    t0 = time.monotonic()
+    py, ct_ok = ensure_venv(args.python, plan.codetracer)
+    info = subprocess.run([py, "-c", "import sys, platform; print(platform.python_version(), "
+                           "sys.implementation.name)"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    print(f"benchmark: Python {info} ({py}), {os.cpu_count()} cores, {platform.machine()}, "
+          f"load average {os.getloadavg()[0]:.1f} at start; "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="ctbench-") as tmp:
+        rows = measure(py, plan, ct_ok, tmp)
+    print()
+    print(table(rows, args.markdown))
+    print()
+    for line in verdicts(rows, programs):
+        print("  " + line)
+    elapsed = time.monotonic() - t0
+    print(f"\n(load average {os.getloadavg()[0]:.1f} at the end; {elapsed:,.0f} s in all; "
+          "slowdown = median of paired recorded/untraced ratios; B/step = bytes the trace keeps "
+          "alive per step (tracemalloc), CodeTracer: trace.json bytes per step; '>' = lower "
+          "bound, the run was stopped at its time budget)")
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as fh:
+            json.dump({"python": info, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                       "cores": os.cpu_count(), "quick": args.quick,
+                       "rows": [asdict(r) | {"slowdown": r.slowdown} for r in rows]}, fh,
+                      indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
