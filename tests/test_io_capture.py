@@ -791,6 +791,58 @@ def test_fd_mirror_records_bypassing_writes_once(tmp_path: Any, monkeypatch: pyt
     assert fd_only == sorted(["raw fd write\n", "child\n", "child err\n", "raw err\n"])
 
 
+LATE_CHILD = textwrap.dedent("""\
+    import subprocess, sys
+    from ct_jupyter.core import recorder
+    recorder.TESTING = True
+    from ct_jupyter.model.builder import TraceBuilder
+    from ct_jupyter.core.io_capture import IOCapture
+    b = TraceBuilder()
+    cap = IOCapture("proxies+fd", b, lambda: 0)
+    cap.start()
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read(); print('late child')"],
+        stdin=subprocess.PIPE)
+    print("recorded")
+    cap.stop()
+    assert child.poll() is None  # stop() did not wait for the child
+    print("chunks", list(zip(b.io_text, b.io_flags)), flush=True)
+    child.communicate(b"go")
+    """)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the fd mirror is POSIX only")
+def test_fd_mirror_with_a_child_outliving_the_recording() -> None:
+    proc = run_python(LATE_CHILD)
+    assert proc.returncode == 0, proc.stderr
+    # the child's output after the recording still appears (forwarded, not recorded)
+    assert proc.stdout == "recorded\nchunks [('recorded\\n', '')]\nlate child\n"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the fd mirror is POSIX only")
+def test_fd_mirror_big_raw_write_is_bounded() -> None:
+    code = textwrap.dedent("""\
+        import os, sys
+        from ct_jupyter.core import recorder
+        recorder.TESTING = True
+        from ct_jupyter.model.builder import TraceBuilder
+        from ct_jupyter.core.io_capture import IOCapture
+        b = TraceBuilder()
+        cap = IOCapture("proxies+fd", b, lambda: 0, budget=1000)
+        cap.start()
+        os.write(1, b"a" * 300_000 + b"z\\n")  # far more than a pipe holds
+        cap.stop()
+        kept = "".join(b.io_text)
+        sys.stderr.write(repr((len(kept), b.io_dropped, kept[-3:], b.io_flags.count("fd") > 0)))
+        """)
+    proc = run_python(code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "a" * 300_000 + "z\n"
+    kept, dropped, tail, fd = eval(proc.stderr)  # a repr of plain values
+    assert kept + dropped["stdout"] == 300_002 and kept <= 1000
+    assert tail == "az\n" and fd
+
+
 @pytest.mark.slow
 def test_terminal_ipython_records_and_stays_live() -> None:
     pytest.importorskip("IPython", reason="IPython is a dependency: pip install ipython")

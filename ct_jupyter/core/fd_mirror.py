@@ -15,6 +15,7 @@ thread afterwards (still forwarded, no longer recorded).
 
 from __future__ import annotations
 
+import atexit
 import codecs
 import os
 import select
@@ -32,9 +33,22 @@ if os.name == "posix":
 #: be recorded as mirror output, i.e. duplicated rather than lost).
 LEDGER_LIMIT = 4 * 1024 * 1024
 
-#: Seconds `FdMirror.stop` waits for the reader to drain the pipe after the descriptor is
-#: restored. A child process still holding the pipe makes it wait this long once.
+#: Seconds `FdMirror.stop` waits at most for the reader to record what is still in the pipe.
 STOP_TIMEOUT = 5.0
+
+#: Seconds `FdMirror.stop` gives the reader to reach end of file before leaving it detached
+#: (a child process that outlives the recording still holds the pipe).
+STOP_JOIN = 0.05
+
+
+_DETACHED: set[threading.Thread] = set()
+
+
+@atexit.register
+def _drain_detached() -> None:
+    """At exit, let detached readers forward what children wrote last (bounded)."""
+    for thread in list(_DETACHED):
+        thread.join(STOP_TIMEOUT)
 
 
 def mirror_supported() -> bool:
@@ -201,7 +215,11 @@ class FdMirror:
                 self._sync = False  # the reader is stuck: stop waiting for it from now on
 
     def stop(self) -> None:
-        """Give ``fd`` back its original target, drain the pipe, stop recording (idempotent)."""
+        """Give ``fd`` back its original target, record what is still in the pipe (idempotent).
+
+        A child process that still holds the pipe does not delay this: what it writes later
+        is forwarded by the detached reader, no longer recorded.
+        """
         if self._thread is None or self._saved < 0:
             return
         try:
@@ -209,15 +227,23 @@ class FdMirror:
         except OSError as exc:  # the descriptor table is in a state we did not make
             self.error = f"{type(exc).__name__}: {exc}"
         thread, self._thread = self._thread, None
-        thread.join(STOP_TIMEOUT)
         with self._lock:
+            try:
+                last = self._taken + _pending(self._read_end)
+            except OSError:
+                last = self._taken
+            self._progress.wait_for(lambda: self._handled >= last or not thread.is_alive(),
+                                    STOP_TIMEOUT)
             self._recording = False
             self._sync = False
             self._progress.notify_all()
+        thread.join(STOP_JOIN)  # usually at end of file already: no other writer is left
+        with self._lock:
             if thread.is_alive():
                 # a child process still holds the pipe: the thread keeps forwarding, and
                 # closes the descriptors itself when the pipe reaches end of file
                 self._detached = True
+                _DETACHED.add(thread)
                 return
         self._close()
 
@@ -259,6 +285,7 @@ class FdMirror:
             self._progress.notify_all()
             if self._detached:
                 self._close()
+        _DETACHED.discard(threading.current_thread())
 
     def _take(self, data: bytes) -> None:
         try:
