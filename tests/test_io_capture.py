@@ -401,6 +401,18 @@ def test_overlapping_captures_stopped_out_of_order(streams: Streams) -> None:
     assert streams.out() == "both\nsecond only\n"
 
 
+def test_muted_and_silenced_for_the_recorders_own_calls(streams: Streams) -> None:
+    with capturing() as (cap, _):
+        with cap.muted():
+            print("shown, not recorded")
+        with cap.silenced():
+            print("a __repr__ printing while the recorder looks at a value")
+            sys.stderr.writelines(["neither\n"])
+        print("normal")
+    assert streams.out() == "shown, not recorded\nnormal\n" and streams.err() == ""
+    assert chunks(cap.builder) == [(0, "stdout", "normal\n", "")]
+
+
 def test_bad_mode_and_budget() -> None:
     with pytest.raises(UsageError):
         IOCapture("off", TraceBuilder(), Clock())

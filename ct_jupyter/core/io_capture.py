@@ -200,7 +200,15 @@ class IOCapture:
     # -- recording ------------------------------------------------------------------------
     def muted(self) -> _Muted:
         """Context manager: this thread's stream traffic is forwarded but not recorded."""
-        return _Muted(self._local)
+        return _Muted(self._local, "mute")
+
+    def silenced(self) -> _Muted:
+        """Context manager: this thread's writes are neither shown nor recorded.
+
+        For the recorder's own calls into user code (a ``__repr__`` that prints while a value
+        is snapshotted): without recording that output would not exist at all.
+        """
+        return _Muted(self._local, "silent")
 
     def _quiet(self) -> bool:
         local = self._local
@@ -329,6 +337,8 @@ class IOCapture:
 
     # -- stream plumbing ------------------------------------------------------------------
     def _write(self, stream: str, real: Any, text: Any) -> Any:
+        if getattr(self._local, "silent", 0) > 0:
+            return len(text) if isinstance(text, str) else None
         mirror = self._mirrors.get(stream)
         ticket = mark = None
         if mirror is not None:
@@ -350,6 +360,8 @@ class IOCapture:
         return result
 
     def _writelines(self, stream: str, real: Any, lines: Iterable[Any]) -> Any:
+        if getattr(self._local, "silent", 0) > 0:
+            return None
         items = list(lines)
         mirror = self._mirrors.get(stream)
         ticket = mark = None
@@ -408,12 +420,8 @@ class IOCapture:
                 return orig(*args)
             if args and args[0] is not None and str(args[0]):
                 capture.record("stdout", str(args[0]), "prompt", step)
-            local = capture._local
-            local.mute = getattr(local, "mute", 0) + 1
-            try:
+            with capture.muted():
                 answer = orig(*args)
-            finally:
-                local.mute -= 1
             capture.record("stdin", f"{answer}\n", "input", step)
             return answer
 
@@ -426,12 +434,8 @@ class IOCapture:
         orig_getpass = getpass.getpass
 
         def getpass_(*args: Any, **kwargs: Any) -> str:
-            local = capture._local
-            local.mute = getattr(local, "mute", 0) + 1
-            try:
+            with capture.muted():
                 return orig_getpass(*args, **kwargs)
-            finally:
-                local.mute -= 1
 
         getpass_.__doc__ = getattr(orig_getpass, "__doc__", None)
         getpass_.__wrapped__ = orig_getpass  # type: ignore[attr-defined]
@@ -511,16 +515,17 @@ class IOCapture:
 
 
 class _Muted:
-    __slots__ = ("_local",)
+    __slots__ = ("_local", "_name")
 
-    def __init__(self, local: threading.local) -> None:
+    def __init__(self, local: threading.local, name: str) -> None:
         self._local = local
+        self._name = name
 
     def __enter__(self) -> None:
-        self._local.mute = getattr(self._local, "mute", 0) + 1
+        setattr(self._local, self._name, getattr(self._local, self._name, 0) + 1)
 
     def __exit__(self, *exc: object) -> None:
-        self._local.mute -= 1
+        setattr(self._local, self._name, getattr(self._local, self._name) - 1)
 
 
 class _Proxy:
