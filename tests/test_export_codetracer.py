@@ -236,17 +236,10 @@ def _comparable_here(program: pathlib.Path) -> str | None:
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.stem)
 def test_export_matches_the_reference_recorder(program: pathlib.Path, backend: str,
-                                               tmp_path: pathlib.Path,
-                                               request: pytest.FixtureRequest) -> None:
+                                               tmp_path: pathlib.Path) -> None:
     reason = _comparable_here(program)
     if reason is not None:
         pytest.skip(reason)
-    if backend == "settrace" and program.stem == "generators":
-        # Known recorder difference, reported to the core owner: on a generator resume
-        # sys.settrace reports the line the generator resumes in again (here the <genexpr>
-        # line), sys.monitoring and the reference do not. Strict: fixing it turns this red.
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="settrace backend reports the resumed line of a generator"))
     assert compare_with_reference(program, tmp_path, backend) == []
 
 

@@ -229,6 +229,8 @@ class CodeTracerWriter:
         self._names: dict[str, int] = {}
         self._name_bytes: dict[str, bytes] = {}
         self._value_prefix: dict[str, bytes] = {}
+        self._dirty: dict[int, set[str]] = {}
+        self._last_step: dict[int, int] = {}
         self._int_cache: dict[object, bytes] = {}
         self._str_cache: dict[object, bytes] = {}
         self._leaf_cache: dict[tuple[int, int], bytes] = {}
@@ -601,6 +603,7 @@ class CodeTracerWriter:
         pos = self._ch_pos
         ch_step, ch_frame, ch_name, ch_val = b.ch_step, b.ch_frame, b.ch_name, b.ch_val
         state = self.state
+        last = self._last_step
         end = len(order)
         while pos < end:
             c = order[pos]
@@ -613,6 +616,11 @@ class CodeTracerWriter:
             name = ch_name[c]
             if name not in _HIDDEN_NAMES:
                 names[name] = ch_val[c]
+                if ch_step[c] > last.get(fr, -1):
+                    dirty = self._dirty.get(fr)
+                    if dirty is None:
+                        dirty = self._dirty[fr] = set()
+                    dirty.add(name)
             pos += 1
         self._ch_pos = pos
 
@@ -688,8 +696,54 @@ class CodeTracerWriter:
             result = self.fr_result[g]
             value = self.value(result, max(self.fr_end_step[g], 0) + 1)
             extra = b"" if kind == "return" else b',"ct_end":' + _text(kind)
+        final = self._final_state(g, s)
+        if final:
+            extra += b',"ct_final":[' + b",".join(final) + b"]"
         self._write(b'{"Return":{"return_value":' + value + extra + b"}}")
         self.state.pop(g, None)
+        self._dirty.pop(g, None)
+        self._last_step.pop(g, None)
+
+    def _probe(self, enc: object, index: int) -> bytes:
+        """Encode ``enc`` for a comparison only: types it would declare are not kept."""
+        ntypes, npending = len(self._types), len(self._pending)
+        try:
+            return self.value(enc, index)
+        finally:
+            if len(self._types) > ntypes:
+                while len(self._types) > ntypes:
+                    self._types.popitem()
+                del self._pending[npending:]
+                # cached encodings may name the type ids just given back
+                self._int_cache.clear()
+                self._str_cache.clear()
+                self._leaf_cache.clear()
+
+    def _final_state(self, g: int, s: int) -> list[bytes]:
+        """Return ``[variable id, value]`` pairs for what the frame's last line changed.
+
+        CodeTracer shows variables only at steps, so the effect of a frame's last line (the
+        last cell line's assignment, say) would be lost; it rides along on the ``Return``.
+        Rebindings are tracked as they are applied; for a root frame (a script or cell body)
+        in-place changes of its objects are found by comparing the values too.
+        """
+        names = self._dirty.get(g, set())
+        vars_ = self.state.get(g, {})
+        last = self._last_step.get(g, -1)
+        end = s + 1
+        if self.fr_parent[g] < 0 and last >= 0:
+            names = set(names)
+            for name, enc in vars_.items():
+                if enc is not UNBOUND and enc.__class__ is Ref and \
+                        self._probe(enc, last) != self._probe(enc, end):
+                    names.add(name)
+        out: list[bytes] = []
+        for name in vars_:
+            if name in names:
+                enc = vars_[name]
+                val = b"null" if enc is UNBOUND else self.value(enc, end)
+                out.append(b"[" + self._var(name) + b"," + val + b"]")
+        return out
 
     def _step(self, s: int, f: int, line: int) -> None:
         b = self.b
@@ -706,6 +760,9 @@ class CodeTracerWriter:
             extra = b',"ct_exc":' + _dumps(rows)
         self._write(b'{"Step":{"path_id":%d,"line":%d' % (pid, line) + extra + b"}}")
         self.steps_written += 1
+        self._last_step[f] = s
+        if f in self._dirty:
+            del self._dirty[f]
         vars_ = self.state.get(f)
         if vars_:
             value = self._value

@@ -279,10 +279,27 @@ class _Reader:
             return
         end = payload.get("ct_end")
         self.last.pop(frame, None)
+        final = payload.get("ct_final")
+        if isinstance(final, list):
+            self._final(frame, final)
         if end == "open":
             return
         kind = end if end in _END_KINDS else "return"
         self.b.end_frame(frame, kind, self._decode(rec, at, 0))
+
+    def _final(self, frame: int, final: list[Any]) -> None:
+        """Apply what the frame's last line changed (stored after its last step)."""
+        at = self.b.step_count
+        for row in final:
+            if not (isinstance(row, list) and len(row) == 2 and isinstance(row[0], int)
+                    and 0 <= row[0] < len(self.names)):
+                raise _Bad("ct_final entries must be [variable_id, value]")
+            name = self.names[row[0]]
+            if row[1] is None:
+                self.b.add_change(at, frame, name, UNBOUND)
+            else:
+                self._check_types(row[1], 0)
+                self.b.add_change(at, frame, name, self._decode(row[1], at, 0))
 
     def _io(self, payload: Any, following: Any) -> None:
         if not isinstance(payload, dict):
@@ -414,6 +431,14 @@ class _Reader:
         tid = rec.get("type_id")
         if tid is not None and (not isinstance(tid, int) or tid < 0 or tid >= len(self.types)):
             raise _Bad(f"a value uses type_id {tid!r} before a Type event declared it")
+        kind = rec.get("kind")
+        need = _FIELDS.get(kind)  # type: ignore[arg-type]
+        if need is None:
+            raise _Bad(f"unknown value kind {kind!r}")
+        for key, types in need:
+            if key not in rec or not isinstance(rec[key], types) or \
+                    (isinstance(rec[key], bool) and bool not in types):
+                raise _Bad(f"{kind}.{key} is missing or of the wrong type")
         for key in ("elements", "field_values"):
             kids = rec.get(key)
             if isinstance(kids, list):
@@ -649,6 +674,24 @@ class _Reader:
 
 
 _MISSING = object()
+
+#: Required fields of each ValueRecord kind and their JSON types (checked at the Value event).
+_FIELDS: dict[str, tuple[tuple[str, tuple[type, ...]], ...]] = {
+    "None": (),
+    "Bool": (("b", (bool,)),),
+    "Int": (("i", (int,)),),
+    "Float": (("f", (int, float, str)),),
+    "String": (("text", (str,)),),
+    "Raw": (("r", (str,)),),
+    "Error": (("msg", (str,)),),
+    "Sequence": (("elements", (list,)),),
+    "Tuple": (("elements", (list,)),),
+    "Struct": (("field_values", (list,)),),
+    "Variant": (("discriminator", (str,)), ("contents", (dict,))),
+    "Reference": (("dereferenced", (dict,)),),
+    "Cell": (),
+    "BigInt": (("b", (str, list)),),
+}
 
 _HANDLERS = {
     "Path": _Reader._path,
