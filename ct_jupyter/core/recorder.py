@@ -54,7 +54,7 @@ class CodeInfo:
 
 class _FrameState:
     __slots__ = ("fid", "info", "effects", "frame", "line", "objs", "pending", "dirty",
-                 "globals_owner")
+                 "globals_owner", "resume_line")
 
     def __init__(self, fid: int, info: CodeInfo, frame: FrameType) -> None:
         self.fid = fid
@@ -66,6 +66,7 @@ class _FrameState:
         self.pending: BaseException | None = None
         self.dirty = False
         self.globals_owner = False
+        self.resume_line = -1
 
 
 class RecorderStop(Exception):

@@ -90,6 +90,9 @@ class SetTraceBackend:
             else:
                 self._started[key] = frame
         rec.on_start(info, frame, kind)
+        if kind == "resume" and rec.stack and rec.stack[-1].frame is frame:
+            # sys.monitoring reports no line on resuming at the line that yielded
+            rec.stack[-1].resume_line = frame.f_lineno
         return self._local
 
     def _local(self, frame: FrameType, event: str, arg: object) -> object:
@@ -104,7 +107,8 @@ class SetTraceBackend:
             # it changes. Keep the sys.monitoring meaning so both backends agree.
             stack = rec.stack
             line = frame.f_lineno
-            if stack and stack[-1].frame is frame and stack[-1].line == line:
+            if stack and stack[-1].frame is frame and (
+                    stack[-1].line == line or (stack[-1].line < 0 and stack[-1].resume_line == line)):
                 return self._local
             rec.on_line(frame.f_code, line, frame)
         elif event == "return":
