@@ -348,6 +348,41 @@ def test_rich_console_made_during_the_run(streams: Streams) -> None:
     assert chunks(cap.builder) == [(0, "stdout", "rich text\n", "")]
 
 
+def _tqdm() -> Any:
+    try:
+        import tqdm
+    except ImportError as exc:  # a missing test dependency must fail, not skip
+        pytest.fail(f"tqdm is needed for this test: pip install -e '.[test]' ({exc})")
+    return tqdm.tqdm
+
+
+def test_tqdm_made_during_the_run(streams: Streams) -> None:
+    tqdm = _tqdm()
+    with capturing() as (cap, clock):
+        bar = tqdm(total=3, ascii=True, ncols=40, mininterval=0, miniters=1,
+                   bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt}")
+        for i in range(3):
+            clock.step = i + 1
+            bar.update(1)
+        bar.close()
+    live = streams.err()
+    assert "\r" in live and live.rstrip().endswith("3/3")
+    recorded = "".join(c[2] for c in chunks(cap.builder) if c[1] == "stderr")
+    assert recorded == live  # carriage returns and all
+    assert {c[0] for c in chunks(cap.builder)} >= {1, 2, 3}
+
+
+def test_tqdm_made_before_the_run_keeps_working(streams: Streams) -> None:
+    tqdm = _tqdm()
+    bar = tqdm(total=2, ascii=True, ncols=40, mininterval=0, miniters=1)
+    with capturing() as (cap, _):
+        bar.update(2)
+        bar.close()
+    assert "2/2" in streams.err()
+    # it holds the stream from before the recording: not recorded in proxies mode
+    assert chunks(cap.builder) == []
+
+
 def test_stream_left_replaced_is_restored_with_a_warning(streams: Streams) -> None:
     elsewhere = io.StringIO()
     before = streams.current()
