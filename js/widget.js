@@ -244,7 +244,8 @@ export class Viewer {
   get steps() { return Number((this.summary && this.summary.steps) || 0); }
 
   modelState() {
-    return { step: clamp(this.model.get("step"), this.steps), frame: Number(this.model.get("frame") ?? -1) };
+    const frame = this.model.get("frame");
+    return { step: clamp(this.model.get("step"), this.steps), frame: frame === undefined || frame === null ? -1 : Number(frame) };
   }
 
   // -- skeleton --------------------------------------------------------------------------------
@@ -302,17 +303,15 @@ export class Viewer {
     this.shownPath = null;
     this.model.set("step", step);
     this.model.set("frame", frame);
-    this.model.save_changes();
     this.setNotice("");
     this.renderCounter();
-    this.requestView();
+    this.requestView();               // saves the position with the request (throttled while dragging)
   }
 
   selectFrame(frame) {
     this.want = { step: this.want.step, frame };
     this.shownPath = null;
     this.model.set("frame", frame);
-    this.model.save_changes();
     this.requestView();
   }
 
@@ -363,6 +362,7 @@ export class Viewer {
     this.inflight = true;
     this.dirty = false;
     const want = { ...this.want };
+    if (this.model.get("step") === want.step && this.model.get("frame") === want.frame) this.model.save_changes();
     this.root.setAttribute("aria-busy", "true");
     this.channel.request("view", want)
       .catch((err) => this.setNotice(String(err.message || err)))
@@ -451,10 +451,8 @@ export class Viewer {
     b.textContent = "";
     b.className = "ctj-banner";
     const s = this.summary || {};
-    for (const ex of v.exceptions || []) {
-      const verb = ex.kind === "caught" ? "caught" : ex.kind === "unwind" ? "propagates out of" : "raises";
-      const where = ex.when === "now" ? (ex.kind === "raise" ? "This line raises" : `${ex.function}() ${verb}`) : `${ex.function}() ${ex.kind === "raise" ? "raised" : verb}`;
-      b.appendChild(h("div", { class: `ctj-exc ctj-exc-${ex.kind}` }, h("span", { class: "ctj-exc-where" }, `${where} `), h("strong", {}, ex.type), ex.message ? `: ${ex.message}` : ""));
+    for (const line of exceptionLines(v.exceptions || [], v.end)) {
+      b.appendChild(h("div", { class: `ctj-exc ctj-exc-${line.kind}` }, `${line.lead} `, h("strong", {}, line.type), line.message ? `: ${line.message}` : "", line.tail || ""));
     }
     for (const r of v.returned || []) {
       const label = r.kind === "exception" ? `${r.function}() exited with an exception` : `${r.function}() ${r.kind === "yield" ? "yielded" : "returned"} `;
@@ -502,6 +500,12 @@ export class Viewer {
       this.tabs.appendChild(tab);
     }
     this.tabs.hidden = paths.length <= 1;
+    if (!(s.paths || []).length) {
+      this.code.textContent = "";
+      this.code.removeAttribute("data-path");
+      this.code.appendChild(h("div", { class: "ctj-muted" }, "Nothing was recorded: no line ran under the recorder."));
+      return;
+    }
     const src = this.sources.get(pid);
     if (!src) {
       this.ensureSource(pid);
@@ -570,7 +574,7 @@ export class Viewer {
   }
 
   renderVars(v) {
-    this.varsTitle.textContent = `Variables · ${v.frame_function === "<module>" ? "<module>" : `${v.frame_function || ""}()`}`;
+    this.varsTitle.textContent = v.frame_function ? `Variables · ${fname(v.frame_function)}` : "Variables";
     const box = this.vars;
     box.textContent = "";
     if (!v.vars || v.vars.length === 0) {
@@ -733,6 +737,33 @@ export class Viewer {
     this.model.off("change:frame", this.onModelChange);
     this.model.off("change:summary", this.onSummary);
   }
+}
+
+const fname = (f) => (f === "<module>" ? "<module>" : `${f}()`);
+
+/**
+ * Sentences for the exception events at this position ("now": raised by the line about to run;
+ * "just": by the line that just ran). Unwinds through several frames become one sentence.
+ */
+export function exceptionLines(events, atEnd = false) {
+  const out = [];
+  for (const when of ["just", "now"]) {
+    if (when === "just" && atEnd) continue;          // the end banner says how the run failed
+    const group = events.filter((e) => e.when === when);
+    for (const e of group) {
+      if (e.kind === "raise") {
+        out.push({ kind: "raise", type: e.type, message: e.message, lead: when === "now" ? "This line raises" : "The line that just ran raised" });
+      } else if (e.kind === "caught") {
+        out.push({ kind: "caught", type: e.type, message: e.message, lead: `Caught in ${fname(e.function)}:` });
+      }
+    }
+    const unwinds = group.filter((e) => e.kind === "unwind");
+    if (unwinds.length) {
+      const u = unwinds[0];
+      out.push({ kind: "unwind", type: u.type, message: "", lead: "", tail: ` propagates out of ${unwinds.map((e) => fname(e.function)).join(", ")}` });
+    }
+  }
+  return out;
 }
 
 /** Scroll `box` so `row` is visible, without scrolling the page around it. */

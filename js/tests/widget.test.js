@@ -55,6 +55,30 @@ test("pure helpers: keys, targets, counter", () => {
   assert.equal(W.clamp(-4, 17), 0);
 });
 
+test("exception sentences: raise now, unwinds merged, nothing repeated at the end", () => {
+  const ev = (kind, when, fn) => ({ kind, when, function: fn, type: "ZeroDivisionError", message: "division by zero" });
+  const lines = W.exceptionLines([ev("raise", "now", "mean"), ev("unwind", "now", "mean"), ev("unwind", "now", "<module>")]);
+  assert.deepEqual(lines.map((l) => `${l.lead} ${l.type}${l.message ? `: ${l.message}` : ""}${l.tail || ""}`), [
+    "This line raises ZeroDivisionError: division by zero",
+    " ZeroDivisionError propagates out of mean(), <module>",
+  ]);
+  assert.deepEqual(W.exceptionLines([ev("raise", "just", "f")], true), []);
+  assert.equal(W.exceptionLines([ev("caught", "just", "f")])[0].lead, "Caught in f():");
+});
+
+test("an empty recording says so instead of failing", async () => {
+  const summary = { ...FIXTURE.summary, steps: 0, paths: [], start: 0, raised_step: null, outcome: null, io_chunks: 0 };
+  const empty = { step: 0, end: true, steps: 0, frame: -1, stack: [], vars: [], io: { chunks: [], skipped: 0, total: 0 },
+    nav: { over: null, out: null, back_over: null, back_out: null }, exceptions: [], returned: [], where: null, prev: null, schema: 1 };
+  const model = new FakeModel({ ...FIXTURE, summary, views: { "0:-1": empty } });
+  const cleanup = W.render({ model, el });
+  await until(() => el.querySelector(".ctj-root[data-ready='1']"), 2000, "view");
+  assert.match(q(".ctj-code").textContent, /Nothing was recorded/);
+  assert.equal(q(".ctj-counter").textContent, "No steps recorded");
+  for (const b of qa(".ctj-btn")) assert.ok(b.disabled, b.getAttribute("data-action"));
+  cleanup();
+});
+
 test("a failed run opens at the raising step with the exception shown", async () => {
   const { cleanup } = await mount();
   assert.equal(stepOf(), 16);
