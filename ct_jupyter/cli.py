@@ -71,9 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     json_errors = _wants_json_errors(args)
     try:
-        if not args or args[0] in ("-h", "--help"):
+        if not args:
+            print(USAGE, end="", file=sys.stderr)
+            return EXIT_USAGE
+        if args[0] in ("-h", "--help"):
             print(USAGE, end="")
-            return EXIT_OK if args else EXIT_USAGE
+            return EXIT_OK
         if args[0] in ("-V", "--version"):
             print(f"{PROG} {__version__}")
             return EXIT_OK
