@@ -156,13 +156,13 @@ def test_big_trace_paging_sends_windows_only():
     state = {k: v for k, v in w.get_state().items() if k not in ("_esm", "_css")}
     assert len(json.dumps(state, default=str)) < 3_000
     sizes = []
-    for msg in (dict(type="view", step=0, frame=-1), dict(type="source", path=0),
-                dict(type="view", step=500_000, frame=-1), dict(type="view", step=500_000, frame=0),
-                dict(type="nav", action="over", step=500_001), dict(type="nav", action="out", step=700_005),
-                dict(type="nav", action="line", path=0, line=3, step=10),
-                dict(type="nav", action="line", path=0, line=2, step=999_000, backward=True),
-                dict(type="history", name="c", frame=0, step=800_000),
-                dict(type="expand", oid=0, step=len(big)), dict(type="view", step=len(big), frame=-1)):
+    for msg in ({"type": "view", "step": 0, "frame": -1}, {"type": "source", "path": 0},
+                {"type": "view", "step": 500_000, "frame": -1}, {"type": "view", "step": 500_000, "frame": 0},
+                {"type": "nav", "action": "over", "step": 500_001}, {"type": "nav", "action": "out", "step": 700_005},
+                {"type": "nav", "action": "line", "path": 0, "line": 3, "step": 10},
+                {"type": "nav", "action": "line", "path": 0, "line": 2, "step": 999_000, "backward": True},
+                {"type": "history", "name": "c", "frame": 0, "step": 800_000},
+                {"type": "expand", "oid": 0, "step": len(big)}, {"type": "view", "step": len(big), "frame": -1}):
         replies = wire.ask(**msg)
         assert replies and all(m["type"] != "error" for m, _, _ in replies), (msg, replies)
         assert len(replies) <= 2

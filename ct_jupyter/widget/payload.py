@@ -22,7 +22,7 @@ from collections import Counter, OrderedDict
 from itertools import compress, islice, repeat
 from typing import Any
 
-from ..model import Ref, Trace, Value
+from ..model import Ref, Trace, TraceBuilder, Value
 from ..model.encoded import UNBOUND
 
 #: Version of the payload schema; the JS side checks it (js/widget.js SCHEMA).
@@ -47,15 +47,30 @@ ALIAS_FRAMES = 16
 _Json = dict[str, Any]
 
 
+def _cols(trace: Trace) -> TraceBuilder:
+    """Return the columns behind ``trace`` (read-only use, for C-speed scans)."""
+    return trace._b  # type: ignore[attr-defined,no-any-return]
+
+
 # -- a per-trace index built once (C-speed scans over the step columns) ------------------------
 class TraceIndex:
     """Byte images of the step columns so line/frame searches run at memchr speed."""
 
-    __slots__ = ("n", "frame_bytes", "key_bytes", "shift", "first", "counts", "frame_path",
-                 "changes_sorted", "frames", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "changes_sorted",
+        "counts",
+        "first",
+        "frame_bytes",
+        "frame_path",
+        "frames",
+        "key_bytes",
+        "n",
+        "shift",
+    )
 
     def __init__(self, trace: Trace) -> None:
-        b = trace._b
+        b = _cols(trace)
         self.n = len(trace)
         fpath = [f.path_id for f in b.functions]
         self.frame_path = [fpath[f] for f in b.frame_func]
@@ -82,7 +97,7 @@ class TraceIndex:
         if hit is not None:
             self.frames.move_to_end(frame)
             return hit
-        b = trace._b
+        b = _cols(trace)
         lo, hi = 0, len(b.ch_step)
         first, end = b.frame_first_step[frame], b.frame_end_step[frame]
         if self.changes_sorted and first >= 0:
@@ -163,7 +178,7 @@ def start_position(trace: Trace) -> int:
 
 def summary_payload(trace: Trace, title: str = "") -> _Json:
     """Return the small, static facts about ``trace`` that the viewer shows from the start."""
-    b = trace._b
+    b = _cols(trace)
     outcome = trace.outcome
     out: _Json = {
         "schema": SCHEMA,
@@ -194,13 +209,13 @@ def summary_payload(trace: Trace, title: str = "") -> _Json:
 def _value_text(trace: Trace, enc: object, index: int) -> str:
     try:
         return trace.decode(enc, index, depth=2).text
-    except Exception as exc:  # a malformed enc must not break the viewer
+    except Exception as exc:  # noqa: BLE001 - a malformed enc must not break the viewer
         return f"<{type(exc).__name__}>"
 
 
 def source_payload(trace: Trace, path_id: int) -> _Json:
     """Return the source lines of path ``path_id`` with each line's first step and run count."""
-    b = trace._b
+    b = _cols(trace)
     if not 0 <= path_id < len(b.paths):
         raise IndexError(f"no path {path_id}")
     path = b.paths[path_id]
@@ -222,7 +237,7 @@ def source_payload(trace: Trace, path_id: int) -> _Json:
 # -- navigation ----------------------------------------------------------------------------------
 def nav_targets(trace: Trace, pos: int) -> _Json:
     """Return the positions that step over / out (and back) lead to from ``pos``; None = none."""
-    b = trace._b
+    b = _cols(trace)
     n = len(trace)
     if n == 0:
         return {"over": None, "out": None, "back_over": None, "back_out": None}
@@ -334,13 +349,13 @@ def _same_enc(a: object, b: object) -> bool:
         return False
     try:
         return bool(a == b)
-    except Exception:
+    except Exception:  # noqa: BLE001 - an odd __eq__ means "changed"
         return False
 
 
 def _changed_children(trace: Trace, oid: int, pos: int) -> set[object]:
     """Return the child positions (index, entry index or attribute name) of ``oid`` changed at ``pos``."""
-    heap = trace._b.heap
+    heap = _cols(trace).heap
     steps = heap.vsteps[oid]
     if steps is None:
         return set()
@@ -365,10 +380,10 @@ def _changed_children(trace: Trace, oid: int, pos: int) -> set[object]:
             if name not in before or not _same_enc(before[name], val):
                 out.add(name)
     elif kind not in ("repr", "bytearray"):
-        _, items = new
-        prev = old[1] if old else ()
-        for i, val in enumerate(items):  # type: ignore[arg-type]
-            if i >= len(prev) or not _same_enc(prev[i], val):  # type: ignore[arg-type]
+        items: tuple[object, ...] = new[1]  # type: ignore[assignment]
+        prev: tuple[object, ...] = old[1] if old else ()  # type: ignore[assignment]
+        for i, val in enumerate(items):
+            if i >= len(prev) or not _same_enc(prev[i], val):
                 out.add(i)
     return out
 
@@ -391,7 +406,7 @@ def _collect_changed(trace: Trace, value: Value, pos: int, acc: dict[int, set[ob
 
 def frame_variables(trace: Trace, pos: int, frame: int, depth: int = VIEW_DEPTH) -> dict[str, Value]:
     """Return the variables of ``frame`` bound at ``pos``, decoded ``depth`` levels deep."""
-    b = trace._b
+    b = _cols(trace)
     out: dict[str, Value] = {}
     for name, (steps, changes) in trace_index(trace).frame_changes(trace, frame).items():
         k = bisect_right(steps, pos) - 1
@@ -404,7 +419,7 @@ def frame_variables(trace: Trace, pos: int, frame: int, depth: int = VIEW_DEPTH)
 
 def changed_names(trace: Trace, pos: int, frame: int) -> set[str]:
     """Return the names of ``frame`` rebound or mutated (also through aliases) at ``pos``."""
-    b = trace._b
+    b = _cols(trace)
     out: set[str] = set()
     for name, (steps, changes) in trace_index(trace).frame_changes(trace, frame).items():
         k = bisect_right(steps, pos) - 1
@@ -421,7 +436,7 @@ def changed_names(trace: Trace, pos: int, frame: int) -> set[str]:
 
 def expand_payload(trace: Trace, oid: int, pos: int, depth: int = 2) -> _Json:
     """Return heap object ``oid`` as it was at ``pos``, ``depth`` levels deep, for an expand click."""
-    b = trace._b
+    b = _cols(trace)
     if not 0 <= oid < len(b.heap):
         raise IndexError(f"no object {oid}")
     pos = max(0, min(pos, len(trace)))
@@ -434,13 +449,13 @@ def expand_payload(trace: Trace, oid: int, pos: int, depth: int = 2) -> _Json:
 
 # -- the view of one position ----------------------------------------------------------------------
 def _frame_name(trace: Trace, frame: int) -> str:
-    b = trace._b
+    b = _cols(trace)
     return b.functions[b.frame_func[frame]].qualname
 
 
 def stack_payload(trace: Trace, pos: int) -> list[_Json]:
     """Return the call stack at ``pos`` (outermost first), bounded with a gap marker."""
-    b = trace._b
+    b = _cols(trace)
     entries: list[_Json] = []
     frame = b.step_frame[pos]
     line = b.step_line[pos]
@@ -465,7 +480,7 @@ def stack_payload(trace: Trace, pos: int) -> list[_Json]:
 
 def _frame_line(trace: Trace, pos: int, frame: int) -> tuple[int, int] | None:
     """Return (path id, line) where ``frame`` is at ``pos`` (its current or calling line)."""
-    b = trace._b
+    b = _cols(trace)
     f = b.step_frame[pos]
     line = b.step_line[pos]
     while f >= 0:
@@ -481,7 +496,7 @@ def _frame_line(trace: Trace, pos: int, frame: int) -> tuple[int, int] | None:
 
 def io_payload(trace: Trace, pos: int) -> _Json:
     """Return the output written before ``pos`` (latest chunks first cut), marking the newest."""
-    b = trace._b
+    b = _cols(trace)
     end = bisect_left(b.io_step, pos)            # chunks of steps < pos
     chunks: list[_Json] = []
     chars = 0
@@ -500,7 +515,7 @@ def io_payload(trace: Trace, pos: int) -> _Json:
 
 
 def _exceptions_near(trace: Trace, pos: int) -> list[_Json]:
-    b = trace._b
+    b = _cols(trace)
     out: list[_Json] = []
     lo = bisect_left(b.exc_step, pos - 1)
     hi = bisect_right(b.exc_step, pos)
@@ -514,7 +529,7 @@ def _exceptions_near(trace: Trace, pos: int) -> list[_Json]:
 
 def _returns_at(trace: Trace, pos: int) -> list[_Json]:
     """Return the frames that ended right after step ``pos - 1`` (their results)."""
-    b = trace._b
+    b = _cols(trace)
     if pos <= 0:
         return []
     prev = pos - 1
@@ -537,7 +552,7 @@ def _returns_at(trace: Trace, pos: int) -> list[_Json]:
 
 def view_payload(trace: Trace, pos: int, frame: int = -1) -> _Json:
     """Return everything the viewer shows at position ``pos`` for ``frame`` (-1: the step's own)."""
-    b = trace._b
+    b = _cols(trace)
     n = len(trace)
     pos = max(0, min(int(pos), n))
     end = pos >= n
@@ -601,7 +616,7 @@ def _vars_payload(trace: Trace, pos: int, frame: int, stack: list[_Json]) -> lis
     # aliases: same object bound to two names here, or to a name in another frame on the stack
     others: dict[int, list[str]] = {}
     frames = [e["frame"] for e in stack if "frame" in e and e["frame"] != frame][-ALIAS_FRAMES:]
-    b = trace._b
+    b = _cols(trace)
     for other in frames:
         fname = _frame_name(trace, other)
         for name, (steps, changes) in trace_index(trace).frame_changes(trace, other).items():
@@ -641,7 +656,7 @@ def _mark_shared(node: _Json, shared: set[int]) -> None:
 def history_payload(trace: Trace, name: str, frame: int, pos: int,
                     window: int = HISTORY_WINDOW) -> _Json:
     """Return the steps where ``name`` of ``frame`` changed (a window around ``pos``) with values."""
-    b = trace._b
+    b = _cols(trace)
     hist = (trace_index(trace).frame_changes(trace, frame).get(name)
             if 0 <= frame < trace.frame_count else None)
     if hist is None:
@@ -682,5 +697,5 @@ def _variable(trace: Trace, steps: list[int], changes: list[int], pos: int) -> V
     k = bisect_right(steps, pos) - 1
     if k < 0:
         return None
-    enc = trace._b.ch_val[changes[k]]
+    enc = _cols(trace).ch_val[changes[k]]
     return None if enc is UNBOUND else trace.decode(enc, pos, depth=2)

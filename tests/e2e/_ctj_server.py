@@ -122,7 +122,7 @@ class JupyterServer:
             return
         try:
             self.api("POST", "/api/shutdown", timeout=5)
-        except Exception:  # noqa: BLE001 - fall back to signals below
+        except Exception:  # noqa: BLE001, S110 - fall back to signals below
             pass
         try:
             self.proc.wait(timeout=20)

@@ -6,7 +6,6 @@ import os
 from collections.abc import Iterator
 
 import pytest
-
 from _ctj_server import REPO, JupyterServer
 
 CHROMIUM = os.environ.get("CT_JUPYTER_CHROMIUM", "/usr/bin/chromium")
