@@ -53,7 +53,8 @@ _CSS = """
 .ct-static pre{margin:2px 0;white-space:pre-wrap;word-break:break-word}
 .ct-static details{margin:4px 0}
 .ct-static summary{cursor:pointer;font-weight:600}
-.ct-static table{border-collapse:collapse;margin:2px 0;width:100%;font-size:inherit}
+.ct-static table{border-collapse:collapse;margin:2px 0;width:100%;font-size:inherit;
+ table-layout:auto}
 .ct-static .ct-s-scroll{max-height:32em;overflow:auto}
 .ct-static td,.ct-static th{padding:1px 6px;vertical-align:top;text-align:left;
  border-bottom:1px solid var(--jp-border-color3,rgba(128,128,128,.15))}
@@ -429,7 +430,7 @@ def _steps_section(trace: Trace, budget: int, changes: FrameChanges) -> str:
     chunks = trace.io
     columns = 6 if chunks else 5
     names = ["step", "where", "function", "line", "changed"] + (["output"] if chunks else [])
-    head = ("<table class='ct-s-steps'><thead><tr>"
+    head = ("<table class='ct-s-steps' style='table-layout:auto'><thead><tr>"
             + "".join(f"<th{_L}>{name}</th>" for name in names)
             + "</tr></thead><tbody>")
     if n == 0:
@@ -517,7 +518,7 @@ def _state_section(trace: Trace, budget: int, changes: FrameChanges) -> str:
         where = ("<div class='ct-s-mono'>" + " → ".join(
             f"{_esc(e.function)} ({_esc(path_label(trace, e.path))}:{e.line})"
             for e in stack[-12:]) + "</div>")
-    table = (f"<table><thead><tr><th{_L}>name</th><th{_L}>type</th><th{_L}>value</th></tr>"
+    table = (f"<table style='table-layout:auto'><thead><tr><th{_L}>name</th><th{_L}>type</th><th{_L}>value</th></tr>"
              "</thead><tbody>"
              + "".join(rows) + "</tbody></table>") if rows else ""
     if not where and not table:
