@@ -107,6 +107,16 @@ class _Compiled:
     is_async: bool
 
 
+def _single_name_target(node: ast.stmt) -> str | None:
+    """Return the name assigned by ``node`` when it assigns one plain name, else None."""
+    target: ast.expr | None = None
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        target = node.target
+    return target.id if isinstance(target, ast.Name) else None
+
+
 def _compile_cell(shell: Any, cell: str, filename: str) -> _Compiled:
     """Parse, AST-transform and compile ``cell`` the way IPython does (body + trailing expr)."""
     compiler = shell.compile
@@ -114,7 +124,14 @@ def _compile_cell(shell: Any, cell: str, filename: str) -> _Compiled:
     tree = shell.transform_ast(tree)
     nodes = list(tree.body)
     last_expr: ast.Expression | None = None
-    if nodes and isinstance(nodes[-1], ast.Expr):
+    mode = getattr(shell, "ast_node_interactivity", "last_expr")
+    if mode == "last_expr_or_assign" and nodes:
+        # like IPython: `x = 1` as the last statement shows x
+        target = _single_name_target(nodes[-1])
+        if target is not None:
+            nodes.append(ast.fix_missing_locations(ast.copy_location(
+                ast.Expr(ast.Name(target, ast.Load())), nodes[-1])))
+    if mode != "none" and nodes and isinstance(nodes[-1], ast.Expr):
         last_expr = ast.Expression(nodes.pop().value)
     flags = _TOP_LEVEL_AWAIT if getattr(shell, "autoawait", False) else 0
     with compiler.extra_flags(flags):

@@ -170,3 +170,15 @@ def test_settrace_backend_records_the_cell(shell: Any) -> None:
     rec = run(shell, "v = [1]\nv.append(2)\n", backend="settrace")
     assert rec.trace.meta["backend"] == "settrace"
     assert rec.trace.variable("v", len(rec.trace), 0).plain() == [1, 2]
+
+
+def test_ast_node_interactivity_is_respected(shell: Any) -> None:
+    before = shell.ast_node_interactivity
+    try:
+        shell.ast_node_interactivity = "last_expr_or_assign"
+        assert run(shell, "shown = 6 * 7\n").value == 42
+        shell.ast_node_interactivity = "none"
+        assert run(shell, "6 * 7\n").value is None
+    finally:
+        shell.ast_node_interactivity = before
+    assert run(shell, "shown = 1\n").value is None
