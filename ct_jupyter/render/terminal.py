@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.constrain import Constrain
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -72,9 +73,12 @@ class TraceView:
         self.width = width
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
         if self.width is not None:
-            options = options.update(width=max(20, min(self.width, options.max_width)))
-        yield from self._parts(options.max_width)
+            width = max(20, min(self.width, width))
+            yield Constrain(Group(*self._parts(width)), width=width)
+            return
+        yield from self._parts(width)
 
     def _parts(self, width: int) -> Iterator[object]:
         trace = self.trace
@@ -87,6 +91,7 @@ class TraceView:
                 yield self._source(self.start)
                 variables = self._variables(self.start)
                 if variables is not None:
+                    yield Text(f"Variables at step {self.start:,}", style="bold")
                     yield variables
             if self.stop > self.start:
                 yield self._steps(width)
@@ -153,8 +158,7 @@ class TraceView:
         if not values:
             return None
         changed = trace.changed_at(index)
-        table = Table(title=f"Variables at step {index:,}", title_justify="left",
-                      box=box.SIMPLE, show_header=True, pad_edge=False)
+        table = Table(box=box.SIMPLE, show_header=True, pad_edge=False)
         table.add_column("name", no_wrap=True)
         table.add_column("value", overflow="fold")
         for k, (name, value) in enumerate(values.items()):
@@ -203,18 +207,21 @@ class TraceView:
                     if effects:
                         effects.append("  ")
                     effects.append(text)
-            end_kind = b.frame_end_kind[frame]
-            if b.frame_end_step[frame] == i and end_kind is not None:
-                result = trace.frame(frame).result
+            ended = frame
+            while ended >= 0 and b.frame_end_step[ended] == i \
+                    and b.frame_end_kind[ended] is not None:
+                end_kind = b.frame_end_kind[ended]
+                result = trace.frame(ended).result
                 word = {"return": "← return", "yield": "← yield",
                         "exception": "↑ raises"}.get(end_kind, f"← {end_kind}")
-                if effects:
-                    effects.append("  ")
                 shown = result.text if result is not None else ""
                 if end_kind == "exception" and result is not None:
                     shown = result.type_name
+                if effects:
+                    effects.append("  ")
                 effects.append(f"{word} {_visible(shown, 60)}".rstrip(),
                                style="red" if end_kind == "exception" else "cyan")
+                ended = b.frame_parent[ended]
             for kind, tname, msg in exc_by_step.get(i, ()):
                 if kind == "unwind":
                     continue
