@@ -245,6 +245,7 @@ def _adopt(session: _Session, frame: FrameType) -> None:
     backend = session.backend
     if backend.name == "sysmon":
         backend._enable(frame.f_code)  # type: ignore[attr-defined]
+        info.enabled = True
     else:
         backend.adopt(frame)  # type: ignore[attr-defined]
     rec.on_start(info, frame, "call")

@@ -55,8 +55,18 @@ Index = tuple[object, ...]
 Step = tuple[str, object]
 
 
+#: Methods of exactly these types that only add items at the end of the receiver.
+APPEND_METHODS: dict[type, frozenset[str]] = {list: frozenset({"append", "extend"})}
+
+
 class LinePlan:
-    """What a pure line may change: calls to verify at run time and store targets to check."""
+    """What a pure line may change: calls to verify at run time and store targets to check.
+
+    A call is ``("call", name)`` (it must turn out to be a pure builtin, or a function or class
+    of the user's own code, whose changes its own frame records) or ``("method", name, attr)``
+    (a pure method of an exact builtin type, an append-only list method, or a method of a user
+    class).
+    """
 
     __slots__ = ("calls", "targets")
 
@@ -123,8 +133,8 @@ class _Collector(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Name) and func.id in PURE_BUILTINS:
-            self.calls.append(("builtin", func.id))
+        if isinstance(func, ast.Name):
+            self.calls.append(("call", func.id))
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             self.calls.append(("method", func.value.id, func.attr))
         else:

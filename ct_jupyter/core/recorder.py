@@ -21,7 +21,7 @@ from ..model.encoded import UNBOUND, Err
 from ..options import TraceOptions
 from .analysis import LineEffects, analyse
 from .filters import CodeFilter
-from .purity import PURE_BUILTIN_OBJECTS, PURE_METHODS, LinePlan, line_plans
+from .purity import APPEND_METHODS, PURE_BUILTIN_OBJECTS, PURE_METHODS, LinePlan, line_plans
 from .values import ATOM_TYPES, Snapshotter
 
 #: When True (the test suite sets it), a recorder failure raises instead of failing soft.
@@ -40,7 +40,8 @@ _HIDDEN = frozenset({"__builtins__", "__name__", "__doc__", "__package__", "__lo
 class CodeInfo:
     """Per-code-object facts worked out once: user or not, function id, line effects, names."""
 
-    __slots__ = ("code", "is_user", "func_id", "effects", "names", "is_module", "is_gen")
+    __slots__ = ("code", "is_user", "func_id", "effects", "names", "is_module", "is_gen",
+                 "enabled")
 
     def __init__(self, code: CodeType, is_user: bool) -> None:
         self.code = code
@@ -50,6 +51,7 @@ class CodeInfo:
         self.names: tuple[str, ...] = ()
         self.is_module = False
         self.is_gen = bool(code.co_flags & _GEN_FLAGS)
+        self.enabled = False  # the sysmon backend has switched its local events on
 
 
 class _FrameState:
@@ -123,6 +125,19 @@ class Recorder:
         if info.is_user:
             self._describe(info, frame, module)
         return info
+
+    def _is_user_callable(self, obj: object) -> bool:
+        """True for a function or plain class of the user's code: its frames record its changes."""
+        if type(obj) is FunctionType:
+            code = obj.__code__  # type: ignore[attr-defined]
+            info = self.infos.get(id(code))
+            if info is None:
+                info = self.classify(code, None)
+            return info.is_user
+        if type(obj) is type and obj.__new__ is object.__new__:  # type: ignore[attr-defined]
+            init = obj.__init__  # type: ignore[misc]
+            return init is object.__init__ or self._is_user_callable(init)
+        return False
 
     def exclude_code(self, code: CodeType) -> None:
         """Never step into ``code`` (e.g. the lambda that runs the recorded program)."""
@@ -367,43 +382,62 @@ class Recorder:
                         self._add_change(step, owner.fid, name,
                                          UNBOUND if value is UNBOUND else self._encode(value, step))
         if eff.cands or eff.gcands:
-            plan = eff.plan
-            if plan is not None and self._run_plan(st, plan, step):
-                return
-            if eff.cands:
-                check = self.snap.check_value
-                for name in eff.cands:
-                    value = objs.get(name, UNBOUND)
-                    if value is not UNBOUND and type(value) not in _SKIP_CHECK:
-                        check(value, step)
+            # Objects the line names that could change in place (atoms and functions cannot).
+            found: list[object] = []
+            for name in eff.cands:
+                value = objs.get(name, UNBOUND)
+                if value is not UNBOUND and type(value) not in _SKIP_CHECK:
+                    found.append(value)
             if eff.gcands:
                 g = st.frame.f_globals
-                check = self.snap.check_value
                 for name in eff.gcands:
                     value = g.get(name, UNBOUND)
                     if value is not UNBOUND and type(value) not in _SKIP_CHECK:
-                        check(value, step)
+                        found.append(value)
+            if not found:
+                return
+            plan = eff.plan
+            if plan is not None and self._run_plan(st, plan, step):
+                return
+            check = self.snap.check_value
+            for value in found:
+                check(value, step)
 
     def _run_plan(self, st: _FrameState, plan: LinePlan, step: int) -> bool:
         """Check only what a pure line can change; False when its calls are not the pure ones."""
         frame = st.frame
         loc = frame.f_locals
         g = frame.f_globals
+        grown: list[object] | None = None
         for call in plan.calls:
-            if call[0] == "builtin":
-                name = call[1]
-                found = loc.get(name, _NOTHING)  # type: ignore[attr-defined]
+            name = call[1]
+            found = loc.get(name, _NOTHING)  # type: ignore[attr-defined]
+            if found is _NOTHING:
+                found = g.get(name, _NOTHING)
+            if call[0] == "call":
                 if found is _NOTHING:
-                    found = g.get(name, _NOTHING)
-                if found is not _NOTHING and found is not PURE_BUILTIN_OBJECTS[name]:
-                    return False
-            else:
-                recv = loc.get(call[1], _NOTHING)  # type: ignore[attr-defined]
-                if recv is _NOTHING:
-                    recv = g.get(call[1], _NOTHING)
-                allowed = PURE_METHODS.get(type(recv))
-                if allowed is None or call[2] not in allowed:
-                    return False
+                    found = _BUILTINS.get(name, _NOTHING)
+                if found is PURE_BUILTIN_OBJECTS.get(name) or self._is_user_callable(found):
+                    continue
+                return False
+            attr = call[2]
+            t = type(found)
+            allowed = PURE_METHODS.get(t)
+            if allowed is not None and attr in allowed:
+                continue
+            adds = APPEND_METHODS.get(t)
+            if adds is not None and attr in adds:
+                if grown is None:
+                    grown = []
+                grown.append(found)
+                continue
+            if t.__module__ != "builtins" and self._is_user_callable(getattr(t, attr, None)):
+                continue
+            return False
+        snap = self.snap
+        if grown is not None:
+            for obj in grown:
+                snap.check_tail(obj, step)
         snap = self.snap
         for base, path, inplace in plan.targets:
             obj = loc.get(base, _NOTHING)  # type: ignore[attr-defined]
@@ -551,6 +585,7 @@ class Recorder:
 
 
 _NOTHING = object()
+_BUILTINS: dict[str, object] = __import__("builtins").__dict__
 
 
 def _index_value(index: tuple[object, ...], loc: object, g: dict[str, object]) -> object:

@@ -124,10 +124,11 @@ class SysMonBackend:
         info = rec.infos.get(id(code))
         if info is None:
             info = rec.classify(code, sys._getframe(1))
-            if info.is_user:
-                self._enable(code)
         if not info.is_user:
             return sys.monitoring.DISABLE
+        if not info.enabled:
+            self._enable(code)
+            info.enabled = True
         if threading.get_ident() == self._owner:
             rec.on_start(info, sys._getframe(1), "call")
         return None
@@ -165,6 +166,7 @@ class SysMonBackend:
         info = self.rec.infos.get(id(code))
         if info is None:
             info = self.rec.classify(code, sys._getframe(1))
-            if info.is_user:
-                self._enable(code)
+        if info.is_user and not info.enabled:
+            self._enable(code)
+            info.enabled = True
         return None if info.is_user else sys.monitoring.DISABLE

@@ -423,6 +423,36 @@ class Snapshotter:
             if v.__class__ is Ref and v.oid not in self.kids[oid]:  # type: ignore[attr-defined]
                 self.kids[oid] += (v.oid,)  # type: ignore[attr-defined]
 
+    def check_tail(self, obj: object, step: int) -> None:
+        """Re-check a list after ``append``/``extend``: only new items at its end."""
+        oid = self.ids.get(id(obj))
+        if oid is None or self.objs[oid] is not obj:
+            return
+        raw = self.raw[oid]
+        if raw is None:
+            return
+        n, old = len(obj), len(raw)  # type: ignore[arg-type]
+        if n < old or n > self.max_items or self.heap.kinds[oid] != "list":
+            self.check(oid, step, None)
+            return
+        if n == old:
+            return
+        delta: list[object] = [n]
+        cur: list[object] = self.cur[oid]  # type: ignore[assignment]
+        kids = self.kids[oid]
+        for i in range(old, n):
+            item = obj[i]  # type: ignore[index]
+            raw.append(item)  # type: ignore[attr-defined]
+            e = self.encode(item, step, 1)
+            cur.append(e)
+            delta.append(i)
+            delta.append(e)
+            if e.__class__ is Ref and e.oid not in kids:  # type: ignore[attr-defined]
+                kids += (e.oid,)  # type: ignore[attr-defined]
+        self.kids[oid] = kids
+        self._add_delta(oid, step, delta)
+        self.bytes += 48 + 16 * (n - old)
+
     def check_item(self, container: object, key: object, step: int, inplace: bool) -> None:
         """Re-check one item of a tracked list or dict after ``container[key] = …``."""
         oid = self.ids.get(id(container))
