@@ -176,9 +176,11 @@ class TraceView:
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("line", justify="right", no_wrap=True)
         table.add_column("function", no_wrap=True, overflow="ellipsis", max_width=28)
-        table.add_column("code", no_wrap=True, overflow="ellipsis", max_width=max(16, width // 3))
-        table.add_column("changes", overflow="fold", ratio=2)
-        table.add_column("output", overflow="fold", ratio=1)
+        show_code = width >= 80  # narrow terminals: the source panel shows the code instead
+        if show_code:
+            table.add_column("code", no_wrap=True, overflow="ellipsis", max_width=width // 3)
+        table.add_column("changes", overflow="fold", ratio=2, min_width=16)
+        table.add_column("output", overflow="fold", ratio=1, min_width=8)
         io_by_step: dict[int, list[tuple[str, str]]] = {}
         for step, stream, text in zip(b.io_step, b.io_stream, b.io_text):
             if self.start <= step < self.stop:
@@ -236,8 +238,10 @@ class TraceView:
                 prefix = {"stderr": "err: ", "stdin": "in: "}.get(stream, "")
                 output.append(prefix + _visible(text, MAX_CELL), style=style)
             indent = "  " * step.depth
-            table.add_row(Text(str(i)), Text(str(step.line)), Text(indent + step.function),
-                          Text(_visible(code, 300)), effects, output)
+            cells = [Text(str(i)), Text(str(step.line)), Text(indent + step.function)]
+            if show_code:
+                cells.append(Text(_visible(code, 300)))
+            table.add_row(*cells, effects, output)
         return table
 
     def _call_text(self, index: int, frame: int, function: str) -> str:
