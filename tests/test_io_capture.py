@@ -244,6 +244,30 @@ def test_input_replaced_during_the_run_is_left_alone(streams: Streams,
     assert builtins.input("x") == "mine"
 
 
+def test_binary_buffers_are_recorded_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    inp = io.TextIOWrapper(io.BytesIO("5 7\nnext\n".encode()), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stdin", inp)
+    with capturing() as (cap, clock):
+        buf = sys.stdout.buffer
+        assert buf is sys.stdout.buffer and isinstance(buf, io.BytesIO)  # looks like the real one
+        buf.write(b"caf\xc3")  # a character split across two writes
+        buf.write(b"\xa9\n")
+        buf.writelines([b"a\n", b"b\n"])
+        print("text too")
+        clock.step = 1
+        numbers = sys.stdin.buffer.readline()
+        rest = sys.stdin.buffer.read()
+    held = buf
+    held.write(b"after\n")  # a buffer kept past the recording passes through
+    out.flush()
+    assert (numbers, rest) == (b"5 7\n", b"next\n")
+    assert out.buffer.getvalue().decode() == "café\na\nb\ntext too\nafter\n"  # type: ignore[attr-defined]
+    assert chunks(cap.builder) == [(0, "stdout", "café\na\nb\ntext too\n", ""),
+                                   (1, "stdin", "5 7\nnext\n", "")]
+
+
 # -- logging, warnings, redirection -------------------------------------------------------
 def test_logging_basicconfig_during_the_run(streams: Streams) -> None:
     root = logging.getLogger()
@@ -806,6 +830,7 @@ FD_SCRIPT = textwrap.dedent("""\
     sys.stdout.flush()
     os.write(1, b"raw fd write\\n")
     print("second print")
+    sys.stdout.buffer.write(b"via the buffer\\n")
     sys.stdout.flush()
     subprocess.run([sys.executable, "-c", "import sys; sys.stdout.write('child\\\\n'); sys.stderr.write('child err\\\\n')"])
     print("err print", file=sys.stderr)
@@ -826,13 +851,14 @@ def test_fd_mirror_records_bypassing_writes_once(tmp_path: Any, monkeypatch: pyt
     proc = run_python(FD_SCRIPT)
     assert proc.returncode == 0, proc.stderr
     # live: everything appears once, in program order, on its own stream
-    assert proc.stdout == "python print\nraw fd write\nsecond print\nchild\nlast\n"
+    assert proc.stdout == "python print\nraw fd write\nsecond print\nvia the buffer\nchild\nlast\n"
     assert proc.stderr == "child err\nerr print\nraw err\n"
     data = json.loads(out.read_text())
     assert data["meta"] is None
     got = [tuple(c) for c in data["chunks"]]
     by_stream = {s: "".join(t for st, t, _ in got if st == s) for s in ("stdout", "stderr")}
-    assert by_stream["stdout"] == "python print\nraw fd write\nsecond print\nchild\nlast\n"
+    assert by_stream["stdout"] == \
+        "python print\nraw fd write\nsecond print\nvia the buffer\nchild\nlast\n"
     assert by_stream["stderr"] == "child err\nerr print\nraw err\n"
     fd_only = sorted(t for _, t, f in got if "fd" in f.split(","))
     assert fd_only == sorted(["raw fd write\n", "child\n", "child err\n", "raw err\n"])

@@ -44,6 +44,7 @@ failure is noted in ``builder.meta["io_error"]`` — except when
 from __future__ import annotations
 
 import builtins
+import codecs
 import functools
 import getpass
 import logging
@@ -62,8 +63,8 @@ from .fd_mirror import FdMirror, mirror_supported
 CHUNK_COST = 32
 
 STREAMS = ("stdout", "stderr", "stdin")
-_OWN = frozenset({"write", "writelines", "flush", "read", "readline", "readlines", "__next__",
-                  "__iter__"})
+_OWN = frozenset({"write", "writelines", "flush", "read", "read1", "readline", "readlines",
+                  "__next__", "__iter__"})
 
 
 def _testing() -> bool:
@@ -336,9 +337,10 @@ class IOCapture:
             b.meta["io_error"] = "; ".join(filter(None, [self._failure, *errors]))
 
     # -- stream plumbing ------------------------------------------------------------------
-    def _write(self, stream: str, real: Any, text: Any) -> Any:
+    def _write(self, stream: str, real: Any, text: Any,
+               decode: Callable[[Any], str] | None = None) -> Any:
         if getattr(self._local, "silent", 0) > 0:
-            return len(text) if isinstance(text, str) else None
+            return len(text) if isinstance(text, (str, bytes, bytearray)) else None
         mirror = self._mirrors.get(stream)
         ticket = mark = None
         if mirror is not None:
@@ -356,16 +358,20 @@ class IOCapture:
         if mirror is not None:
             mirror.catch_up(mark)
         if not self._quiet():
-            self.record(stream, text if isinstance(text, str) else _as_text(text))
+            self._record_any(stream, text, decode)
         return result
 
-    def _writelines(self, stream: str, real: Any, lines: Iterable[Any]) -> Any:
+    def _writelines(self, stream: str, real: Any, lines: Iterable[Any],
+                    decode: Callable[[Any], str] | None = None) -> Any:
         if getattr(self._local, "silent", 0) > 0:
             return None
         items = list(lines)
         mirror = self._mirrors.get(stream)
         ticket = mark = None
-        joined = "".join(x if isinstance(x, str) else _as_text(x) for x in items)
+        if items and all(isinstance(x, (bytes, bytearray, memoryview)) for x in items):
+            joined: Any = b"".join(items)
+        else:
+            joined = "".join(x if isinstance(x, str) else _as_text(x) for x in items)
         if mirror is not None:
             mark = mirror.mark()
             if self._ledger_fd.get(stream) == _fileno(real):
@@ -381,12 +387,21 @@ class IOCapture:
         if mirror is not None:
             mirror.catch_up(mark)
         if not self._quiet():
-            self.record(stream, joined)
+            self._record_any(stream, joined, decode)
         return result
 
-    def _read(self, text: Any) -> Any:
-        if not self._quiet() and text:
-            self.record("stdin", text if isinstance(text, str) else _as_text(text))
+    def _record_any(self, stream: str, data: Any, decode: Callable[[Any], str] | None) -> None:
+        try:
+            text = decode(data) if decode is not None else (
+                data if isinstance(data, str) else _as_text(data))
+        except Exception as exc:  # noqa: BLE001 - a capture bug must not reach user code
+            self._fail(exc)
+            return
+        self.record(stream, text)
+
+    def _read(self, text: Any, decode: Callable[[Any], str] | None = None) -> Any:
+        if text and not self._quiet():
+            self._record_any("stdin", text, decode)
         return text
 
     def _restore_streams(self) -> list[str]:
@@ -597,6 +612,33 @@ class _OutProxy(_Proxy):
         """Flush the real stream."""
         return self._ct_real.flush()
 
+    @property
+    def buffer(self) -> Any:
+        """The real stream's binary buffer, behind a proxy that records what is written."""
+        return _buffer_proxy(self, _OutBufferProxy)
+
+
+class _OutBufferProxy(_Proxy):
+    """Stands in for sys.stdout.buffer / sys.stderr.buffer: bytes are recorded as text."""
+
+    def write(self, data: Any) -> Any:
+        """Forward ``data`` to the real buffer and record it, decoded."""
+        capture = self._ct_capture
+        if capture._stopped:
+            return self._ct_real.write(data)
+        return capture._write(self._ct_stream, self._ct_real, data, self._ct_decode)
+
+    def writelines(self, lines: Iterable[Any]) -> Any:
+        """Forward ``lines`` to the real buffer and record them, decoded."""
+        capture = self._ct_capture
+        if capture._stopped:
+            return self._ct_real.writelines(lines)
+        return capture._writelines(self._ct_stream, self._ct_real, lines, self._ct_decode)
+
+    def flush(self) -> Any:
+        """Flush the real buffer."""
+        return self._ct_real.flush()
+
 
 class _InProxy(_Proxy):
     """Stands in for sys.stdin while recording: reads are recorded as stdin chunks."""
@@ -623,6 +665,65 @@ class _InProxy(_Proxy):
         if not line:
             raise StopIteration
         return line
+
+    @property
+    def buffer(self) -> Any:
+        """The real stream's binary buffer, behind a proxy that records what is read."""
+        return _buffer_proxy(self, _InBufferProxy)
+
+
+class _InBufferProxy(_Proxy):
+    """Stands in for sys.stdin.buffer: bytes read are recorded as text."""
+
+    def _ct_got(self, data: Any) -> Any:
+        return self._ct_capture._read(data, self._ct_decode)
+
+    def read(self, *args: Any) -> Any:
+        """Read from the real buffer and record what was read."""
+        return self._ct_got(self._ct_real.read(*args))
+
+    def read1(self, *args: Any) -> Any:
+        """Read (at most one raw read) from the real buffer and record it."""
+        return self._ct_got(self._ct_real.read1(*args))
+
+    def readline(self, *args: Any) -> Any:
+        """Read a line from the real buffer and record it."""
+        return self._ct_got(self._ct_real.readline(*args))
+
+    def readlines(self, *args: Any) -> Any:
+        """Read lines from the real buffer and record them."""
+        lines = self._ct_real.readlines(*args)
+        self._ct_got(b"".join(lines))
+        return lines
+
+    def __iter__(self) -> Any:
+        return self
+
+    def __next__(self) -> Any:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+
+def _buffer_proxy(text_proxy: _Proxy, cls: type[_Proxy]) -> Any:
+    """Return (and keep) the buffer proxy of ``text_proxy`` for the real stream's buffer."""
+    real_buffer = text_proxy._ct_real.buffer
+    capture = text_proxy._ct_capture
+    if capture._stopped:
+        return real_buffer
+    cached = text_proxy.__dict__.get("_ct_buffer")
+    if cached is not None and cached._ct_real is real_buffer:
+        return cached
+    proxy = cls(capture, real_buffer, text_proxy._ct_stream)
+    encoding = getattr(text_proxy._ct_real, "encoding", None) or "utf-8"
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    except LookupError:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    object.__setattr__(proxy, "_ct_decode", lambda data: decoder.decode(bytes(data)))
+    object.__setattr__(text_proxy, "_ct_buffer", proxy)
+    return proxy
 
 
 def _unwrap(stream: Any) -> Any:
