@@ -53,6 +53,7 @@ import threading
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable
+from threading import get_ident
 from typing import Any, Self
 
 from ..errors import CodetraceWarning, UsageError
@@ -127,7 +128,7 @@ class IOCapture:
         self._head_limit = budget // 2
         self._tail_limit = budget - self._head_limit
         self._lock = threading.Lock()
-        self._local = threading.local()
+        self._local = _Local()
         self._owner = threading.get_ident()
         self._seq = 0
         self._open: _Chunk | None = None
@@ -213,7 +214,7 @@ class IOCapture:
 
     def _quiet(self) -> bool:
         local = self._local
-        return not self._capturing or getattr(local, "busy", False) or getattr(local, "mute", 0) > 0
+        return not self._capturing or local.busy or local.mute > 0
 
     def record(self, stream: str, text: str, flags: str = "", step: int | None = None) -> None:
         """Record ``text`` as traffic of ``stream`` at ``step`` (default: the current one)."""
@@ -222,11 +223,21 @@ class IOCapture:
         local = self._local
         local.busy = True
         try:
-            if threading.get_ident() != self._owner and "fd" not in flags:
+            if get_ident() != self._owner and "fd" not in flags:
                 flags = f"{flags},thread" if flags else "thread"
             if step is None:
                 step = self.step_of()
             with self._lock:
+                chunk = self._open
+                if (chunk is not None and chunk.step == step and chunk.stream == stream
+                        and chunk.flags == flags and not chunk.tail):
+                    budget = self._streams[stream]
+                    n = len(text)
+                    if budget.head_used + n <= self._head_limit:  # the common case, inlined
+                        chunk.parts.append(text)
+                        chunk.size += n
+                        budget.head_used += n
+                        return
                 self._append(step, stream, text, flags)
         except Exception as exc:  # noqa: BLE001 - a capture bug must not reach user code
             self._fail(exc)
@@ -339,31 +350,35 @@ class IOCapture:
     # -- stream plumbing ------------------------------------------------------------------
     def _write(self, stream: str, real: Any, text: Any,
                decode: Callable[[Any], str] | None = None) -> Any:
-        if getattr(self._local, "silent", 0) > 0:
+        local = self._local
+        if local.silent > 0:
             return len(text) if isinstance(text, (str, bytes, bytearray)) else None
-        mirror = self._mirrors.get(stream)
-        ticket = mark = None
-        if mirror is not None:
+        mirror = self._mirrors.get(stream) if self._mirrors else None
+        if mirror is None:
+            result = real.write(text)
+        else:
+            ticket = None
             mark = mirror.mark()
             if self._ledger_fd.get(stream) == _fileno(real):
                 ticket = _announce(mirror, real, text)
-        try:
-            result = real.write(text)
-            if ticket is not None:
-                real.flush()
-        except BaseException:
-            if mirror is not None:
+            try:
+                result = real.write(text)
+                if ticket is not None:
+                    real.flush()
+            except BaseException:
                 mirror.ledger.cancel(ticket)
-            raise
-        if mirror is not None:
+                raise
             mirror.catch_up(mark)
-        if not self._quiet():
-            self._record_any(stream, text, decode)
+        if self._capturing and not local.busy and local.mute <= 0:
+            if decode is None and type(text) is str:
+                self.record(stream, text)
+            else:
+                self._record_any(stream, text, decode)
         return result
 
     def _writelines(self, stream: str, real: Any, lines: Iterable[Any],
                     decode: Callable[[Any], str] | None = None) -> Any:
-        if getattr(self._local, "silent", 0) > 0:
+        if self._local.silent > 0:
             return None
         items = list(lines)
         mirror = self._mirrors.get(stream)
@@ -529,6 +544,14 @@ class IOCapture:
             mirror.stop()
 
 
+class _Local(threading.local):
+    """Per-thread switches; class defaults make reading them cheap (no AttributeError)."""
+
+    busy = False  # inside the capture's own code: do not record (re-entrancy)
+    mute = 0      # forwarded, not recorded (input()'s own traffic, getpass, muted())
+    silent = 0    # neither forwarded nor recorded (silenced())
+
+
 class _Muted:
     __slots__ = ("_local", "_name")
 
@@ -537,7 +560,7 @@ class _Muted:
         self._name = name
 
     def __enter__(self) -> None:
-        setattr(self._local, self._name, getattr(self._local, self._name, 0) + 1)
+        setattr(self._local, self._name, getattr(self._local, self._name) + 1)
 
     def __exit__(self, *exc: object) -> None:
         setattr(self._local, self._name, getattr(self._local, self._name) - 1)
