@@ -243,7 +243,7 @@ def test_codetrace_magic_records_output(kernel: Any) -> None:
     got = run(kernel, "%%codetrace\nfor i in range(2):\n    print('magic', i)\nname = input('? ')\n",
               answers=["Lin"])
     assert got.errors == []
-    assert got.text("stdout") == "magic 0\nmagic 1\n"
+    assert got.text("stdout").startswith("magic 0\nmagic 1\n")  # live, before the viewer
     assert got.prompts == ["? "]
     check = run(kernel, "t = ct_jupyter.last_trace()\n" + REPORT)
     assert [row[1:] for row in check.result["io"]] == [

@@ -30,6 +30,11 @@ Budget
     cell printing 50 MB never holds more than the budget; ``builder.io_dropped[stream]`` counts
     the dropped characters. Live output is never dropped.
 
+``sys.stdout.buffer`` / ``sys.stderr.buffer`` writes and ``sys.stdin.buffer`` reads are recorded
+too (decoded with the stream's encoding). The recorder's own calls into user code (a
+``__repr__`` that prints) can be kept out with `IOCapture.silenced` (or `IOCapture.muted`, which
+still shows the output).
+
 Proxies delegate every attribute they do not define to the real stream (``__getattr__``),
 forward attribute assignment to it, report the real stream's class to ``isinstance`` and let
 callers patch ``write`` on them: IPython 9's ``run_cell`` does ``sys.stdout.write = ...`` to
