@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(exc, json_errors)
         return EXIT_USAGE if isinstance(exc, UsageError) and exc.code in _USAGE_CODES \
             else EXIT_FAILURE
-    except Exception as exc:  # a bug of ours: report it like a recorder error
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: report it like a recorder error
         from .errors import InternalError
 
         err = InternalError(f"{type(exc).__name__}: {exc}",
@@ -266,7 +266,8 @@ def record_script(path: str, args: Sequence[str], options: Any) -> tuple[Any, in
     sys.path.insert(0, os.path.dirname(path))
     sys.modules["__main__"] = module
     try:
-        result = run_recorded(lambda: exec(code, namespace), options=options, user_files={path},
+        result = run_recorded(lambda: exec(code, namespace),  # noqa: S102 - runs the script
+                              options=options, user_files={path},
                               meta={"program": path, "args": list(args), "workdir": os.getcwd()})
     finally:
         sys.argv = saved_argv
@@ -293,7 +294,7 @@ def record_script(path: str, args: Sequence[str], options: Any) -> tuple[Any, in
 def _message(exc: BaseException) -> str:
     try:
         return str(exc)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a hostile __str__ must not hide the real error
         return "<str() failed>"
 
 

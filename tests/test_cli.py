@@ -49,7 +49,7 @@ def test_record_writes_a_valid_trace_and_passes_arguments(
     captured = capsys.readouterr()
     assert code == 0
     assert "total 6" in captured.out
-    assert f"recorded" in captured.err and str(out) in captured.err
+    assert "recorded" in captured.err and str(out) in captured.err
     # everything after the script path belongs to the script, -- included
     assert json.loads(script.with_suffix(".argv").read_text()) == \
         [str(script), "--out", "mine", "-x", "--", "tail"]
@@ -245,17 +245,17 @@ def test_python_dash_m_in_a_real_process(tmp_path: pathlib.Path) -> None:
     out = tmp_path / "t"
     proc = subprocess.run([sys.executable, "-m", "ct_jupyter", "record", "--out", str(out),
                            str(script)], input="Ada\n", capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, check=False)
     assert proc.returncode == 5, proc.stderr
     assert proc.stdout == "name? hi Ada\n"
     trace = load(out)
     assert [(c.stream, c.text) for c in trace.io] == [
         ("stdout", "name? "), ("stdin", "Ada\n"), ("stdout", "hi Ada\n")]
     proc = subprocess.run([sys.executable, "-m", "ct_jupyter", "validate", str(out)],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0 and "valid CodeTracer trace" in proc.stdout
     proc = subprocess.run([sys.executable, "-m", "ct_jupyter", "record", "--json-errors"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2
     assert _trailer(proc.stderr)["error_code"] == "ERR_INVALID_ARGUMENT"
 

@@ -31,7 +31,6 @@ import pathlib
 import re
 import sys
 import tracemalloc
-from array import array
 from typing import Any
 
 import pytest
@@ -431,8 +430,8 @@ def test_files_hold_every_source_in_codetracers_layout(tmp_path: pathlib.Path) -
     pkg = tmp_path / "proj"
     pkg.mkdir()
     (pkg / "helper.py").write_text("def twice(v):\n    return v * 2\n")
-    main = _write(pkg, "main.py", "import sys\nsys.path.insert(0, %r)\nfrom helper import twice\n"
-                                  "print(twice(4))\n" % str(pkg))
+    main = _write(pkg, "main.py", f"import sys\nsys.path.insert(0, {str(pkg)!r})\n"
+                                  "from helper import twice\nprint(twice(4))\n")
     trace, _ = record_program(main, io="off", include=(str(pkg / "helper.py"),))
     folder = export(trace, tmp_path / "out")
     paths = json.loads((folder / "trace_paths.json").read_text())
@@ -447,7 +446,7 @@ def test_notebook_cells_get_stable_readable_names(tmp_path: pathlib.Path) -> Non
 
     code, fname = compile_source("def sq(v):\n    return v * v\nz = sq(7)\n")
     ns: dict[str, Any] = {"__name__": "__main__"}
-    result = run_recorded(lambda: exec(code, ns), options=TraceOptions(io="off"),
+    result = run_recorded(functools.partial(exec, code, ns), options=TraceOptions(io="off"),
                           user_files={fname}, labels={fname: "In [3]"})
     folder = export(result.trace, tmp_path / "out")
     assert json.loads((folder / "trace_paths.json").read_text()) == ["cells/In_3.py"]

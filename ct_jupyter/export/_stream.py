@@ -62,7 +62,7 @@ def iter_json_array(path: str | os.PathLike[str], name: str | None = None) -> It
     label = name or os.path.basename(os.fspath(path))
     decoder = json.JSONDecoder()
     try:
-        fh = open(path, encoding="utf-8", errors="strict", newline="")
+        fh = open(path, encoding="utf-8", errors="strict", newline="")  # noqa: SIM115 - closed below
     except OSError as exc:
         raise TraceFormatError(f"cannot read {label}: {exc.strerror or exc}",
                                code="ERR_TRACE_MISSING" if isinstance(exc, FileNotFoundError)
@@ -126,10 +126,10 @@ def _decode_one(decoder: json.JSONDecoder, buf: _Buffer, index: int, label: str)
         except RecursionError:
             raise TraceFormatError(f"{label}: event {index} is nested too deeply",
                                    context={"file": label, "event": index}) from None
-        if end >= len(buf.text) and not buf.eof and not isinstance(item, (dict, list, str)):
-            # a number or literal cut at the buffer edge may continue: read more and retry
-            if buf.fill(index):
-                continue
+        # a number or literal cut at the buffer edge may continue: read more and retry
+        if end >= len(buf.text) and not buf.eof and not isinstance(item, (dict, list, str)) \
+                and buf.fill(index):
+            continue
         buf.pos = end
         return item
 

@@ -212,7 +212,7 @@ class CodeTracerWriter:
     def __init__(self, trace: Trace, out: IO[bytes], *, paths: dict[str, str],
                  exit_code: int | None = None) -> None:
         self.trace = trace
-        self.b = trace._b
+        self.b: Any = trace._b  # type: ignore[attr-defined]
         self.out = out
         self.path_names = paths
         self.exit = exit_status(trace, exit_code)
@@ -354,7 +354,7 @@ class CodeTracerWriter:
             return b'{"kind":"Bool","b":%s,"type_id":%d}' % (b"true" if enc else b"false", tid)
         if cls is int:
             if I64_MIN <= enc <= I64_MAX:  # type: ignore[operator]
-                return b'{"kind":"Int","i":%d,"type_id":%d}' % (enc, self._type(K_INT, "Int", "int"))
+                return b'{"kind":"Int","i":%d,"type_id":%d}' % (enc, self._type(K_INT, "Int", "int"))  # type: ignore[str-format]
             return self._raw(_int_text(enc), K_INT, "BigInt", "bigint")  # type: ignore[arg-type]
         if cls is str:
             text: str = enc  # type: ignore[assignment]
@@ -512,8 +512,14 @@ class CodeTracerWriter:
         """Write the whole event stream (the JSON array) to ``self.out``."""
         b = self.b
         n = len(b.step_line)
-        for name in ("func", "call_step", "parent", "end_step", "end_kind", "kind", "result"):
-            setattr(self, f"fr_{name}", getattr(b, f"frame_{name}"))  # read the columns once
+        # read the frame columns once (they are built lazily by the builder)
+        self.fr_func: Any = b.frame_func
+        self.fr_call_step: Any = b.frame_call_step
+        self.fr_parent: Any = b.frame_parent
+        self.fr_end_step: Any = b.frame_end_step
+        self.fr_end_kind: Any = b.frame_end_kind
+        self.fr_kind: Any = b.frame_kind
+        self.fr_result: Any = b.frame_result
         nframes = len(self.fr_func)
         funcs = b.functions
         self._func_path = [f.path_id for f in funcs]
@@ -626,7 +632,6 @@ class CodeTracerWriter:
 
     def _boundary(self, s: int) -> None:
         """Emit the calls and returns that happen between step ``s`` and step ``s + 1``."""
-        b = self.b
         call_step = self.fr_call_step
         nframes = len(call_step)
         while self._next_frame < nframes and call_step[self._next_frame] <= s:
@@ -686,7 +691,6 @@ class CodeTracerWriter:
         self.stack.append(g)
 
     def _close(self, g: int, s: int) -> None:
-        b = self.b
         self.stack.pop()
         kind = self.fr_end_kind[g]
         if kind is None:
@@ -822,7 +826,7 @@ def _int_text(value: int) -> str:
 
 def write_metadata(trace: Trace, out: IO[bytes], writer: CodeTracerWriter) -> None:
     """Write ``trace_metadata.json``: CodeTracer's fields plus the ``ct_jupyter`` block."""
-    b = trace._b
+    b: Any = trace._b  # type: ignore[attr-defined]
     meta = {k: v for k, v in b.meta.items() if k not in ("exit_code", "exit_label")}
     program = meta.get("program")
     if not isinstance(program, str):
@@ -887,5 +891,12 @@ def iter_files(trace: Trace, paths: dict[str, str]) -> Iterator[tuple[str, str]]
         yield rel, text
 
 
-__all__ = ["CodeTracerWriter", "FORMAT_VERSION", "exit_status", "exported_paths",
-           "iter_files", "payload_path", "write_metadata"]
+__all__ = [
+    "FORMAT_VERSION",
+    "CodeTracerWriter",
+    "exit_status",
+    "exported_paths",
+    "iter_files",
+    "payload_path",
+    "write_metadata",
+]

@@ -476,7 +476,7 @@ class _Reader:
             text = _str(rec.get("text"), "String.text")
             cut = rec.get("ct_cut")
             if isinstance(cut, int) and not isinstance(cut, bool):
-                return Cut(text[:-1] if text.endswith("…") else text, cut)
+                return Cut(text.removesuffix("…"), cut)
             return text
         if kind == "Raw":
             named = rec.get("ct_named")
@@ -752,7 +752,7 @@ def _length(rec: dict[str, Any], elements: list[Any]) -> int:
     return n if isinstance(n, int) and not isinstance(n, bool) and n >= len(elements) else len(elements)
 
 
-def _float(value: int | float | str) -> float:
+def _float(value: float | str) -> float:
     if isinstance(value, str):
         text = value.strip()
         lowered = text.lower()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderResult
@@ -80,7 +81,7 @@ class TraceView:
             return
         yield from self._parts(width)
 
-    def _parts(self, width: int) -> Iterator[object]:
+    def _parts(self, width: int) -> Iterator[Any]:
         trace = self.trace
         n = len(trace)
         yield self._header()
@@ -103,7 +104,7 @@ class TraceView:
     # -- pieces -----------------------------------------------------------------------------
     def _header(self) -> Text:
         trace = self.trace
-        b = trace._b
+        b = trace._b  # type: ignore[attr-defined]
         n = len(trace)
         calls = sum(1 for p, k in zip(b.frame_parent, b.frame_kind) if p >= 0 and k == "call")
         files = []
@@ -171,7 +172,7 @@ class TraceView:
 
     def _steps(self, width: int) -> Table:
         trace = self.trace
-        b = trace._b
+        b = trace._b  # type: ignore[attr-defined]
         table = Table(box=box.SIMPLE_HEAD, show_header=True, pad_edge=False, expand=False)
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("line", justify="right", no_wrap=True)
@@ -246,7 +247,7 @@ class TraceView:
 
     def _call_text(self, index: int, frame: int, function: str) -> str:
         """Return ``→ f(a=1, b=2)`` for a call, ``↻ f`` for a generator or coroutine resume."""
-        if self.trace._b.frame_kind[frame] != "call":
+        if self.trace._b.frame_kind[frame] != "call":  # type: ignore[attr-defined]
             return f"↻ {function}"
         values = self.trace.variables(index, frame)
         parts = [f"{name}={_visible(v.text, 30)}" for name, v in list(values.items())[:4]]
