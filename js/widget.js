@@ -68,7 +68,7 @@ export class Channel {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(req);
-        reject(new Error(`the kernel did not answer a ${type} request in time`));
+        reject(new Error(`The kernel did not answer (${type}). The recording lives in the kernel that made it: if that kernel was restarted or this notebook was reopened, run the cell again.`));
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(req, { resolve, reject, timer });
       this.model.send({ ...body, type, req });
@@ -228,6 +228,7 @@ export class Viewer {
     this.history = null;
     this.historyKey = "";
     this.notice = "";
+    this.lastSent = null;
     this.disposed = false;
     this.channel = new Channel(model, (type, body) => this.onPush(type, body));
     this.build();
@@ -318,6 +319,9 @@ export class Viewer {
   modelChanged() {
     const now = this.modelState();
     if (now.step === this.want.step && now.frame === this.want.frame) return;
+    // The kernel echoes our own updates back; an echo of what we last sent is not a new position
+    // (we may have moved on locally since). A real kernel-side change always differs from it.
+    if (this.lastSent && now.step === this.lastSent.step && now.frame === this.lastSent.frame) return;
     this.want = now;                 // changed by the kernel (w.step = ...)
     this.renderCounter();
     this.requestView();
@@ -362,7 +366,10 @@ export class Viewer {
     this.inflight = true;
     this.dirty = false;
     const want = { ...this.want };
-    if (this.model.get("step") === want.step && this.model.get("frame") === want.frame) this.model.save_changes();
+    this.model.set("step", want.step);
+    this.model.set("frame", want.frame);
+    this.model.save_changes();
+    this.lastSent = want;
     this.root.setAttribute("aria-busy", "true");
     this.channel.request("view", want)
       .catch((err) => this.setNotice(String(err.message || err)))

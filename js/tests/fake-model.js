@@ -14,11 +14,14 @@ export class FakeModel {
     this.listeners = new Map();
     this.sent = [];
     this.saves = 0;
+    this.saved = [];
     this.queue = [];
   }
   get(k) { return this.state[k]; }
   set(k, v) { const old = this.state[k]; this.state[k] = v; if (old !== v) this.emit(`change:${k}`); }
-  save_changes() { this.saves++; }
+  save_changes() { this.saves++; this.saved.push({ step: this.state.step, frame: this.state.frame }); }
+  /** Play the kernel's echo of our saved update number `i` (ipywidgets echo_update). */
+  echo(i) { const e = this.saved[i]; this.state.step = e.step; this.state.frame = e.frame; this.emit("change:step"); this.emit("change:frame"); }
   on(ev, fn) { if (!this.listeners.has(ev)) this.listeners.set(ev, new Set()); this.listeners.get(ev).add(fn); }
   off(ev, fn) { if (!fn) this.listeners.delete(ev); else this.listeners.get(ev)?.delete(fn); }
   emit(ev, ...args) { for (const fn of [...(this.listeners.get(ev) || [])]) fn(...args); }

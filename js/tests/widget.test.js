@@ -248,6 +248,17 @@ test("value history: lists the changes and jumps to one", async () => {
   cleanup();
 });
 
+test("echoes of our own updates do not undo key presses made since", async () => {
+  const { model, root, cleanup } = await mount({ step: 0 });
+  const before = model.saved.length;
+  for (let i = 0; i < 4; i++) key(root, "ArrowRight");
+  model.echo(before);                              // the kernel echoes step 1 after we moved on
+  await atStep(4);
+  assert.equal(model.get("step"), 4);
+  assert.equal(model.saved.at(-1).step, 4);
+  cleanup();
+});
+
 test("kernel-side step changes re-render the viewer", async () => {
   const { model, cleanup } = await mount({ step: 0 });
   model.kernelSet(14);
