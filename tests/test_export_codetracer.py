@@ -607,3 +607,15 @@ def test_writer_memory_does_not_grow_with_the_trace() -> None:
         assert sink.written > steps * 50
     assert peaks[1] < 4 * 1024 * 1024
     assert peaks[1] < peaks[0] * 3, peaks
+
+
+def test_package_name_export_is_callable_both_ways(tmp_path: pathlib.Path) -> None:
+    """``ct_jupyter.export`` is a function and a package; calling it exports either way."""
+    import ct_jupyter.export.validate  # noqa: F401 - makes the attribute the package
+
+    trace = _small_trace()
+    assert ct_jupyter.export(trace, tmp_path / "a") == tmp_path / "a"  # type: ignore[operator]
+    from ct_jupyter import export as exported
+
+    assert exported(trace, tmp_path / "b") == tmp_path / "b"  # type: ignore[operator]
+    assert ct_jupyter.load(tmp_path / "a").paths == trace.paths

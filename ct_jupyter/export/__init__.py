@@ -15,7 +15,10 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
+import sys
+import types
 import uuid
+from typing import Any
 
 from ..errors import CodetraceError, ExportError, UsageError
 from ..model.trace import Trace
@@ -137,5 +140,19 @@ def load(path: str | os.PathLike[str]) -> Trace:
 
     return read_trace(path)
 
+
+class _CallableModule(types.ModuleType):
+    """This package, callable like its `export` function.
+
+    ``ct_jupyter.export`` names both this package and the function the package root re-exports;
+    once the package is imported, the attribute is the package. Calling it still exports, so
+    ``ct_jupyter.export(trace, path)`` works however the name was reached.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> pathlib.Path:
+        return export(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = ["TraceDirConflict", "export", "load"]
