@@ -611,7 +611,7 @@ def test_writer_memory_does_not_grow_with_the_trace() -> None:
 
 def test_package_name_export_is_callable_both_ways(tmp_path: pathlib.Path) -> None:
     """``ct_jupyter.export`` is a function and a package; calling it exports either way."""
-    import ct_jupyter.export.validate  # noqa: F401 - makes the attribute the package
+    import ct_jupyter.export.validate  # makes the attribute the package
 
     trace = _small_trace()
     assert ct_jupyter.export(trace, tmp_path / "a") == tmp_path / "a"  # type: ignore[operator]
