@@ -129,7 +129,7 @@ def test_mimebundle_has_widget_html_and_text(widget):
     html = data["text/html"]
     assert "<img src=x" not in html and "<script>window" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html or "&lt;img" in html
-    assert data["text/plain"] and "<" not in data["text/plain"][:0]
+    assert "17 steps" in data["text/plain"] and "ZeroDivisionError" in data["text/plain"]
 
 
 def test_assets_come_from_the_checkout_or_the_wheel():
@@ -169,3 +169,17 @@ def test_big_trace_paging_sends_windows_only():
         sizes.extend(size for _, _, size in replies)
     assert max(sizes) < 100_000
     assert w.step == 998_991                                           # the last nav: line 2 before 999000
+
+
+def test_mimebundle_survives_a_failing_static_renderer(widget, monkeypatch):
+    import ct_jupyter.render.html as render_html
+
+    def boom(trace, *args, **kwargs):
+        raise RuntimeError("<b>no</b>")
+
+    monkeypatch.setattr(render_html, "trace_to_html", boom)
+    w, _ = widget
+    data, _meta = w._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/html"].startswith("<pre>&lt;Trace 17 steps")
+    assert "<b>" not in data["text/html"]

@@ -158,16 +158,21 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
 
 def _text(trace: Trace) -> str:
+    """Return the text/plain summary (the renderer's, or the trace's repr if it fails)."""
     try:
         from ..render.text import trace_to_text
-    except ImportError:
+
+        return trace_to_text(trace)
+    except Exception:  # noqa: BLE001 - a fallback must never stop the widget from showing
         return repr(trace)
-    return trace_to_text(trace)
 
 
 def _html(trace: Trace) -> str:
+    """Return the static text/html snapshot (escaped; a minimal one if the renderer fails)."""
     try:
         from ..render.html import trace_to_html
-    except ImportError:
-        return f"<pre>{html.escape(repr(trace))}</pre>"
-    return trace_to_html(trace)
+
+        return trace_to_html(trace)
+    except Exception as exc:  # noqa: BLE001 - a fallback must never stop the widget from showing
+        return (f"<pre>{html.escape(repr(trace))}\n(static view unavailable: "
+                f"{html.escape(type(exc).__name__)})</pre>")
