@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import importlib
 import io
 import json
 import logging
@@ -364,7 +365,7 @@ def test_wrapper_around_the_proxy_is_attributed(streams: Streams) -> None:
 
 
 def test_rich_console_made_during_the_run(streams: Streams) -> None:
-    rich_console = pytest.importorskip("rich.console", reason="rich is a dependency: pip install rich")
+    rich_console = _need("rich.console", "rich")
     with capturing() as (cap, _):
         console = rich_console.Console(color_system=None, width=40)
         console.print("[bold]rich[/bold] text")
@@ -372,12 +373,15 @@ def test_rich_console_made_during_the_run(streams: Streams) -> None:
     assert chunks(cap.builder) == [(0, "stdout", "rich text\n", "")]
 
 
-def _tqdm() -> Any:
+def _need(module: str, package: str) -> Any:
     try:
-        import tqdm
-    except ImportError as exc:  # a missing test dependency must fail, not skip
-        pytest.fail(f"tqdm is needed for this test: pip install -e '.[test]' ({exc})")
-    return tqdm.tqdm
+        return importlib.import_module(module)
+    except ImportError as exc:  # a missing dependency must fail, not skip
+        pytest.fail(f"{module} is needed for this test: pip install {package} ({exc})")
+
+
+def _tqdm() -> Any:
+    return _need("tqdm", "-e '.[test]'").tqdm
 
 
 def test_tqdm_made_during_the_run(streams: Streams) -> None:
@@ -762,7 +766,7 @@ def test_env_variable_selects_the_mode(streams: Streams, monkeypatch: pytest.Mon
 # -- in-process IPython -----------------------------------------------------------------------
 @pytest.fixture
 def shell() -> Any:
-    pytest.importorskip("IPython", reason="IPython is a dependency: pip install ipython")
+    _need("IPython", "ipython")
     from IPython.core.interactiveshell import InteractiveShell
 
     return InteractiveShell.instance()
@@ -918,7 +922,7 @@ def test_fd_mirror_big_raw_write_is_bounded() -> None:
 
 @pytest.mark.slow
 def test_terminal_ipython_records_and_stays_live() -> None:
-    pytest.importorskip("IPython", reason="IPython is a dependency: pip install ipython")
+    _need("IPython", "ipython")
     code = textwrap.dedent("""\
         import ct_jupyter
         from ct_jupyter.core import recorder
