@@ -247,7 +247,7 @@ def test_input_replaced_during_the_run_is_left_alone(streams: Streams,
 
 def test_binary_buffers_are_recorded_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
-    inp = io.TextIOWrapper(io.BytesIO("5 7\nnext\n".encode()), encoding="utf-8")
+    inp = io.TextIOWrapper(io.BytesIO(b"5 7\nnext\n"), encoding="utf-8")
     monkeypatch.setattr(sys, "stdout", out)
     monkeypatch.setattr(sys, "stdin", inp)
     with capturing() as (cap, clock):
