@@ -274,6 +274,7 @@ class Plan:
     ct_reps: int
     soft: dict[str, float]
     ct_budget: float
+    hard_min: float
     settrace: bool
     codetracer: bool
     memory_large: bool
@@ -297,7 +298,7 @@ def measure(py: str, plan: Plan, ct_ok: bool, tmp: str) -> list[Row]:
                 soft = plan.soft[size_class] * (0.5 if backend == "settrace" else 1.0)
                 _progress(row)
                 run_worker(py, ["ours", path, str(size), str(plan.reps[size_class]), backend,
-                                f"--soft={soft}", *extra], row, max(4 * soft, 60.0))
+                                f"--soft={soft}", *extra], row, max(4 * soft, plan.hard_min))
                 rows.append(row)
                 _progress_done(row)
             if plan.codetracer and size_class == "cell":
@@ -353,7 +354,7 @@ def table(rows: list[Row], markdown: bool) -> str:
         slow = r.slowdown
         ctslow = c.slowdown if c else None
         ratio = None
-        if slow and ctslow:
+        if slow and ctslow and not r.is_lower_bound:
             ratio = ctslow / slow
         tm = r.traced_median
         sps = (r.steps / tm) if (r.steps and tm) else None
@@ -414,6 +415,10 @@ def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
         c = ct.get((r.program, r.size_class))
         if c is None or c.slowdown is None or c.error:
             continue
+        if r.is_lower_bound:
+            status.append("INCONCLUSIVE" if c.is_lower_bound else "MISSED")
+            parts.append(f"{r.program} ? (ours stopped)")
+            continue
         ratio = c.slowdown / r.slowdown  # type: ignore[operator]
         if ratio >= TARGET_VS_CT:
             status.append("MET")
@@ -436,10 +441,20 @@ def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
                    f"({', '.join(sorted(heavy))}): {'MET' if ok else 'MISSED'} — "
                    + ", ".join(f"{r.program}/{r.size_class} {r.bytes_per_step:,.0f} B"
                                for r in mem))
-    bad = [r for r in rows if r.mismatches]
-    out.append("final variables of recorded runs equal the untraced runs: "
-               + ("YES" if not bad else "NO — " + "; ".join(
-                   f"{r.program}/{r.recorder}: {m}" for r in bad for m in r.mismatches or [])))
+    checked = [r for r in rows if r.mismatches is not None]
+    bad = [r for r in checked if r.mismatches]
+    if not checked:
+        out.append("final variables of recorded runs equal the untraced runs: NOT CHECKED "
+                   "(no row finished its check)")
+    else:
+        missing = sorted({f"{r.program}/{r.recorder}" for r in rows
+                          if r.recorder != "codetracer" and r.size_class == "cell"
+                          and r.mismatches is None})
+        out.append("final variables of recorded runs equal the untraced runs: "
+                   + ("YES" if not bad else "NO — " + "; ".join(
+                       f"{r.program}/{r.recorder}: {m}" for r in bad for m in r.mismatches or []))
+                   + f" ({len(checked)} rows checked"
+                   + (f"; not checked: {', '.join(missing)}" if missing else "") + ")")
     return out
 
 
@@ -461,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--budget", type=float, default=0,
                     help="seconds of paired runs per row of ours before it stops adding repeats "
                     "(default 20 cell / 40 large, settrace half; --quick 6); a row is stopped "
-                    "outright at 4x this (min 60 s)")
+                    "outright at 4x this (at least 60 s; --quick 20 s)")
     ap.add_argument("--ct-budget", type=float, default=0,
                     help="seconds allowed per CodeTracer measurement (default 25; --quick 8)")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -485,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
         soft={"cell": args.budget or (6 if args.quick else 20),
               "large": args.budget or 40},
         ct_budget=args.ct_budget or (8 if args.quick else 25),
+        hard_min=20.0 if args.quick else 60.0,
         settrace=not args.no_settrace and not args.quick,
         codetracer=not args.no_codetracer,
         memory_large=args.memory_large,
