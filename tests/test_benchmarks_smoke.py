@@ -1,0 +1,109 @@
+"""The benchmark programs, at tiny sizes, record correctly on every backend (no timing here).
+
+Each program of ``benchmarks/programs`` runs once untraced and once under ``ct_jupyter.record``;
+the recorded run must compute the same variables, and the trace's final values must equal them.
+The runner's report logic (slowdowns, lower bounds, verdicts) is checked on made-up rows.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from types import ModuleType
+
+import pytest
+
+import ct_jupyter
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "benchmarks")
+TINY = {"fib": 10, "matmul": 5, "sieve": 300, "wordcount": 80, "objects": 40, "bubble": 1}
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"_bench_{name}", os.path.join(BENCH, f"{name}.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+worker = _load("_worker")
+runner = _load("run")
+
+
+def test_every_program_file_is_benchmarked() -> None:
+    files = sorted(f[:-3] for f in os.listdir(os.path.join(BENCH, "programs")) if f.endswith(".py"))
+    assert files == sorted(p.name for p in runner.PROGRAMS) == sorted(TINY)
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_program_records_the_same_values(name: str, backend: str) -> None:
+    src = worker.program_source(os.path.join(BENCH, "programs", f"{name}.py"), TINY[name])
+    assert src.startswith(f"N = {TINY[name]}  #")
+    plain_ns: dict[str, object] = {"__name__": "__main__"}
+    exec(compile(src, f"<plain-{name}>", "exec"), plain_ns)
+    rec_ns: dict[str, object] = {"__name__": "__main__"}
+    trace = ct_jupyter.record(src, namespace=rec_ns, io="off", backend=backend)
+
+    assert trace.outcome is not None and trace.outcome.status == "returned"
+    assert trace.stop_reason is None and trace.dropped_steps == 0
+    assert trace.meta["backend"] == backend
+    assert len(trace) > 50
+    names = worker.data_names(plain_ns)
+    assert "result" in names
+    assert worker.data_names(rec_ns) == names
+    final = trace.variables(len(trace), 0)
+    for var in names:
+        live = worker.plain(plain_ns[var])
+        assert worker.plain(rec_ns[var]) == live, var
+        assert worker._fits(plain_ns[var], 1000), var  # tiny sizes: nothing is cut
+        assert var in final, var
+        assert worker._norm(final[var].plain()) == worker._norm(live), var
+
+
+def test_first_line_must_be_the_size(tmp_path) -> None:
+    bad = tmp_path / "p.py"
+    bad.write_text("x = 1\nN = 3\n")
+    with pytest.raises(SystemExit, match="first line"):
+        worker.program_source(str(bad), 5)
+
+
+def _row(program: str, recorder: str, untraced: list[float], traced: list[float], **kw) -> object:
+    row = runner.Row(program, "cell", 10, recorder, untraced=untraced, traced=traced)
+    for key, value in kw.items():
+        setattr(row, key, value)
+    return row
+
+
+def test_slowdown_is_the_median_of_paired_ratios() -> None:
+    row = _row("fib", "sysmon", [1.0, 2.0, 1.0], [10.0, 30.0, 40.0])
+    assert row.slowdown == 15.0  # ratios 10, 15, 40
+    assert not row.is_lower_bound
+    stopped = _row("fib", "codetracer", [0.5], [], lower_bound=300.0, timed_out=True)
+    assert stopped.slowdown == 300.0 and stopped.is_lower_bound
+
+
+def test_verdicts_report_met_missed_and_inconclusive() -> None:
+    rows = [
+        _row("fib", "sysmon", [1.0], [20.0], steps=100, bytes_retained=5_000,
+             mismatches=[], compared=2),
+        _row("fib", "codetracer", [1.0], [1000.0], steps=120),
+        _row("bubble", "sysmon", [1.0], [90.0], steps=100, bytes_retained=20_000,
+             mismatches=["data: trace shows '[1]', live value is '[2]'"], compared=3),
+        _row("bubble", "codetracer", [1.0], [], lower_bound=500.0, timed_out=True),
+    ]
+    lines = runner.verdicts(rows, list(runner.PROGRAMS))
+    text = "\n".join(lines)
+    assert "median slowdown <= 25x (cell size, sysmon): MISSED — median 55.0x" in text
+    assert "worst slowdown <= 80x (cell size, sysmon): MISSED — worst bubble/cell 90.0x" in text
+    # fib: 1000/20 = 50x MET; bubble: >=5.6x only a lower bound -> inconclusive overall
+    assert ">= 20x less slowdown than CodeTracer on every program (cell size): INCONCLUSIVE" in text
+    assert "fib 50x" in text and "bubble >=6x" in text
+    assert "loop-heavy" in text and "MISSED — bubble/cell 200 B" in text
+    assert "NO — bubble/sysmon: data:" in text
+    table = runner.table(rows, markdown=True)
+    assert table.splitlines()[0].startswith("| program | size |")
+    assert "| fib | cell | 10 | sysmon |" in table and "50.0x" in table
