@@ -66,10 +66,10 @@ class Program:
 PROGRAMS = (
     Program("fib", 27, 32, False, "recursion: naive fib(N)"),
     Program("matmul", 60, 140, True, "nested loops at cell level: N x N matrix product on lists"),
-    Program("sieve", 300_000, 4_000_000, True, "nested loops in a function: sieve below N"),
-    Program("wordcount", 45_000, 600_000, False, "string/dict: build N words, count them"),
-    Program("objects", 24_000, 300_000, False, "classes, methods, sort with a key: N shapes"),
-    Program("bubble", 20, 300, True, "bubble sort of 200 items, N times"),
+    Program("sieve", 300_000, 2_000_000, True, "nested loops in a function: sieve below N"),
+    Program("wordcount", 45_000, 500_000, False, "string/dict: build N words, count them"),
+    Program("objects", 24_000, 250_000, False, "classes, methods, sort with a key: N shapes"),
+    Program("bubble", 20, 250, True, "bubble sort of 200 items, N times"),
 )
 
 TARGET_MEDIAN = 25.0
