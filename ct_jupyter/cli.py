@@ -288,7 +288,7 @@ def record_script(path: str, args: Sequence[str], options: Any) -> tuple[Any, in
     _print_script_traceback(error, path)
     failure = ScriptFailed(f"the script raised {type(error).__name__}: {_message(error)}",
                            context={"exc_type": type(error).__name__, "script": path})
-    return result.trace, 130 if isinstance(error, KeyboardInterrupt) else EXIT_FAILURE, failure
+    return result.trace, EXIT_FAILURE, failure
 
 
 def _message(exc: BaseException) -> str:
