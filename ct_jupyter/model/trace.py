@@ -91,7 +91,7 @@ class IOChunk:
 class Trace:
     """An immutable recording of one run. Build one with `ct_jupyter.record` or `TraceBuilder`."""
 
-    __slots__ = ("_b", "_by_frame", "_by_line", "__weakref__")
+    __slots__ = ("_b", "_by_frame", "_by_line", "_frame_changes", "__weakref__")
 
     def __init__(self) -> None:
         raise TypeError("Trace is built by a recording (ct_jupyter.record) or TraceBuilder.freeze()")
@@ -101,6 +101,7 @@ class Trace:
         self = object.__new__(cls)
         self._b = builder
         self._by_frame: dict[int, dict[str, tuple[list[int], list[int]]]] | None = None
+        self._frame_changes: dict[int, list[int]] | None = None
         self._by_line: dict[tuple[int, int], list[int]] | None = None
         return self
 
@@ -265,21 +266,37 @@ class Trace:
 
     # -- variables ------------------------------------------------------------------------
     def _frame_index(self, frame: int) -> dict[str, tuple[list[int], list[int]]]:
-        if self._by_frame is None:
-            grouped: dict[int, dict[str, tuple[list[int], list[int]]]] = {}
-            b = self._b
-            for c, (st, fr, name) in enumerate(zip(b.ch_step, b.ch_frame, b.ch_name)):
-                names = grouped.get(fr)
-                if names is None:
-                    names = grouped[fr] = {}
-                hist = names.get(name)
-                if hist is None:
-                    names[name] = ([st], [c])
+        """Return ``{name: (steps, change indexes)}`` for one frame, built on first use."""
+        by_frame = self._by_frame
+        if by_frame is None:
+            by_frame = self._by_frame = {}
+        names = by_frame.get(frame)
+        if names is not None:
+            return names
+        b = self._b
+        if self._frame_changes is None:
+            # one pass over every change, grouping indexes by frame; names are grouped per
+            # frame only when that frame is asked for
+            groups: dict[int, list[int]] = {}
+            for c, fr in enumerate(b.ch_frame):
+                hit = groups.get(fr)
+                if hit is None:
+                    groups[fr] = [c]
                 else:
-                    hist[0].append(st)
-                    hist[1].append(c)
-            self._by_frame = grouped
-        return self._by_frame.get(frame, {})
+                    hit.append(c)
+            self._frame_changes = groups
+        names = {}
+        ch_step, ch_name = b.ch_step, b.ch_name
+        for c in self._frame_changes.get(frame, ()):
+            name = ch_name[c]
+            hist = names.get(name)
+            if hist is None:
+                names[name] = ([ch_step[c]], [c])
+            else:
+                hist[0].append(ch_step[c])
+                hist[1].append(c)
+        by_frame[frame] = names
+        return names
 
     def variables(self, index: int, frame: int | None = None) -> dict[str, Value]:
         """Return every bound variable of ``frame`` (default: step ``index``'s frame) at step ``index``."""
@@ -357,19 +374,20 @@ class Trace:
         if hist is None:
             return []
         steps, changes = hist
-        points: list[int] = []
-        for k, (st, c) in enumerate(zip(steps, changes)):
-            points.append(st)
-            enc = b.ch_val[c]
-            if enc.__class__ is Ref:
-                until = steps[k + 1] if k + 1 < len(steps) else None
-                for vs in b.heap.version_steps(enc.oid):
-                    if vs > st and (until is None or vs < until):
-                        points.append(vs)
         out: list[tuple[int, Value]] = []
-        for st in sorted(set(points)):
-            value = self.variable(name, st, frame)
-            out.append((st, value if value is not None else UNBOUND_VALUE))
+        last = len(steps) - 1
+        for k, (st, c) in enumerate(zip(steps, changes)):
+            if k < last and steps[k + 1] == st:
+                continue  # a later change at the same step wins
+            enc = b.ch_val[c]
+            out.append((st, UNBOUND_VALUE if enc is UNBOUND else self.decode(enc, st)))
+            if enc.__class__ is Ref:
+                until = steps[k + 1] if k < last else None
+                seen = st
+                for vs in b.heap.version_steps(enc.oid):  # type: ignore[attr-defined]
+                    if vs > seen and (until is None or vs < until):
+                        out.append((vs, self.decode(enc, vs)))
+                        seen = vs
         return out
 
     # -- exceptions and IO ----------------------------------------------------------------

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 SEQUENCE_KINDS = frozenset({"list", "tuple", "set", "frozenset", "deque"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Value:
-    """A recorded value as the viewer, the exporter and tests see it.
+    """A recorded value as the viewer, the exporter and tests see it (read-only by convention).
+
+    Not a frozen dataclass on purpose: frozen construction costs five times as much, and
+    viewers and exporters build millions of these.
 
     Attributes
     ----------
