@@ -310,3 +310,59 @@ def test_every_prefix_of_a_trace_fails_cleanly_or_loads(tmp_path: pathlib.Path) 
             load(target)
         assert "trace.json" in info.value.message
     assert sys.getrecursionlimit() > 0
+
+
+def test_foreign_value_kinds_decode(tmp_path: pathlib.Path) -> None:
+    """Value records other writers use: 0.14 numeric floats, 0.16 string floats, BigInt…"""
+    types = [
+        {"Type": {"kind": 30, "lang_type": "None", "specific_info": {"kind": "None"}}},
+        {"Type": {"kind": 8, "lang_type": "float", "specific_info": {"kind": "None"}}},
+        {"Type": {"kind": 7, "lang_type": "Int", "specific_info": {"kind": "None"}}},
+        {"Type": {"kind": 6, "lang_type": "Point", "specific_info": {
+            "kind": "Struct", "fields": [{"name": "x", "type_id": 2}, {"name": "y", "type_id": 2}]}}},
+        {"Type": {"kind": 1, "lang_type": "HashSet", "specific_info": {"kind": "None"}}},
+        {"Type": {"kind": 17, "lang_type": "Color", "specific_info": {"kind": "None"}}},
+        {"Type": {"kind": 14, "lang_type": "&i64", "specific_info": {
+            "kind": "Pointer", "dereference_type_id": 2}}},
+    ]
+    values = {
+        "f14": {"kind": "Float", "f": 1.5, "type_id": 1},
+        "f16": {"kind": "Float", "f": "NaN", "type_id": 1},
+        "huge": {"kind": "BigInt", "b": "AQAAAAAAAAAAAAA=", "negative": True, "type_id": 2},
+        "pt": {"kind": "Struct", "field_values": [{"kind": "Int", "i": 1, "type_id": 2},
+                                                 {"kind": "Int", "i": 2, "type_id": 2}],
+               "type_id": 3},
+        "s": {"kind": "Sequence", "elements": [{"kind": "Int", "i": 4, "type_id": 2}],
+              "is_slice": False, "type_id": 4},
+        "c": {"kind": "Variant", "discriminator": "Red", "contents": {"kind": "None", "type_id": 0},
+              "type_id": 5},
+        "r": {"kind": "Reference", "dereferenced": {"kind": "Int", "i": 9, "type_id": 2},
+              "address": 4096, "mutable": False, "type_id": 6},
+        "cell": {"kind": "Cell", "place": 3},
+    }
+    events: list[object] = [
+        {"Path": "/p/main.rs"},
+        {"Function": {"path_id": 0, "line": 1, "name": "<toplevel>"}},
+        {"Call": {"function_id": 0, "args": []}},
+        *types,
+        {"Function": {"path_id": 0, "line": 1, "name": "main"}},
+        {"Step": {"path_id": 0, "line": 1}},
+        {"Call": {"function_id": 1, "args": []}},
+        {"Step": {"path_id": 0, "line": 2}},
+    ]
+    for k, (name, rec) in enumerate(values.items()):
+        events.append({"VariableName": name})
+        events.append({"Value": {"variable_id": k, "value": rec}})
+    events += [{"Return": {"return_value": {"kind": "None", "type_id": 0}}},
+               {"Return": {"return_value": {"kind": "Int", "i": 0, "type_id": 2}}}]
+    trace = load(write_folder(tmp_path / "t", events))
+    got = trace.variables(0)
+    assert got["f14"].plain() == 1.5
+    assert got["f16"].kind == "float" and got["f16"].text == "nan"
+    assert got["huge"].plain() == -(2**80)
+    assert got["pt"].plain() == {"<Point>": {"x": 1, "y": 2}}
+    assert got["s"].kind == "set" and got["s"].type_name == "HashSet"
+    assert got["c"].text == "Color.Red"
+    assert got["r"].plain() == 9
+    assert got["cell"].kind == "error"
+    assert trace.functions[0].qualname == "main" and not trace.functions[0].is_module
