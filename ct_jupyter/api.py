@@ -82,6 +82,7 @@ class _Session:
 
                 self.capture = IOCapture(self.options.io, self.builder, self.recorder.io_step)
                 self.capture.start()
+                self.recorder.snap.silence = self.capture.silenced
             self.backend.start()
             self._started = True
         except BaseException:

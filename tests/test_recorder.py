@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 import threading
 
 import pytest
@@ -602,3 +603,30 @@ def test_memory_budget_stops_recording(backend: str) -> None:
             """, backend, max_memory=100_000)
     assert trace.stop_reason == "max_memory" and trace.dropped_steps > 0
     assert trace.outcome.status == "returned"
+
+
+def test_output_printed_by_a_repr_during_snapshots_is_neither_shown_nor_recorded(
+        backend: str, capsys: pytest.CaptureFixture[str]) -> None:
+    trace = ct_jupyter.record(textwrap.dedent("""\
+        import io
+        class Chatty:
+            def __repr__(self):
+                print("repr called!")
+                return "Chatty()"
+        class Holder:
+            pass
+        h = Holder()
+        h.c = Chatty()
+        print("real output")
+        """), backend=backend)
+    out = capsys.readouterr().out
+    assert out == "real output\n"
+    assert [c.text for c in trace.io] == ["real output\n"]
+
+
+def test_relative_filenames_are_not_user_code() -> None:
+    from ct_jupyter.core.filters import CodeFilter
+
+    filt = CodeFilter(())
+    assert not filt.is_user(compile("0", "zmq/backend/cython/_zmq.py", "exec"), "zmq")
+    assert filt.is_user(compile("0", "zmq/x.py", "exec"), "") is False

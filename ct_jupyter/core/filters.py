@@ -97,8 +97,8 @@ class CodeFilter:
                     return True
             except Exception:  # a hook that fails must not break recording
                 pass
-        if filename.startswith("<"):
-            return False
+        if filename.startswith("<") or not os.path.isabs(filename):
+            return False  # synthetic, or relative (Cython and frozen modules): not a user file
         if real.startswith(self.system_roots):
             return False
         return real.startswith(self.cwd)

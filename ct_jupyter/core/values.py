@@ -20,6 +20,7 @@ import signal
 import threading
 import types
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from itertools import compress, count, islice
 
 from ..model.encoded import UNBOUND, Cut, Err, Named, Ref
@@ -83,6 +84,9 @@ class Snapshotter:
         self._wants_label: dict[type, bool] = {}
         self._main_thread = threading.main_thread()
         self.bytes = 0
+        #: set by the session to IO capture's ``silenced``: output that a user ``__repr__``
+        #: prints while we snapshot would not exist without recording, so it is not shown
+        self.silence: Callable[[], AbstractContextManager[object]] | None = None
 
     def release(self) -> None:
         """Drop every reference to live objects (called when recording ends)."""
@@ -248,7 +252,11 @@ class Snapshotter:
                 old = signal.signal(signal.SIGALRM, _raise_timeout)
                 signal.setitimer(signal.ITIMER_REAL, self.repr_timeout)
             try:
-                text = repr(obj)
+                if self.silence is not None:
+                    with self.silence():
+                        text = repr(obj)
+                else:
+                    text = repr(obj)
             finally:
                 if use_timer:
                     signal.setitimer(signal.ITIMER_REAL, 0)
