@@ -274,9 +274,10 @@ export class Viewer {
     this.slider = /** @type {HTMLInputElement} */ (h("input", { type: "range", class: "ctj-slider", min: "0", max: String(this.steps), step: "1", value: "0", "aria-label": "Step" }));
     this.slider.addEventListener("input", () => this.goto(Number(this.slider.value)));
     this.counter = h("span", { class: "ctj-counter", "aria-live": "polite" });
+    this.here = h("span", { class: "ctj-here" });
     this.title = h("span", { class: "ctj-title" });
     this.status = h("span", { class: "ctj-status" });
-    const bar = h("div", { class: "ctj-bar" }, h("div", { class: "ctj-head" }, this.title, this.status), controls, h("div", { class: "ctj-track" }, this.slider, this.counter));
+    const bar = h("div", { class: "ctj-bar" }, h("div", { class: "ctj-head" }, this.title, this.status), controls, h("div", { class: "ctj-track" }, this.slider, this.counter, this.here));
     this.banner = h("div", { class: "ctj-banner", role: "status" });
     this.tabs = h("div", { class: "ctj-tabs", role: "tablist", "aria-label": "Files" });
     this.code = h("div", { class: "ctj-code", role: "list", "aria-label": "Source" });
@@ -443,6 +444,7 @@ export class Viewer {
     this.root.setAttribute("data-step", String(v.step));
     this.keepFocus(() => {
       this.drawCounter();
+      this.here.textContent = hereText(v, this.summary);
       this.renderBanner(v);
       this.renderSource(v);
       this.renderStack(v);
@@ -747,6 +749,13 @@ export class Viewer {
 }
 
 const fname = (f) => (f === "<module>" ? "<module>" : `${f}()`);
+
+/** "line 4 of In [2] · total()" for the line about to run at this view. */
+export function hereText(v, summary) {
+  if (!v || v.end || !v.current) return "";
+  const p = ((summary && summary.paths) || []).find((x) => x.id === v.current.path);
+  return `line ${v.current.line}${p ? ` of ${p.label}` : ""} · ${fname(v.current.function)}`;
+}
 
 /**
  * Sentences for the exception events at this position ("now": raised by the line about to run;

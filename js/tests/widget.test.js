@@ -122,6 +122,7 @@ test("keyboard: arrows, shift+arrows (step over), up (step out), Home/End", asyn
   key(root, "ArrowRight");
   await atStep(6);
   assert.equal(q(".ctj-tab-on").textContent, "In [1]");
+  assert.equal(q(".ctj-here").textContent, "line 2 of In [1] · total()");
   assert.deepEqual(qa(".ctj-frame .ctj-fn").map((e) => e.textContent), ["<module>", "total()"]);
   key(root, "ArrowRight");
   key(root, "ArrowRight");
