@@ -235,7 +235,9 @@ def test_fd_writes_in_a_kernel(kernel: Any) -> None:
     # without recording
     for text in expected:
         assert live.count(text.strip()) == 1, live
-    assert live.count("\n") == len(expected), live
+    # ipykernel's watcher thread may also publish the child's newline as a chunk of its own,
+    # which the front end can show as one extra blank line (seen under load, also without us)
+    assert sorted(line for line in live.splitlines() if line) == sorted(t.strip() for t in expected)
 
 
 def test_codetrace_magic_records_output(kernel: Any) -> None:
