@@ -630,3 +630,23 @@ def test_relative_filenames_are_not_user_code() -> None:
     filt = CodeFilter(())
     assert not filt.is_user(compile("0", "zmq/backend/cython/_zmq.py", "exec"), "zmq")
     assert filt.is_user(compile("0", "zmq/x.py", "exec"), "") is False
+
+
+def test_module_bodies_in_one_namespace_share_their_names(backend: str) -> None:
+    from ct_jupyter.api import compile_source, run_recorded
+
+    body, f1 = compile_source("data = [3, 1, 2]\nout = sorted(data)\n")
+    _, f2 = compile_source("out\n")
+    last = compile("out\n", f2, "eval")
+    ns: dict[str, object] = {"__name__": "__main__"}
+
+    def run() -> object:
+        exec(body, ns)
+        return eval(last, ns)
+
+    result = run_recorded(run, options=ct_jupyter.TraceOptions(backend=backend, io="off"),
+                          user_files={f1, f2})
+    trace = result.trace
+    assert result.value == [1, 2, 3]
+    assert [f.function.qualname for f in trace.frames()] == ["<module>", "<module>"]
+    assert set(trace.variables(len(trace) - 1)) == {"data", "out"}

@@ -56,7 +56,7 @@ class CodeInfo:
 
 class _FrameState:
     __slots__ = ("fid", "info", "effects", "frame", "line", "objs", "pending", "dirty",
-                 "globals_owner", "resume_line")
+                 "globals_owner", "resume_line", "names")
 
     def __init__(self, fid: int, info: CodeInfo, frame: FrameType) -> None:
         self.fid = fid
@@ -69,6 +69,7 @@ class _FrameState:
         self.dirty = False
         self.globals_owner = False
         self.resume_line = -1
+        self.names = info.names
 
 
 class RecorderStop(Exception):
@@ -90,6 +91,7 @@ class Recorder:
         self.stack: list[_FrameState] = []
         self.globals_owners: dict[int, _FrameState] = {}
         self._plans: dict[str, dict[int, LinePlan | None]] = {}
+        self._module_names: dict[int, dict[str, None]] = {}
         self.off = False
         self.active = True
         self.owner = _get_ident()
@@ -205,6 +207,11 @@ class Recorder:
                 if id(g) not in self.globals_owners:
                     self.globals_owners[id(g)] = st
                     st.globals_owner = True
+                # Module bodies that run one after another in one namespace (a cell's body
+                # and its trailing expression) show every name any of them used.
+                seen = self._module_names.setdefault(id(g), {})
+                seen.update(dict.fromkeys(info.names))
+                st.names = tuple(seen)
             stack.append(st)
         except Exception as exc:
             self.fail(exc)
@@ -338,7 +345,7 @@ class Recorder:
         b = self.builder
         fid = st.fid
         skip_modules = info.is_module
-        for name in info.names:
+        for name in st.names:
             value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
             if value is UNBOUND:
                 continue
@@ -475,7 +482,7 @@ class Recorder:
         loc = st.frame.f_locals
         objs = st.objs
         snap = self.snap
-        for name in info.names:
+        for name in st.names:
             try:
                 value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
             except Exception:
@@ -573,6 +580,7 @@ class Recorder:
             b.outcome = Outcome("raised", None, type(error).__name__, _message(error), tb)
         self.snap.release()
         self.globals_owners.clear()
+        self._module_names.clear()
         self.codes.clear()
         self.infos.clear()
         self.on_stop = None  # break the recorder <-> backend cycle
