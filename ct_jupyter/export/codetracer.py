@@ -132,7 +132,8 @@ def exported_paths(trace: Trace) -> dict[str, str]:
 def exit_status(trace: Trace, exit_code: int | None) -> tuple[int | None, str | None]:
     """Return the ``(code, label)`` of the run: the explicit code, the recorded one, or the outcome."""
     if exit_code is not None:
-        return int(exit_code), None
+        code = int(exit_code)
+        return (code, None) if I64_MIN <= code <= I64_MAX else (1, None)
     meta_code = trace.meta.get("exit_code")
     if isinstance(meta_code, int) and not isinstance(meta_code, bool):
         return meta_code, None
@@ -552,7 +553,6 @@ class CodeTracerWriter:
         self.state: dict[int, dict[str, object]] = {}
         self.stack: list[int] = []
         self._next_frame = 0
-        self._pending_io_before_first_step = True
 
         self._apply_changes(0)
         while self._exc_pos < len(exc_order) and b.exc_step[exc_order[self._exc_pos]] < 0:
