@@ -107,9 +107,9 @@ class TraceView:
         b = trace._b  # type: ignore[attr-defined]
         n = len(trace)
         calls = sum(1 for p, k in zip(b.frame_parent, b.frame_kind) if p >= 0 and k == "call")
-        files = []
-        for pid in sorted({b.functions[f].path_id for f in b.frame_func}):
-            files.append(_label(trace, trace.paths[pid]))
+        files = list(dict.fromkeys(_label(trace, trace.paths[pid])
+                                   for pid in sorted({b.functions[f].path_id
+                                                      for f in b.frame_func})))
         text = Text()
         text.append("Trace", style="bold")
         text.append(f": {n:,} step{'s' if n != 1 else ''}, {calls:,} call{'s' if calls != 1 else ''}")
