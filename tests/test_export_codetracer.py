@@ -549,23 +549,30 @@ def status(key):
     raise RuntimeError(key)
 
 trace = synthetic_trace(1_000_000)
-with open("/proc/self/clear_refs", "w") as fh:
-    fh.write("5")  # reset the peak resident set size (VmHWM) to the current size
+try:
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")  # reset the peak resident set size (VmHWM) to the current size
+    reset = True
+except OSError:
+    reset = False
 before = status("VmRSS")
+peak_before = status("VmHWM")
 folder = export(trace, sys.argv[1])
 peak = status("VmHWM")
-print(json.dumps({"steps": len(trace), "before": before, "peak": peak,
+print(json.dumps({"steps": len(trace), "before": before, "peak": peak, "reset": reset,
+                  "peak_before": peak_before,
                   "size": os.path.getsize(os.path.join(folder, "trace.json"))}))
 """
 
 
-@pytest.mark.skipif(not os.access("/proc/self/clear_refs", os.W_OK),
-                    reason="needs Linux /proc/self/clear_refs to reset the peak memory")
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
 def test_million_step_export_is_streamed(tmp_path: pathlib.Path) -> None:
     """Exporting 1,000,000 steps never holds the JSON in memory.
 
     Measured in a fresh process (tracemalloc would slow this export ten-fold): the peak resident
-    memory during the export grows by far less than the size of the JSON it writes.
+    memory during the export grows by far less than the size of the JSON it writes. Where the
+    peak cannot be reset (``/proc/self/clear_refs``), the bound allows for the peak left by
+    building the trace, which still catches an export that holds its JSON.
     """
     import subprocess
 
@@ -577,7 +584,10 @@ def test_million_step_export_is_streamed(tmp_path: pathlib.Path) -> None:
     size = facts["size"]
     assert size > 50_000_000
     growth = max(facts["peak"] - facts["before"], 0)
-    assert growth < size // 10, facts
+    allowed = size // 10
+    if not facts["reset"]:
+        allowed = max(allowed, facts["peak_before"] - facts["before"] + 1)
+    assert growth < allowed, facts
     folder = tmp_path / "big"
     with open(folder / "trace.json", "rb") as fh:
         head = fh.read(400)
