@@ -275,18 +275,11 @@ class Recorder:
         st = stack.pop()
         self.off = True
         try:
-            if st.line >= 0:
-                eff = st.effects.get(st.line)
-                if eff is not None:
-                    self._apply(st, eff, len(self._step_line))
-            enc = value if type(value) in ATOM_TYPES else self._encode(value, len(self._step_line))
-            self._frame_ends[st.fid] = (len(self._step_line) - 1, kind, enc)
-            if st.globals_owner:
-                self._leave(st)
-            else:
-                st.frame = None  # type: ignore[assignment]
-                if stack:
-                    stack[-1].dirty = True
+            self._flush_last_line(st)
+            step = len(self._step_line)
+            enc = value if type(value) in ATOM_TYPES else self._encode(value, step)
+            self._frame_ends[st.fid] = (step - 1, kind, enc)
+            self._leave(st)
         except Exception as exc:
             self.fail(exc)
         finally:
@@ -334,9 +327,6 @@ class Recorder:
             self.fail(err)
 
     # -- variables ------------------------------------------------------------------------
-    def _locals(self, st: _FrameState) -> object:
-        return st.frame.f_locals
-
     def _capture_all(self, st: _FrameState, step: int) -> None:
         info = st.info
         loc = st.frame.f_locals
@@ -500,9 +490,9 @@ class Recorder:
         """Record what the frame's last line changed, as of the step that comes next."""
         if st.line < 0:
             return
-        eff = st.info.effects.get(st.line)
+        eff = st.effects.get(st.line)
         if eff is not None:
-            self._apply(st, eff, self._step_count())
+            self._apply(st, eff, len(self._step_line))
 
     def _leave(self, st: _FrameState) -> None:
         if st.globals_owner:
@@ -550,10 +540,6 @@ class Recorder:
         if self.internal_error is None:
             self.internal_error = exc
         self.stop("failure")
-
-    def count_dropped(self) -> None:
-        """Count one step that ran after recording stopped."""
-        self.builder.dropped_steps += 1
 
     def finish(self, value: object, error: BaseException | None) -> None:
         """Close frames still open and record how the run ended."""
