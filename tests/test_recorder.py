@@ -650,3 +650,22 @@ def test_module_bodies_in_one_namespace_share_their_names(backend: str) -> None:
     assert result.value == [1, 2, 3]
     assert [f.function.qualname for f in trace.frames()] == ["<module>", "<module>"]
     assert set(trace.variables(len(trace) - 1)) == {"data", "out"}
+
+
+def test_repr_that_fails_during_init_works_afterwards(backend: str) -> None:
+    trace = record_source("""\
+        class Account:
+            def __init__(self, owner):
+                self.owner = owner
+            def __repr__(self):
+                return f"Account({self.owner!r})"
+        a = Account("ada")
+        b = Account("bob")
+        """, backend)
+    fin = trace.variables(len(trace))
+    assert fin["a"].text == "Account('ada')" and fin["b"].text == "Account('bob')"
+
+
+def test_empty_program_records_no_step(backend: str) -> None:
+    trace = record_source("", backend)
+    assert len(trace) == 0 and trace.outcome.status == "returned"

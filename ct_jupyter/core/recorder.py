@@ -218,7 +218,7 @@ class Recorder:
 
     def on_line(self, code: CodeType, line: int, frame: FrameType | None = None) -> None:
         """A user frame is about to run ``line`` (registered directly as the LINE callback)."""
-        if self.off:
+        if self.off or line <= 0:  # line 0: the empty body of an empty module
             return None
         if frame is None:
             frame = _getframe(1)

@@ -270,7 +270,7 @@ class Snapshotter:
             self._bad_repr.add(t)
             return f"<error: repr of {t.__name__} recursed too deeply>"
         except Exception as exc:
-            self._bad_repr.add(t)
+            # not remembered: a repr that fails half-way through __init__ works afterwards
             return f"<error: repr of {t.__name__} raised {_describe(exc)}>"
         if len(text) > self.max_str:
             text = text[: self.max_str] + "…"
