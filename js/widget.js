@@ -283,14 +283,21 @@ export class Viewer {
     this.code = h("div", { class: "ctj-code", role: "list", "aria-label": "Source" });
     const source = h("section", { class: "ctj-pane ctj-source", "aria-label": "Source" }, this.tabs, this.code);
     this.stackList = h("ol", { class: "ctj-stack" });
-    this.varsTitle = h("h3", { class: "ctj-h" }, "Variables");
+    this.varsTitle = h("span", {}, "Variables");
+    this.tableBtn = h("button", { type: "button", class: "ctj-table-btn", "aria-pressed": "false", title: "Trace table: one row per line this function ran, with the values it left", "aria-label": "Show the trace table of this function" }, "Table");
+    this.tableBtn.addEventListener("click", () => this.toggleTable());
+    const varsHead = h("h3", { class: "ctj-h" }, this.varsTitle, this.tableBtn);
     this.vars = h("div", { class: "ctj-vars", role: "tree", "aria-label": "Variables" });
+    this.tableBox = h("div", { class: "ctj-table-box", hidden: true });
+    this.tableOn = false;
+    this.table = null;
+    this.tableKey = "";
     this.historyBox = h("div", { class: "ctj-history", hidden: true });
     this.output = h("pre", { class: "ctj-output", "aria-label": "Output" });
     this.outputNote = h("div", { class: "ctj-note" });
     const side = h("div", { class: "ctj-side" },
       h("section", { class: "ctj-pane", "aria-label": "Call stack" }, h("h3", { class: "ctj-h" }, "Call stack"), this.stackList),
-      h("section", { class: "ctj-pane", "aria-label": "Variables" }, this.varsTitle, this.vars, this.historyBox),
+      h("section", { class: "ctj-pane", "aria-label": "Variables" }, varsHead, this.vars, this.tableBox, this.historyBox),
       h("section", { class: "ctj-pane", "aria-label": "Output" }, h("h3", { class: "ctj-h" }, "Output"), this.outputNote, this.output));
     this.noticeEl = h("div", { class: "ctj-notice", role: "alert" });
     this.root.append(bar, this.banner, this.noticeEl, h("div", { class: "ctj-main" }, source, side));
@@ -451,6 +458,7 @@ export class Viewer {
       this.renderVars(v);
       this.renderOutput(v);
       this.renderHistory();
+      this.renderTable();
     });
     this.root.setAttribute("data-ready", "1");
   }
@@ -718,6 +726,57 @@ export class Viewer {
     });
     box.appendChild(list);
     if (hist.after) box.appendChild(h("div", { class: "ctj-muted" }, `… ${hist.after} later changes`));
+  }
+
+  toggleTable() {
+    this.tableOn = !this.tableOn;
+    this.tableKey = "";
+    this.tableBtn.setAttribute("aria-pressed", String(this.tableOn));
+    this.tableBtn.setAttribute("aria-label", this.tableOn ? "Show the variables tree" : "Show the trace table of this function");
+    this.keepFocus(() => this.renderTable());
+  }
+
+  renderTable() {
+    const v = this.view;
+    this.vars.hidden = this.tableOn;
+    this.tableBox.hidden = !this.tableOn;
+    if (!this.tableOn || !v) return;
+    const frame = v.frame;
+    if (frame === undefined || frame < 0) { this.tableBox.textContent = ""; return; }
+    const key = `${frame}\u0000${v.step}`;
+    if (this.tableKey !== key) {
+      this.tableKey = key;
+      this.channel.request("table", { frame, step: v.step }).then((res) => {
+        if (this.tableKey === key) { this.table = res; this.keepFocus(() => this.drawTable()); }
+      }).catch((err) => this.setNotice(String(err.message || err)));
+    }
+    this.drawTable();
+  }
+
+  drawTable() {
+    const box = this.tableBox;
+    const t = this.table;
+    const v = this.view;
+    box.textContent = "";
+    if (!t || !v || t.frame !== v.frame) { box.appendChild(h("div", { class: "ctj-muted" }, "loading…")); return; }
+    const pos = v.step;
+    const head = h("tr", {}, h("th", { scope: "col" }, "line"), ...t.names.map((n) => h("th", { scope: "col" }, n)), h("th", { scope: "col" }, ""));
+    const body = h("tbody", {});
+    let current = null;
+    for (const r of t.rows) {
+      const on = r.step < pos && pos <= r.after;
+      const tr = h("tr", { class: `ctj-row${on ? " ctj-row-on" : ""}`, "data-step": String(r.step), title: `line ${r.line} ran at step ${r.step + 1} — click to see the state after it` },
+        h("td", { class: "ctj-ln" }, String(r.line)),
+        ...r.cells.map((c) => h("td", { class: c && c.c ? "ctj-cell ctj-cell-changed" : "ctj-cell" }, c ? c.v : "")),
+        h("td", { class: "ctj-rnote" }, r.note || ""));
+      tr.addEventListener("click", () => this.goto(r.after, t.frame));
+      body.appendChild(tr);
+      if (on) current = tr;
+    }
+    box.appendChild(h("div", { class: "ctj-table-title" }, `Trace table of ${fname(t.function)}${t.more_names ? ` (${t.more_names} more variables not shown)` : ""}`));
+    const scroller = h("div", { class: "ctj-table-scroll" }, h("table", { class: "ctj-table" }, h("thead", {}, head), body));
+    box.appendChild(scroller);
+    if (current) scrollWithin(scroller, current);
   }
 
   renderOutput(v) {

@@ -78,6 +78,8 @@ def test_view_source_history_expand_replies(widget):
     assert msg["type"] == "source" and body["label"] == "In [1]"
     [(msg, body, _)] = wire.ask(type="history", name="s", frame=1, step=12)
     assert [e["text"] for e in body["entries"]] == ["0", "3", "4", "6"]
+    [(msg, body, _)] = wire.ask(type="table", frame=1, step=10)
+    assert msg["type"] == "table" and body["names"] == ["xs", "s", "x"]
     [(msg, body, _)] = wire.ask(type="expand", oid=0, step=5)
     assert body["value"]["x"] == "[3, 1, 2]"
     assert w.step == 16                                              # requests never move the viewer

@@ -2,7 +2,7 @@
 
 Only a few small traits are synced (the summary, the position ``step`` and the selected
 ``frame``). Everything else travels as bounded windows over custom messages: the browser sends
-``{"type": "view" | "source" | "nav" | "expand" | "history", "req": n, ...}`` and the kernel
+``{"type": "view" | "source" | "nav" | "expand" | "history" | "table", "req": n, ...}`` and the kernel
 answers ``{"type": ..., "req": n}`` with the payload as one JSON buffer (see `payload`).
 """
 
@@ -119,6 +119,9 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
             step = int(msg.get("step", self.step))
             self._reply("history", req, _payload.history_payload(
                 trace, str(msg["name"]), int(msg["frame"]), step))
+        elif kind == "table":
+            step = int(msg.get("step", self.step))
+            self._reply("table", req, _payload.table_payload(trace, int(msg["frame"]), step))
         elif kind == "nav":
             self._navigate(req, msg)
         else:

@@ -43,6 +43,7 @@ export class FakeModel {
       case "source": return reply("source", f.sources[String(c.path)]);
       case "history": return reply("history", f.history[`${c.name}:${c.frame}:${c.step}`]);
       case "expand": return reply("expand", f.expand[`${c.oid}:${c.step}`]);
+      case "table": return reply("table", f.table[`${c.frame}:${c.step}`]);
       case "nav": {
         const target = c.action === "line" ? f.lines[`${c.path}:${c.line}:${c.step}:${c.backward ? 1 : 0}`] : f.views[`${c.step}:-1`].nav[c.action];
         reply("nav", { action: c.action, target, from: c.step });

@@ -260,6 +260,28 @@ test("echoes of our own updates do not undo key presses made since", async () =>
   cleanup();
 });
 
+test("trace table: a row per line the function ran, changed values, click to go there", async () => {
+  const { cleanup } = await mount({ step: 10 });
+  q(".ctj-table-btn").click();
+  await until(() => qa(".ctj-table tbody tr").length === 9, 2000, "table rows");
+  assert.ok(q(".ctj-vars").hidden && !q(".ctj-table-box").hidden);
+  assert.deepEqual(qa(".ctj-table th").map((th) => th.textContent), ["line", "xs", "s", "x", ""]);
+  const rows = qa(".ctj-table tbody tr");
+  const cells = (r) => [...r.querySelectorAll("td")].map((td) => td.textContent);
+  assert.deepEqual(cells(rows[0]), ["2", "[3, 1, 2]", "0", "", ""]);
+  assert.deepEqual(cells(rows[2]), ["4", "", "3", "", ""]);
+  assert.deepEqual(cells(rows[8]), ["5", "", "", "", "returns 6"]);
+  assert.ok(rows[2].querySelector(".ctj-cell-changed"));
+  assert.ok(rows[3].classList.contains("ctj-row-on"));      // line 3 ran last (step 9 -> 10)
+  rows[6].click();                                          // s += x made s 6
+  await atStep(13);
+  await until(() => q(".ctj-row-on")?.getAttribute("data-step") === "12", 2000, "current row");
+  q(".ctj-table-btn").click();
+  assert.ok(!q(".ctj-vars").hidden && q(".ctj-table-box").hidden);
+  assert.equal(varText("s"), "6");
+  cleanup();
+});
+
 test("kernel-side step changes re-render the viewer", async () => {
   const { model, cleanup } = await mount({ step: 0 });
   model.kernelSet(14);

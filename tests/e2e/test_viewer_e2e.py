@@ -285,6 +285,15 @@ def test_jupyterlab(page, jupyter):
     expect(viewer.locator(".ctj-kids .ctj-var")).to_have_count(3, timeout=WAIT)
     viewer.screenshot(path=str(ARTIFACTS / "lab-viewer.png"))
     pg.screenshot(path=str(ARTIFACTS / "lab-page.png"), full_page=False)
+    # the trace table of total(): one row per line it ran, the values each line left
+    viewer.locator(".ctj-table-btn").click()
+    expect(viewer.locator(".ctj-table th")).to_have_text(["line", "xs", "s", "x", ""], timeout=WAIT)
+    expect(viewer.locator(".ctj-table tbody tr").last.locator(".ctj-rnote")).to_have_text("returns 6")
+    viewer.screenshot(path=str(ARTIFACTS / "lab-viewer-table.png"))
+    viewer.locator(".ctj-table tbody tr").nth(6).click()
+    expect(viewer.locator(".ctj-vars")).to_be_hidden()                  # the table replaces the tree
+    viewer.locator(".ctj-table-btn").click()
+    expect(_var(viewer, "s")).to_have_text("6", timeout=WAIT)
     # dark theme: the viewer follows JupyterLab's CSS variables
     pg.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
     pg.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=WAIT)
