@@ -669,3 +669,31 @@ def test_repr_that_fails_during_init_works_afterwards(backend: str) -> None:
 def test_empty_program_records_no_step(backend: str) -> None:
     trace = record_source("", backend)
     assert len(trace) == 0 and trace.outcome.status == "returned"
+
+
+def test_big_containers_track_changes_in_their_shown_head(backend: str) -> None:
+    trace = record_source("""\
+        flags = [True] * 50
+        for m in range(0, 50, 7):
+            flags[m] = False
+        words = []
+        for i in range(30):
+            words.append("w%d" % i)
+        counts = {}
+        for i in range(30):
+            counts[i % 25] = counts.get(i % 25, 0) + 1
+        pairs = {}
+        pairs[(1, 2)] = "a"
+        pairs[(1, 2)] = "b"
+        end = 0
+        """, backend, max_items=10)
+    fin = trace.variables(len(trace))
+    assert fin["flags"].length == 50 and fin["flags"].plain() == [False] + [True] * 6 + [False, True, True]
+    assert fin["words"].length == 30 and fin["words"].plain() == ["w%d" % i for i in range(10)]
+    assert fin["counts"].length == 25
+    assert fin["counts"].plain() == {i: (2 if i < 5 else 1) for i in range(10)}
+    assert fin["pairs"].plain() == {(1, 2): "b"}
+    for step in range(len(trace)):  # every intermediate state is a consistent head
+        words = trace.variable("words", step)
+        if words is not None:
+            assert len(words.items) == min(words.length, 10)

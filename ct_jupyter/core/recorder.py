@@ -350,6 +350,7 @@ class Recorder:
 
     def _apply(self, st: _FrameState, eff: LineEffects, step: int) -> None:
         objs = st.objs
+        loc = None
         if eff.rebinds:
             loc = st.frame.f_locals
             for name in eff.rebinds:
@@ -394,17 +395,19 @@ class Recorder:
             if not found:
                 return
             plan = eff.plan
-            if plan is not None and self._run_plan(st, plan, step):
+            if plan is not None and self._run_plan(
+                    st, plan, step, loc if loc is not None else st.frame.f_locals):
                 return
             check = self.snap.check_value
             for value in found:
                 check(value, step)
 
-    def _run_plan(self, st: _FrameState, plan: LinePlan, step: int) -> bool:
-        """Check only what a pure line can change; False when its calls are not the pure ones."""
-        frame = st.frame
-        loc = frame.f_locals
-        g = frame.f_globals
+    def _run_plan(self, st: _FrameState, plan: LinePlan, step: int, loc: object) -> bool:
+        """Check only what a pure line can change; False when its calls are not the pure ones.
+
+        ``loc`` is the frame's ``f_locals``, read once per event (on 3.12 each read re-syncs).
+        """
+        g = st.frame.f_globals
         grown: list[object] | None = None
         for call in plan.calls:
             name = call[1]

@@ -49,6 +49,8 @@ _SEQ = {list: "list", tuple: "tuple", set: "set", frozenset: "frozenset",
 
 
 _MISSING = object()
+# Dict keys whose enc is the key itself, so a key can be looked up among the shown entries.
+_KEY_ATOMS = frozenset({int, str, bool, type(None), bytes})
 
 
 class _ReprTimeout(Exception):
@@ -398,13 +400,12 @@ class Snapshotter:
     def _dict_changed(self, oid: int, obj: dict[object, object], raw: dict[object, object],
                       step: int) -> None:
         n_new, n_old = len(obj), len(raw)
-        if n_new < n_old or n_new > self.max_items or not all(map(_is, obj, raw)) \
-                or self.heap.versions_count(oid) == 0:
+        if n_new < n_old or not all(map(_is, obj, raw)) or self.heap.versions_count(oid) == 0:
             self._recapture(oid, obj, step)
             return
         idxs = list(compress(count(), map(_is_not, obj.values(), raw.values())))
         idxs.extend(range(n_old, n_new))
-        if len(idxs) * 4 > n_new + 8:
+        if len(idxs) * 4 > min(n_new, self.max_items) + 8:
             self._recapture(oid, obj, step)
             return
         new_keys = list(obj)
@@ -414,7 +415,8 @@ class Snapshotter:
             key = new_keys[i]
             value = obj[key]
             raw[key] = value
-            self._dict_item(oid, cur, delta, key, value, step)
+            if i < self.max_items:  # entries past the shown head only count in the length
+                self._dict_item(oid, cur, delta, key, value, step)
         self._add_delta(oid, step, delta)
         self.bytes += 48 + 24 * len(idxs)
 
@@ -440,26 +442,29 @@ class Snapshotter:
         if raw is None:
             return
         n, old = len(obj), len(raw)  # type: ignore[arg-type]
-        if n < old or n > self.max_items or self.heap.kinds[oid] != "list":
+        if n < old or self.heap.kinds[oid] != "list":
             self.check(oid, step, None)
             return
         if n == old:
             return
         delta: list[object] = [n]
         cur: list[object] = self.cur[oid]  # type: ignore[assignment]
-        kids = self.kids[oid]
+        new_kids: list[int] = []
+        limit = self.max_items
         for i in range(old, n):
             item = obj[i]  # type: ignore[index]
             raw.append(item)  # type: ignore[attr-defined]
-            e = self.encode(item, step, 1)
-            cur.append(e)
-            delta.append(i)
-            delta.append(e)
-            if e.__class__ is Ref and e.oid not in kids:  # type: ignore[attr-defined]
-                kids += (e.oid,)  # type: ignore[attr-defined]
-        self.kids[oid] = kids
+            if i < limit:  # items past the shown head only count in the length
+                e = self.encode(item, step, 1)
+                cur.append(e)
+                delta.append(i)
+                delta.append(e)
+                if e.__class__ is Ref:
+                    new_kids.append(e.oid)  # type: ignore[attr-defined]
+        if new_kids:
+            self.kids[oid] += tuple(new_kids)
         self._add_delta(oid, step, delta)
-        self.bytes += 48 + 16 * (n - old)
+        self.bytes += 48 + 16 * (len(delta) // 2)
 
     def check_item(self, container: object, key: object, step: int, inplace: bool) -> None:
         """Re-check one item of a tracked list or dict after ``container[key] = …``."""
@@ -472,14 +477,16 @@ class Snapshotter:
         t = type(container)
         if t is list and type(key) is int and self.heap.kinds[oid] == "list":
             n = len(container)  # type: ignore[arg-type]
-            if n != len(raw) or n > self.max_items:  # type: ignore[arg-type]
+            if n != len(raw):  # type: ignore[arg-type]
                 self.check(oid, step, None)
                 return
             k = key + n if key < 0 else key
             if not 0 <= k < n:
                 return
             new = container[k]  # type: ignore[index]
-            if new is not raw[k]:  # type: ignore[index]
+            if new is not raw[k] and k >= self.max_items:
+                raw[k] = new  # type: ignore[index]  # past the shown head: nothing to store
+            elif new is not raw[k]:  # type: ignore[index]
                 raw[k] = new  # type: ignore[index]
                 e = self.encode(new, step, 1)
                 self.cur[oid][k] = e  # type: ignore[index]
@@ -490,7 +497,7 @@ class Snapshotter:
             elif inplace:
                 self.check_value(new, step)
             return
-        if t is dict and self.heap.kinds[oid] == "dict":
+        if t is dict and self.heap.kinds[oid] == "dict" and type(key) in _KEY_ATOMS:
             try:
                 new = container.get(key, _MISSING)  # type: ignore[attr-defined]
                 old = raw.get(key, _MISSING)  # type: ignore[attr-defined]
@@ -502,7 +509,7 @@ class Snapshotter:
                 return
             n = len(container)  # type: ignore[arg-type]
             expected = len(raw) + (old is _MISSING) - (new is _MISSING)  # type: ignore[arg-type]
-            if n != expected or n > self.max_items:
+            if n != expected:
                 self.check(oid, step, None)
                 return
             if new is _MISSING:
@@ -510,7 +517,11 @@ class Snapshotter:
             else:
                 raw[key] = new  # type: ignore[index]
             delta: list[object] = [n]
-            self._dict_item(oid, self.cur[oid], delta, key, new, step)  # type: ignore[arg-type]
+            cur: dict[object, object] = self.cur[oid]  # type: ignore[assignment]
+            shown = (old is not _MISSING and self.encode(key, step, 1) in cur) or \
+                (old is _MISSING and len(cur) < self.max_items)
+            if shown:
+                self._dict_item(oid, cur, delta, key, new, step)
             self._add_delta(oid, step, delta)
             self.bytes += 72
             return
