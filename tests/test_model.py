@@ -98,3 +98,13 @@ def test_value_json_and_text_are_bounded() -> None:
     value = b.freeze().variables(1)["big"]
     assert len(value.text) <= 130 and value.text.endswith("…]")
     assert value.to_json()["length"] == 500
+
+
+def test_object_attribute_deltas() -> None:
+    heap = Heap()
+    oid = heap.new_object("object", "P")
+    heap.add_version(oid, 0, (None, ("a",), (1,)))
+    heap.add_version(oid, 1, [None, "b", 2])
+    heap.add_version(oid, 2, [None, "a", 5])
+    assert heap.snapshot_at(oid, 1) == (None, ("a", "b"), (1, 2))
+    assert heap.snapshot_at(oid, 2) == (None, ("a", "b"), (5, 2))

@@ -466,7 +466,7 @@ class Recorder:
                 else:
                     snap.check_item(container, key, step, inplace)
             elif type(container) not in _SKIP_CHECK:
-                snap.check_value(container, step)
+                snap.check_attr(container, arg, step, inplace)  # type: ignore[arg-type]
         return True
 
     def _recheck(self, st: _FrameState, step: int) -> None:

@@ -174,7 +174,7 @@ class Snapshotter:
         self.kids[oid] = kids
         if kind == "list" or kind == "deque":
             self.cur[oid] = list(snap[1])  # type: ignore[arg-type]
-        elif kind == "dict":
+        elif kind == "dict" or kind == "object":
             self.cur[oid] = dict(zip(snap[1], snap[2]))  # type: ignore[call-overload]
         self.since_full[oid] = 0
         self.heap.add_version(oid, step, snap)
@@ -386,7 +386,7 @@ class Snapshotter:
         count_ = self.since_full[oid] + 1
         if count_ >= KEYFRAME:
             cur = self.cur[oid]
-            if isinstance(cur, dict):
+            if isinstance(cur, dict):  # dict (length, keys, values) or object (label, names, values)
                 full: tuple[object, ...] = (delta[0], tuple(cur), tuple(cur.values()))
             else:
                 full = (delta[0], tuple(cur))  # type: ignore[arg-type]
@@ -465,6 +465,47 @@ class Snapshotter:
             self.kids[oid] += tuple(new_kids)
         self._add_delta(oid, step, delta)
         self.bytes += 48 + 16 * (len(delta) // 2)
+
+    def check_attr(self, obj: object, name: str, step: int, inplace: bool) -> None:
+        """Re-check one attribute of a tracked instance after ``obj.name = …``."""
+        oid = self.ids.get(id(obj))
+        if oid is None or self.objs[oid] is not obj:
+            return
+        raw = self.raw[oid]
+        if raw is None:
+            return
+        d = _plain_dict(obj)
+        t = type(obj)
+        if self.heap.kinds[oid] != "object" or d is None or self._wants_label.get(t, True):
+            self.check(oid, step, None)
+            return
+        names, vals = raw  # type: ignore[misc]
+        new = d.get(name, _MISSING)
+        try:
+            idx = names.index(name)
+        except ValueError:
+            idx = -1
+        if new is _MISSING or len(d) != len(names) + (idx < 0):
+            self.check(oid, step, None)
+            return
+        if idx >= 0:
+            if new is vals[idx]:
+                if inplace:
+                    self.check_value(new, step)
+                return
+            vals[idx] = new
+        else:
+            names.append(name)
+            vals.append(new)
+        if (idx if idx >= 0 else len(names) - 1) >= self.max_items:
+            return
+        e = self.encode(new, step, 1)
+        cur: dict[str, object] = self.cur[oid]  # type: ignore[assignment]
+        cur[name] = e
+        if e.__class__ is Ref and e.oid not in self.kids[oid]:  # type: ignore[attr-defined]
+            self.kids[oid] += (e.oid,)  # type: ignore[attr-defined]
+        self._add_delta(oid, step, [None, name, e])
+        self.bytes += 64
 
     def check_item(self, container: object, key: object, step: int, inplace: bool) -> None:
         """Re-check one item of a tracked list or dict after ``container[key] = …``."""

@@ -11,7 +11,8 @@ Snapshot forms, by kind:
   list delta ``[length, i, enc, i, enc, …]``;
 * ``dict``: full ``(length, keys, values)``; delta ``[length, key, enc, key, enc, …]`` where
   ``enc`` is `UNBOUND` for a removed key and new keys append in order;
-* ``object``: ``(label, names, values)`` where label is None, a str or an `Err`;
+* ``object``: ``(label, names, values)`` where label is None, a str or an `Err`; delta
+  ``[label, name, enc, …]`` for attributes set or added (only for instances without a label);
 * ``bytearray``: ``(length, head_bytes)``; ``repr``: ``(text,)``.
 """
 
@@ -110,6 +111,12 @@ class Heap:
 def apply_delta(kind: str, base: tuple[object, ...], delta: list[object]) -> tuple[object, ...]:
     """Apply a list or dict delta to a full snapshot."""
     length = delta[0]
+    if kind == "object":  # [label, name, enc, …]: attributes set or added
+        label, names, values = base
+        table = dict(zip(names, values))  # type: ignore[call-overload]
+        for i in range(1, len(delta), 2):
+            table[delta[i]] = delta[i + 1]
+        return (length, tuple(table), tuple(table.values()))
     if kind == "dict":
         _, keys, values = base
         table = dict(zip(keys, values))  # type: ignore[call-overload]
