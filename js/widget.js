@@ -56,7 +56,9 @@ export class Channel {
     this.model = model;
     this.onPush = onPush;
     this.nextId = 1;
-    /** @type {Map<number, {resolve: Function, reject: Function, timer: any}>} */
+    // Several views of one model share its messages: request ids must not collide between them.
+    this.prefix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    /** @type {Map<string, {resolve: Function, reject: Function, timer: any}>} */
     this.pending = new Map();
     this.handler = (msg, buffers) => this.receive(msg, buffers);
     model.on("msg:custom", this.handler);
@@ -64,7 +66,7 @@ export class Channel {
 
   /** @param {string} type @param {Record<string, any>} body @returns {Promise<any>} */
   request(type, body = {}) {
-    const req = this.nextId++;
+    const req = `${this.prefix}-${this.nextId++}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(req);

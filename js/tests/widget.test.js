@@ -326,6 +326,22 @@ test("keyboard focus stays in the viewer when the clicked control is disabled or
   cleanup();
 });
 
+test("two views of one model keep their replies apart", async () => {
+  const model = new FakeModel(FIXTURE, { step: 10 });
+  const el2 = document.createElement("div");
+  document.body.appendChild(el2);
+  const c1 = W.render({ model, el });
+  const c2 = W.render({ model, el: el2 });
+  await until(() => el.querySelector(".ctj-line") && el2.querySelector(".ctj-line"), 2000, "both views");
+  const ids = model.sent.map((m) => m.req);
+  assert.equal(new Set(ids).size, ids.length);
+  el2.querySelector(".ctj-name")?.click();         // history in view 2 only
+  await until(() => el2.querySelectorAll(".ctj-hist-item").length > 0, 2000, "history in view 2");
+  assert.equal(el.querySelectorAll(".ctj-hist-item").length, 0);
+  assert.equal(el.querySelector(".ctj-tab-on").textContent, el2.querySelector(".ctj-tab-on").textContent);
+  c1(); c2();
+});
+
 test("cleanup removes the message listener", async () => {
   const { model, cleanup } = await mount();
   cleanup();
