@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
+#: Where the browser tests put their screenshots (git-ignored).
+ARTIFACTS = REPO / "test-results" / "e2e"
 
 
 def free_port() -> int:

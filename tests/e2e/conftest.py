@@ -6,10 +6,9 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from _ctj_server import REPO, JupyterServer
+from _ctj_server import ARTIFACTS, JupyterServer
 
 CHROMIUM = os.environ.get("CT_JUPYTER_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = REPO / "test-results" / "e2e"
 #: Browser console/page errors that are not ours (Notebook 7.6 emits these on every page load).
 ALLOWED_ERRORS = ("reading 'schema'", "filebrowser:open-path", "favicon", "Failed to load resource")
 

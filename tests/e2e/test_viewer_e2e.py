@@ -16,8 +16,7 @@ import uuid
 
 import nbformat
 import pytest
-from _ctj_server import JupyterServer, kernel_eval
-from conftest import ARTIFACTS
+from _ctj_server import ARTIFACTS, JupyterServer, kernel_eval
 
 pytestmark = pytest.mark.e2e
 
