@@ -11,6 +11,7 @@ import pytest
 
 import ct_jupyter
 from ct_jupyter.widget import payload as P
+from ct_jupyter.widget import table as T
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -159,7 +160,7 @@ def test_deep_values_are_sent_collapsed_and_expand_on_demand(trace):
 
 
 def test_trace_table_rows_and_changed_cells(trace):
-    t = P.table_payload(trace, 1, 10)
+    t = T.table_payload(trace, 1, 10)
     assert t["function"] == "total" and t["names"] == ["xs", "s", "x"]
     cells = [[c and c["v"] for c in r["cells"]] for r in t["rows"]]
     assert [r["line"] for r in t["rows"]] == [2, 3, 4, 3, 4, 3, 4, 3, 5]
@@ -167,13 +168,13 @@ def test_trace_table_rows_and_changed_cells(trace):
     assert cells[1:3] == [[None, None, "3"], [None, "3", None]]    # then only what each line changed
     assert t["rows"][-1]["note"] == "returns 6"
     assert [r["after"] for r in t["rows"][:2]] == [7, 8]
-    module = P.table_payload(trace, 0, 16)
+    module = T.table_payload(trace, 0, 16)
     call = next(r for r in module["rows"] if r["line"] == 6)
     assert call["after"] == 15                                    # after the call returned
     assert [c and c["v"] for c in call["cells"]][-1] == "6"
     assert module["rows"][-1]["note"] == "raises ZeroDivisionError"
     with pytest.raises(IndexError):
-        P.table_payload(trace, 9, 0)
+        T.table_payload(trace, 9, 0)
 
 
 def test_value_json_caps_children():
@@ -248,10 +249,10 @@ def test_big_trace_payloads_are_bounded(big):
                for e, e2 in zip(hist["entries"], hist["entries"][1:]))
     expand = P.expand_payload(big, 0, n)
     assert len(json.dumps(expand)) < 100_000 and expand["value"]["n"] == 1000
-    table = P.table_payload(big, 0, 500_000)
-    assert len(table["rows"]) == P.TABLE_ROWS and len(json.dumps(table)) < 20_000
+    table = T.table_payload(big, 0, 500_000)
+    assert len(table["rows"]) == T.TABLE_ROWS and len(json.dumps(table)) < 20_000
     assert table["rows"][0]["step"] < 500_000 < table["rows"][-1]["step"]
-    inner = P.table_payload(big, 50_000, 500_003)
+    inner = T.table_payload(big, 50_000, 500_003)
     assert [r["line"] for r in inner["rows"]] == list(range(21, 30))
     src = P.source_payload(big, 0)
     assert src["counts"]["2"] == 100_000 and src["counts"]["21"] == 100_000

@@ -19,6 +19,7 @@ import traitlets
 from ..errors import UsageError
 from ..model import Trace
 from . import payload as _payload
+from . import table as _table
 
 __all__ = ["TraceWidget"]
 
@@ -121,7 +122,7 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
                 trace, str(msg["name"]), int(msg["frame"]), step))
         elif kind == "table":
             step = int(msg.get("step", self.step))
-            self._reply("table", req, _payload.table_payload(trace, int(msg["frame"]), step))
+            self._reply("table", req, _table.table_payload(trace, int(msg["frame"]), step))
         elif kind == "nav":
             self._navigate(req, msg)
         else:
