@@ -15,12 +15,14 @@ if TYPE_CHECKING:
     from .errors import CodetraceError, CodetraceWarning
     from .model import Trace, Value
     from .options import TraceOptions
+    from .widget import TraceWidget
 
 __all__ = [
     "CodetraceError",
     "CodetraceWarning",
     "Trace",
     "TraceOptions",
+    "TraceWidget",
     "Value",
     "__version__",
     "export",
@@ -39,6 +41,7 @@ _LAZY = {
     "Trace": ("model", "Trace"),
     "Value": ("model", "Value"),
     "TraceOptions": ("options", "TraceOptions"),
+    "TraceWidget": ("widget", "TraceWidget"),
     "CodetraceError": ("errors", "CodetraceError"),
     "CodetraceWarning": ("errors", "CodetraceWarning"),
     "export": ("export", "export"),

@@ -53,7 +53,8 @@ def _show(shell: Any, trace: Any, view: str) -> None:
         try:
             from .widget import TraceWidget
 
-            widget = TraceWidget(trace)
+            labels = trace.path_labels
+            widget = TraceWidget(trace, title=labels.get(trace.paths[0], "") if trace.paths else "")
             bundle = widget._repr_mimebundle_()
         except Exception as exc:  # noqa: BLE001 - no widget (missing build, old front end)
             print(f"codetrace: the interactive viewer is unavailable ({type(exc).__name__}: "
