@@ -78,18 +78,20 @@ def data_names(ns: dict[str, Any]) -> list[str]:
     return sorted(out)
 
 
-def _fits(value: Any, max_items: int, depth: int = 0) -> bool:
-    """True when the recorder keeps ``value`` whole (no container cut at max_items, not too deep)."""
+def _fits(value: Any, max_items: int, max_str: int = 10_000, depth: int = 0) -> bool:
+    """True when the recorder keeps ``value`` whole (nothing cut at max_items/max_str, not deep)."""
     if depth > 6:
         return False
+    if isinstance(value, (str, bytes)):
+        return len(value) <= max_str
     if isinstance(value, (list, tuple, dict)):
         if len(value) > max_items:
             return False
-        items = value.values() if isinstance(value, dict) else value
-        return all(_fits(v, max_items, depth + 1) for v in items)
+        items = list(value.items()) if isinstance(value, dict) else value
+        return all(_fits(v, max_items, max_str, depth + 1) for v in items)
     d = getattr(value, "__dict__", None)
     if isinstance(d, dict) and not callable(value):
-        return all(_fits(v, max_items, depth + 1) for v in d.values())
+        return all(_fits(v, max_items, max_str, depth + 1) for v in d.values())
     return True
 
 
@@ -196,7 +198,7 @@ def _check_values(ct_jupyter: Any, opts: Any, code: Any, src: str) -> None:
         if plain(rns.get(name)) != live:
             mismatches.append(f"{name}: the recorded run computed a different value")
             continue
-        if not _fits(ns[name], opts.max_items):
+        if not _fits(ns[name], opts.max_items, opts.max_str):
             continue
         val = final.get(name)
         if val is None:

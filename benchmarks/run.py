@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import hashlib
 import json
 import os
 import platform
@@ -53,24 +54,32 @@ CT_REQUIREMENT = "codetracer-python-recorder==0.3.0"
 
 @dataclass(frozen=True)
 class Program:
-    """A benchmark program and its two sizes (calibrated for ~20 ms and ~300 ms untraced)."""
+    """A benchmark program and its sizes (untraced ~2 ms, ~20 ms and ~300 ms)."""
 
     name: str
+    small: int
     cell: int
     large: int
     loop_heavy: bool
     what: str
 
+    def size(self, size_class: str) -> int:
+        """Return N for ``small``, ``cell`` or ``large``."""
+        return int(getattr(self, size_class))
 
-# Sizes calibrated on the 2-core benchmark machine with CPython 3.12 (untraced ~20 / ~300 ms).
+
+# Sizes calibrated on the 2-core benchmark machine with CPython 3.12: *cell* ~20 ms untraced (a
+# notebook cell), *large* ~300 ms, *small* ~2 ms: the size at which CodeTracer (600-30,000x
+# slower) finishes within its budget, so both recorders are compared on the same size.
 PROGRAMS = (
-    Program("fib", 27, 32, False, "recursion: naive fib(N)"),
-    Program("matmul", 60, 140, True, "nested loops at cell level: N x N matrix product on lists"),
-    Program("sieve", 300_000, 2_000_000, True, "nested loops in a function: sieve below N"),
-    Program("wordcount", 45_000, 500_000, False, "string/dict: build N words, count them"),
-    Program("objects", 24_000, 250_000, False, "classes, methods, sort with a key: N shapes"),
-    Program("bubble", 20, 250, True, "bubble sort of 200 items, N times"),
+    Program("fib", 22, 27, 32, False, "recursion: naive fib(N)"),
+    Program("matmul", 28, 60, 140, True, "nested loops at cell level: N x N matrix product"),
+    Program("sieve", 30_000, 300_000, 2_000_000, True, "nested loops in a function: sieve"),
+    Program("wordcount", 4_500, 45_000, 500_000, False, "string/dict: build N words, count"),
+    Program("objects", 2_400, 24_000, 250_000, False, "classes, methods, sort with a key"),
+    Program("bubble", 2, 20, 250, True, "bubble sort of 200 items, N times"),
 )
+SIZE_CLASSES = ("small", "cell", "large")
 
 TARGET_MEDIAN = 25.0
 TARGET_WORST = 80.0
@@ -83,7 +92,7 @@ class Row:
     """Everything measured for one program, size and recorder configuration."""
 
     program: str
-    size_class: str
+    size_class: str  # small | cell | large
     size: int
     recorder: str  # "sysmon" | "settrace" | "codetracer"
     untraced: list[float] = field(default_factory=list)
@@ -169,7 +178,8 @@ def ensure_venv(version: str, with_ct: bool) -> tuple[str, bool]:
         print(f"creating {os.path.relpath(venv, REPO)} with {base}", flush=True)
         subprocess.run([base, "-m", "venv", venv], check=True)
     marker = os.path.join(venv, ".installed")
-    wanted = json.dumps({"repo": REPO, "ct": with_ct})
+    with open(os.path.join(REPO, "pyproject.toml"), "rb") as fh:
+        wanted = f"{REPO} {hashlib.sha1(fh.read()).hexdigest()}"  # reinstall when deps change
     have = open(marker).read() if os.path.exists(marker) else ""
     if have != wanted:
         print("installing this checkout (editable) into the benchmark venv ...", flush=True)
@@ -177,15 +187,17 @@ def ensure_venv(version: str, with_ct: bool) -> tuple[str, bool]:
                               capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"pip install -e {REPO} failed:\n{done.stdout}{done.stderr}")
-        if with_ct:
-            print(f"installing {CT_REQUIREMENT} into the benchmark venv ...", flush=True)
-            done = subprocess.run([py, "-m", "pip", "install", "-q", CT_REQUIREMENT],
-                                  capture_output=True, text=True)
-            if done.returncode != 0:
-                print(f"  could not install {CT_REQUIREMENT} for Python {version}; "
-                      "CodeTracer columns will be empty", flush=True)
         with open(marker, "w") as fh:
             fh.write(wanted)
+    has_ct = subprocess.run([py, "-c", "import codetracer_python_recorder"],
+                            capture_output=True).returncode == 0
+    if with_ct and not has_ct:
+        print(f"installing {CT_REQUIREMENT} into the benchmark venv ...", flush=True)
+        done = subprocess.run([py, "-m", "pip", "install", "-q", CT_REQUIREMENT],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"  could not install {CT_REQUIREMENT} for Python {version}; "
+                  "CodeTracer columns will be empty", flush=True)
     ct_ok = with_ct and subprocess.run(
         [py, "-c", "import codetracer_python_recorder"], capture_output=True).returncode == 0
     return py, ct_ok
@@ -274,6 +286,7 @@ class Plan:
     ct_reps: int
     soft: dict[str, float]
     ct_budget: float
+    ct_sizes: list[str]
     hard_min: float
     settrace: bool
     codetracer: bool
@@ -286,14 +299,17 @@ def measure(py: str, plan: Plan, ct_ok: bool, tmp: str) -> list[Row]:
     for prog in plan.programs:
         path = os.path.join(HERE, "programs", f"{prog.name}.py")
         for size_class in plan.sizes:
-            size = prog.cell if size_class == "cell" else prog.large
+            size = prog.size(size_class)
             backends = ["sysmon"] + (["settrace"] if plan.settrace and size_class == "cell" else [])
             for backend in backends:
                 row = Row(prog.name, size_class, size, backend)
                 extra = []
-                if size_class == "large":
+                if backend == "settrace":
+                    extra.append("--no-memory")  # memory is about what is stored: same as sysmon
+                if size_class != "cell":  # values and memory: checked at the cell size
                     extra.append("--no-check")
-                    if not plan.memory_large:
+                    if not (plan.memory_large and size_class == "large") \
+                            and "--no-memory" not in extra:
                         extra.append("--no-memory")
                 soft = plan.soft[size_class] * (0.5 if backend == "settrace" else 1.0)
                 _progress(row)
@@ -301,7 +317,7 @@ def measure(py: str, plan: Plan, ct_ok: bool, tmp: str) -> list[Row]:
                                 f"--soft={soft}", *extra], row, max(4 * soft, plan.hard_min))
                 rows.append(row)
                 _progress_done(row)
-            if plan.codetracer and size_class == "cell":
+            if plan.codetracer and size_class in plan.ct_sizes:
                 row = Row(prog.name, size_class, size, "codetracer")
                 if not ct_ok:
                     row.error = f"{CT_REQUIREMENT} not installed"
@@ -316,7 +332,7 @@ def measure(py: str, plan: Plan, ct_ok: bool, tmp: str) -> list[Row]:
 
 
 def _progress(row: Row) -> None:
-    print(f"  {row.program:<10} {row.size_class:<5} N={row.size:<9} {row.recorder:<10} ...",
+    print(f"  {row.program:<10} {row.size_class:<6} N={row.size:<9} {row.recorder:<10} ...",
           end="", flush=True)
 
 
@@ -396,6 +412,7 @@ def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
     out = []
     ours = [r for r in rows if r.recorder == "sysmon" and r.slowdown is not None]
     for label, subset in (("cell size", [r for r in ours if r.size_class == "cell"]),
+                          ("large size", [r for r in ours if r.size_class == "large"]),
                           ("all sizes", ours)):
         if not subset:
             continue
@@ -417,7 +434,7 @@ def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
             continue
         if r.is_lower_bound:
             status.append("INCONCLUSIVE" if c.is_lower_bound else "MISSED")
-            parts.append(f"{r.program} ? (ours stopped)")
+            parts.append(f"{r.program}/{r.size_class} ? (ours stopped)")
             continue
         ratio = c.slowdown / r.slowdown  # type: ignore[operator]
         if ratio >= TARGET_VS_CT:
@@ -426,12 +443,12 @@ def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
             status.append("INCONCLUSIVE")
         else:
             status.append("MISSED")
-        parts.append(f"{r.program} {'>=' if c.is_lower_bound else ''}{ratio:,.0f}x")
+        parts.append(f"{r.program}/{r.size_class} {'>=' if c.is_lower_bound else ''}{ratio:,.0f}x")
     if parts:
         overall = ("MISSED" if "MISSED" in status else
                    "INCONCLUSIVE" if "INCONCLUSIVE" in status else "MET")
-        out.append(f">= {TARGET_VS_CT:g}x less slowdown than CodeTracer on every program (cell "
-                   f"size): {overall} — " + ", ".join(parts))
+        out.append(f">= {TARGET_VS_CT:g}x less slowdown than CodeTracer on every program (same "
+                   f"size, same run): {overall} — " + ", ".join(parts))
     heavy = {p.name for p in programs if p.loop_heavy}
     mem = [r for r in ours if r.program in heavy and r.bytes_retained is not None and r.steps]
     if mem:
@@ -462,23 +479,26 @@ def main(argv: list[str] | None = None) -> int:
     """Parse options, set up the venv, measure, print the table and the verdicts."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
-                    help="cell sizes only, fewer repeats, short CodeTracer budget (<2 min)")
+                    help="small and cell sizes, sysmon only, fewer repeats (<2 min)")
     ap.add_argument("--python", default="3.12", help="interpreter version (default 3.12)")
     ap.add_argument("--programs", default="", help="comma-separated subset of: "
                     + ",".join(p.name for p in PROGRAMS))
-    ap.add_argument("--sizes", default="", help="cell,large (default: both; --quick: cell)")
-    ap.add_argument("--reps", type=int, default=0, help="paired runs per row (default 5 cell / 3 "
-                    "large; --quick 3)")
+    ap.add_argument("--sizes", default="", help="any of small,cell,large (default: all three; "
+                    "--quick: small,cell)")
+    ap.add_argument("--ct-sizes", default="small", help="sizes at which CodeTracer also runs "
+                    "(default small: at cell size it rarely finishes within its budget)")
+    ap.add_argument("--reps", type=int, default=0, help="paired runs per row at most (default 5; "
+                    "large 3; --quick 3)")
     ap.add_argument("--no-settrace", action="store_true", help="skip the settrace rows")
     ap.add_argument("--no-codetracer", action="store_true", help="skip the CodeTracer columns")
     ap.add_argument("--memory-large", action="store_true",
                     help="also measure memory at the large size (slow)")
     ap.add_argument("--budget", type=float, default=0,
                     help="seconds of paired runs per row of ours before it stops adding repeats "
-                    "(default 20 cell / 40 large, settrace half; --quick 6); a row is stopped "
-                    "outright at 4x this (at least 60 s; --quick 20 s)")
+                    "(default: small 3, cell 15, large 20, settrace half; --quick cell 5); a row "
+                    "is stopped outright at 4x this (at least 60 s; --quick 20 s)")
     ap.add_argument("--ct-budget", type=float, default=0,
-                    help="seconds allowed per CodeTracer measurement (default 25; --quick 8)")
+                    help="seconds allowed per CodeTracer measurement (default 25; --quick 10)")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"),
                     help="where to save the raw results (default benchmarks/results/latest.json)")
@@ -489,17 +509,21 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown program(s): {', '.join(unknown)}")
     programs = [p for p in PROGRAMS if not names or p.name in names]
-    sizes = [s for s in args.sizes.split(",") if s] or (["cell"] if args.quick else
-                                                         ["cell", "large"])
-    if set(sizes) - {"cell", "large"}:
-        ap.error("--sizes takes cell and/or large")
+    sizes = [s for s in args.sizes.split(",") if s] or (["small", "cell"] if args.quick else
+                                                         list(SIZE_CLASSES))
+    ct_sizes = [s for s in args.ct_sizes.split(",") if s]
+    if set(sizes) - set(SIZE_CLASSES) or set(ct_sizes) - set(SIZE_CLASSES):
+        ap.error("--sizes and --ct-sizes take small, cell and/or large")
+    sizes = [s for s in SIZE_CLASSES if s in sizes]
     plan = Plan(
         programs=programs, sizes=sizes,
-        reps={"cell": args.reps or (3 if args.quick else 5), "large": args.reps or 3},
-        ct_reps=1 if args.quick else 3,
-        soft={"cell": args.budget or (6 if args.quick else 20),
-              "large": args.budget or 40},
-        ct_budget=args.ct_budget or (8 if args.quick else 25),
+        reps={"small": args.reps or (3 if args.quick else 5),
+              "cell": args.reps or (3 if args.quick else 5), "large": args.reps or 3},
+        ct_reps=args.reps or (2 if args.quick else 3),
+        soft={"small": args.budget or 3, "cell": args.budget or (5 if args.quick else 15),
+              "large": args.budget or 20},
+        ct_budget=args.ct_budget or (10 if args.quick else 25),
+        ct_sizes=ct_sizes,
         hard_min=20.0 if args.quick else 60.0,
         settrace=not args.no_settrace and not args.quick,
         codetracer=not args.no_codetracer,
