@@ -235,9 +235,10 @@ def test_fd_writes_in_a_kernel(kernel: Any) -> None:
     # without recording
     for text in expected:
         assert live.count(text.strip()) == 1, live
-    # ipykernel's watcher thread may also publish the child's newline as a chunk of its own,
-    # which the front end can show as one extra blank line (seen under load, also without us)
-    assert sorted(line for line in live.splitlines() if line) == sorted(t.strip() for t in expected)
+    # ipykernel's watcher thread publishes fd output in chunks of its own, so a child's text and
+    # its newline can interleave with print()s (seen under load, also without recording):
+    # check that nothing was lost or shown twice, not how the chunks were cut
+    assert len(live.replace("\n", "")) == sum(len(t.strip()) for t in expected), live
 
 
 def test_codetrace_magic_records_output(kernel: Any) -> None:
