@@ -495,10 +495,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="also measure memory at the large size (slow)")
     ap.add_argument("--budget", type=float, default=0,
                     help="seconds of paired runs per row of ours before it stops adding repeats "
-                    "(default: small 3, cell 15, large 20, settrace half; --quick cell 5); a row "
-                    "is stopped outright at 4x this (at least 60 s; --quick 20 s)")
+                    "(default: small 3, cell 15, large 20, settrace half; --quick cell 4); a row "
+                    "is stopped outright at 4x this (at least 60 s; --quick 30 s)")
     ap.add_argument("--ct-budget", type=float, default=0,
-                    help="seconds allowed per CodeTracer measurement (default 25; --quick 10)")
+                    help="seconds allowed per CodeTracer measurement (default 25; --quick 6)")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"),
                     help="where to save the raw results (default benchmarks/results/latest.json)")
@@ -520,11 +520,11 @@ def main(argv: list[str] | None = None) -> int:
         reps={"small": args.reps or (3 if args.quick else 5),
               "cell": args.reps or (3 if args.quick else 5), "large": args.reps or 3},
         ct_reps=args.reps or (2 if args.quick else 3),
-        soft={"small": args.budget or 3, "cell": args.budget or (5 if args.quick else 15),
+        soft={"small": args.budget or 3, "cell": args.budget or (4 if args.quick else 15),
               "large": args.budget or 20},
-        ct_budget=args.ct_budget or (10 if args.quick else 25),
+        ct_budget=args.ct_budget or (6 if args.quick else 25),
         ct_sizes=ct_sizes,
-        hard_min=20.0 if args.quick else 60.0,
+        hard_min=30.0 if args.quick else 60.0,
         settrace=not args.no_settrace and not args.quick,
         codetracer=not args.no_codetracer,
         memory_large=args.memory_large,
