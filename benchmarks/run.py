@@ -291,6 +291,7 @@ class Plan:
     settrace: bool
     codetracer: bool
     memory_large: bool
+    primary: str = "sysmon"  # the headline backend: sysmon, or settrace before 3.12
 
 
 def measure(py: str, plan: Plan, ct_ok: bool, tmp: str) -> list[Row]:
@@ -300,7 +301,9 @@ def measure(py: str, plan: Plan, ct_ok: bool, tmp: str) -> list[Row]:
         path = os.path.join(HERE, "programs", f"{prog.name}.py")
         for size_class in plan.sizes:
             size = prog.size(size_class)
-            backends = ["sysmon"] + (["settrace"] if plan.settrace and size_class == "cell" else [])
+            backends = [plan.primary]
+            if plan.settrace and size_class == "cell" and plan.primary != "settrace":
+                backends.append("settrace")
             for backend in backends:
                 row = Row(prog.name, size_class, size, backend)
                 extra = []
@@ -356,6 +359,10 @@ def _fmt_ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1000:,.1f}"
 
 
+def _primary(rows: list[Row]) -> str:
+    return "sysmon" if any(r.recorder == "sysmon" for r in rows) else "settrace"
+
+
 def table(rows: list[Row], markdown: bool) -> str:
     """Render the results: one line per program/size/recorder of ours, CodeTracer beside sysmon."""
     ct = {(r.program, r.size_class): r for r in rows if r.recorder == "codetracer"}
@@ -366,7 +373,7 @@ def table(rows: list[Row], markdown: bool) -> str:
     for r in rows:
         if r.recorder == "codetracer":
             continue
-        c = ct.get((r.program, r.size_class)) if r.recorder == "sysmon" else None
+        c = ct.get((r.program, r.size_class)) if r.recorder == _primary(rows) else None
         slow = r.slowdown
         ctslow = c.slowdown if c else None
         ratio = None
@@ -410,7 +417,8 @@ def table(rows: list[Row], markdown: bool) -> str:
 def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
     """Return one line per target: MET / MISSED / INCONCLUSIVE, with the figures behind it."""
     out = []
-    ours = [r for r in rows if r.recorder == "sysmon" and r.slowdown is not None]
+    primary = _primary(rows)
+    ours = [r for r in rows if r.recorder == primary and r.slowdown is not None]
     for label, subset in (("cell size", [r for r in ours if r.size_class == "cell"]),
                           ("large size", [r for r in ours if r.size_class == "large"]),
                           ("all sizes", ours)):
@@ -420,10 +428,10 @@ def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
         med = statistics.median(slows)  # type: ignore[type-var]
         worst = max(subset, key=lambda r: r.slowdown)  # type: ignore[arg-type,return-value]
         lower = any(r.is_lower_bound for r in subset)
-        out.append(f"median slowdown <= {TARGET_MEDIAN:g}x ({label}, sysmon): "
+        out.append(f"median slowdown <= {TARGET_MEDIAN:g}x ({label}, {primary}): "
                    f"{'MET' if med <= TARGET_MEDIAN else 'MISSED'} — median "
                    f"{med:,.1f}x{' (some rows are lower bounds)' if lower else ''}")
-        out.append(f"worst slowdown <= {TARGET_WORST:g}x ({label}, sysmon): "
+        out.append(f"worst slowdown <= {TARGET_WORST:g}x ({label}, {primary}): "
                    f"{'MET' if worst.slowdown <= TARGET_WORST else 'MISSED'} — worst "  # type: ignore[operator]
                    f"{worst.program}/{worst.size_class} {_fmt_x(worst.slowdown, worst.is_lower_bound)}")
     ct = {(r.program, r.size_class): r for r in rows if r.recorder == "codetracer"}
@@ -537,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"benchmark: Python {info} ({py}), {os.cpu_count()} cores, {platform.machine()}, "
           f"load average {os.getloadavg()[0]:.1f} at start; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
+    if tuple(int(x) for x in info.split()[0].split(".")[:2]) < (3, 12):
+        plan.primary = "settrace"  # no sys.monitoring before 3.12
     with tempfile.TemporaryDirectory(prefix="ctbench-") as tmp:
         rows = measure(py, plan, ct_ok, tmp)
     print()
