@@ -307,7 +307,7 @@ def measure(py: str, plan: Plan, ct_ok: bool, tmp: str) -> list[Row]:
             for backend in backends:
                 row = Row(prog.name, size_class, size, backend)
                 extra = []
-                if backend == "settrace":
+                if backend != plan.primary:
                     extra.append("--no-memory")  # memory is about what is stored: same as sysmon
                 if size_class != "cell":  # values and memory: checked at the cell size
                     extra.append("--no-check")
