@@ -508,10 +508,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ct-budget", type=float, default=0,
                     help="seconds allowed per CodeTracer measurement (default 25; --quick 6)")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    ap.add_argument("--from-json", metavar="FILE", help="print the table and verdicts of a saved "
+                    "run (a results JSON) instead of measuring")
     ap.add_argument("--json", default=os.path.join(HERE, "results", "latest.json"),
                     help="where to save the raw results (default benchmarks/results/latest.json)")
     args = ap.parse_args(argv)
 
+    if args.from_json:
+        with open(args.from_json) as fh:
+            saved = json.load(fh)
+        fields = {f for f in Row.__dataclass_fields__}
+        rows = [Row(**{k: v for k, v in r.items() if k in fields}) for r in saved["rows"]]
+        print(f"benchmark of {saved['date']}: Python {saved['python']}, {saved['cores']} cores"
+              f"{', --quick' if saved.get('quick') else ''}\n")
+        print(table(rows, args.markdown))
+        print()
+        for line in verdicts(rows, list(PROGRAMS)):
+            print(("- " if args.markdown else "  ") + line)
+        return 0
     names = [n for n in args.programs.split(",") if n]
     unknown = sorted(set(names) - {p.name for p in PROGRAMS})
     if unknown:
