@@ -150,14 +150,13 @@ class TraceBuilder:
         first_step = array("l", [-1]) * n
         for fid, st in first.items():
             first_step[fid] = st
-        func, parent, depth, call_step, kind, pyid = zip(*rows) if rows else ((),) * 6
-        cols: dict[str, object] = {
-            "frame_func": array("l", func),
-            "frame_parent": array("l", parent),
-            "frame_depth": array("l", depth),
-            "frame_call_step": array("l", call_step),
-            "frame_kind": list(kind),
-            "frame_pyid": array("q", pyid),
+        cols: dict[str, object] = {  # one comprehension per column beats zip(*rows) here
+            "frame_func": array("l", [r[0] for r in rows]),
+            "frame_parent": array("l", [r[1] for r in rows]),
+            "frame_depth": array("l", [r[2] for r in rows]),
+            "frame_call_step": array("l", [r[3] for r in rows]),
+            "frame_kind": [r[4] for r in rows],
+            "frame_pyid": array("q", [r[5] for r in rows]),
             "frame_first_step": first_step,
             "frame_end_step": end_step,
             "frame_end_kind": end_kind,
