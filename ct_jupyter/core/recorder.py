@@ -104,6 +104,10 @@ class Recorder:
         self._step_line_append = builder.step_line.append
         self._step_frame_append = builder.step_frame.append
         self._frame_rows = builder.frame_rows
+        self._ch_step = builder.ch_step.append
+        self._ch_frame = builder.ch_frame.append
+        self._ch_name = builder.ch_name.append
+        self._ch_val = builder.ch_val.append
         self._frame_ends = builder.frame_ends
         self._frame_first = builder.frame_first
         self._add_change = builder.add_change
@@ -364,9 +368,11 @@ class Recorder:
                 if t is ModuleType and st.info.is_module:
                     continue
                 objs[name] = value
-                self._add_change(step, st.fid, name,
-                                 value if t in ATOM_TYPES else
-                                 UNBOUND if value is UNBOUND else self._encode(value, step))
+                self._ch_step(step)
+                self._ch_frame(st.fid)
+                self._ch_name(name)
+                self._ch_val(value if t in ATOM_TYPES else
+                             UNBOUND if value is UNBOUND else self._encode(value, step))
         if eff.grebinds:
             g = st.frame.f_globals
             owner = self.globals_owners.get(id(g))
@@ -460,7 +466,12 @@ class Recorder:
                 continue
             op, arg = path[-1]
             if op == "item":
-                key = _index_value(arg, loc, g)  # type: ignore[arg-type]
+                if arg[0] == "name":  # the common `a[i] = …`: one lookup, inline
+                    key = loc.get(arg[1], _NOTHING)  # type: ignore[attr-defined,index]
+                    if key is _NOTHING:
+                        key = g.get(arg[1], _NOTHING)  # type: ignore[index]
+                else:
+                    key = _index_value(arg, loc, g)  # type: ignore[arg-type]
                 if key is _NOTHING:
                     snap.check_value(container, step)
                 else:
