@@ -430,17 +430,26 @@ class Snapshotter:
             cur.pop(k, None)
         else:
             cur[k] = v
-            if v.__class__ is Ref and v.oid not in self.kids[oid]:  # type: ignore[attr-defined]
-                self.kids[oid] += (v.oid,)  # type: ignore[attr-defined]
+            self._adopt_kid(oid, v)
+
+    def _tracked(self, obj: object) -> int:
+        """Return the oid of ``obj`` when it is tracked with a snapshot, else -1."""
+        oid = self.ids.get(id(obj))
+        if oid is None or self.objs[oid] is not obj or self.raw[oid] is None:
+            return -1
+        return oid
+
+    def _adopt_kid(self, oid: int, enc: object) -> None:
+        """Make a newly stored child enc of ``oid`` part of its in-place re-checks."""
+        if enc.__class__ is Ref and enc.oid not in self.kids[oid]:  # type: ignore[attr-defined]
+            self.kids[oid] += (enc.oid,)  # type: ignore[attr-defined]
 
     def check_tail(self, obj: object, step: int) -> None:
         """Re-check a list after ``append``/``extend``: only new items at its end."""
-        oid = self.ids.get(id(obj))
-        if oid is None or self.objs[oid] is not obj:
+        oid = self._tracked(obj)
+        if oid < 0:
             return
         raw = self.raw[oid]
-        if raw is None:
-            return
         n, old = len(obj), len(raw)  # type: ignore[arg-type]
         if n < old or self.heap.kinds[oid] != "list":
             self.check(oid, step, None)
@@ -468,12 +477,10 @@ class Snapshotter:
 
     def check_attr(self, obj: object, name: str, step: int, inplace: bool) -> None:
         """Re-check one attribute of a tracked instance after ``obj.name = …``."""
-        oid = self.ids.get(id(obj))
-        if oid is None or self.objs[oid] is not obj:
+        oid = self._tracked(obj)
+        if oid < 0:
             return
         raw = self.raw[oid]
-        if raw is None:
-            return
         d = _plain_dict(obj)
         t = type(obj)
         if self.heap.kinds[oid] != "object" or d is None or self._wants_label.get(t, True):
@@ -502,19 +509,16 @@ class Snapshotter:
         e = self.encode(new, step, 1)
         cur: dict[str, object] = self.cur[oid]  # type: ignore[assignment]
         cur[name] = e
-        if e.__class__ is Ref and e.oid not in self.kids[oid]:  # type: ignore[attr-defined]
-            self.kids[oid] += (e.oid,)  # type: ignore[attr-defined]
+        self._adopt_kid(oid, e)
         self._add_delta(oid, step, [None, name, e])
         self.bytes += 64
 
     def check_item(self, container: object, key: object, step: int, inplace: bool) -> None:
         """Re-check one item of a tracked list or dict after ``container[key] = …``."""
-        oid = self.ids.get(id(container))
-        if oid is None or self.objs[oid] is not container:
+        oid = self._tracked(container)
+        if oid < 0:
             return
         raw = self.raw[oid]
-        if raw is None:
-            return
         t = type(container)
         if t is list and type(key) is int and self.heap.kinds[oid] == "list":
             n = len(container)  # type: ignore[arg-type]
@@ -531,8 +535,7 @@ class Snapshotter:
                 raw[k] = new  # type: ignore[index]
                 e = self.encode(new, step, 1)
                 self.cur[oid][k] = e  # type: ignore[index]
-                if e.__class__ is Ref and e.oid not in self.kids[oid]:  # type: ignore[attr-defined]
-                    self.kids[oid] += (e.oid,)  # type: ignore[attr-defined]
+                self._adopt_kid(oid, e)
                 self._add_delta(oid, step, [n, k, e])
                 self.bytes += 64
             elif inplace:
