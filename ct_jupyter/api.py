@@ -15,9 +15,9 @@ from types import CodeType, FrameType
 from typing import Any
 
 from ._version import __version__
+from .core import recorder as _recorder_module
 from .core.backend import select_backend
 from .core.filters import CodeFilter
-from .core import recorder as _recorder_module
 from .core.recorder import Recorder
 from .errors import AlreadyTracing, CodetraceWarning, UsageError
 from .model.builder import TraceBuilder

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from sys import _getframe
 from threading import get_ident as _get_ident
-from collections.abc import Callable
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
 
 from ..model.builder import FunctionInfo, TraceBuilder
@@ -70,10 +70,6 @@ class _FrameState:
         self.globals_owner = False
         self.resume_line = -1
         self.names = info.names
-
-
-class RecorderStop(Exception):
-    """Raised inside the recorder to stop recording for a limit (never reaches user code)."""
 
 
 class Recorder:
