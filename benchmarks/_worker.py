@@ -108,14 +108,14 @@ def run_ours(path: str, size: int, reps: int, backend: str, memory: bool = True,
              check: bool = True, soft: float = float("inf")) -> None:
     """Time ct_jupyter.record against plain exec, then measure memory, then check values."""
     import ct_jupyter
-    import ct_jupyter.api  # noqa: F401 - import before timing (the package imports lazily)
+    import ct_jupyter.api  # import before timing (the package imports lazily)
     from ct_jupyter.options import TraceOptions
 
     opts = TraceOptions(io="off", backend=backend, max_steps=MAX_STEPS, max_memory=MAX_MEMORY)
     src = program_source(path, size)
     code = compile(src, f"<bench-{os.path.basename(path)}>", "exec")
     # warm-up: imports, caches, first-call costs of both paths
-    exec(code, {"__name__": "__main__"})
+    exec(code, {"__name__": "__main__"})  # noqa: S102
     ct_jupyter.record("x = [1]\nx.append(2)\n", options=opts)
 
     started = time.perf_counter()
@@ -126,7 +126,7 @@ def run_ours(path: str, size: int, reps: int, backend: str, memory: bool = True,
         gc.collect()  # every timed run starts from the same heap; gc stays on while it runs
         ns: dict[str, Any] = {"__name__": "__main__"}
         t0 = time.perf_counter()
-        exec(code, ns)
+        exec(code, ns)  # noqa: S102 - running the program is the point
         emit("untraced", seconds=time.perf_counter() - t0)
         del ns
         gc.collect()
@@ -158,7 +158,7 @@ def _measure_memory(ct_jupyter: Any, opts: Any, code: Any, src: str) -> None:
         gc.collect()
         base = tracemalloc.get_traced_memory()[0]
         tracemalloc.reset_peak()
-        exec(code, ns)
+        exec(code, ns)  # noqa: S102 - running the program is the point
         gc.collect()
         untraced_kept, untraced_peak = tracemalloc.get_traced_memory()
         untraced_kept -= base
@@ -184,7 +184,7 @@ def _check_values(ct_jupyter: Any, opts: Any, code: Any, src: str) -> None:
     # correctness: the recorded run ends with the same variables as the untraced run, and the
     # trace's final values (step len(trace)) equal the live ones
     ns = {"__name__": "__main__"}
-    exec(code, ns)
+    exec(code, ns)  # noqa: S102 - running the program is the point
     rns = {"__name__": "__main__"}
     trace = ct_jupyter.record(src, options=opts, namespace=rns)
     mismatches: list[str] = []

@@ -44,7 +44,6 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -159,7 +158,7 @@ def find_python(version: str) -> str:
 
     found = [p for p in found if re.search(rf"versions/{re.escape(version)}\.\d+/", p)]
     if found:
-        return sorted(found, key=key)[-1]
+        return max(found, key=key)
     on_path = shutil.which(f"python{version}")
     if on_path:
         return on_path
@@ -180,34 +179,39 @@ def ensure_venv(version: str, with_ct: bool) -> tuple[str, bool]:
     marker = os.path.join(venv, ".installed")
     with open(os.path.join(REPO, "pyproject.toml"), "rb") as fh:
         wanted = f"{REPO} {hashlib.sha1(fh.read()).hexdigest()}"  # reinstall when deps change
-    have = open(marker).read() if os.path.exists(marker) else ""
+    have = ""
+    if os.path.exists(marker):
+        with open(marker) as fh:
+            have = fh.read()
     if have != wanted:
         print("installing this checkout (editable) into the benchmark venv ...", flush=True)
         done = subprocess.run([py, "-m", "pip", "install", "-q", "-e", REPO],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise SystemExit(f"pip install -e {REPO} failed:\n{done.stdout}{done.stderr}")
         with open(marker, "w") as fh:
             fh.write(wanted)
-    has_ct = subprocess.run([py, "-c", "import codetracer_python_recorder"],
-                            capture_output=True).returncode == 0
+    has_ct = _imports(py, "codetracer_python_recorder")
     if with_ct and not has_ct:
         print(f"installing {CT_REQUIREMENT} into the benchmark venv ...", flush=True)
         done = subprocess.run([py, "-m", "pip", "install", "-q", CT_REQUIREMENT],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
         if done.returncode != 0:
             print(f"  could not install {CT_REQUIREMENT} for Python {version}; "
                   "CodeTracer columns will be empty", flush=True)
-    ct_ok = with_ct and subprocess.run(
-        [py, "-c", "import codetracer_python_recorder"], capture_output=True).returncode == 0
-    return py, ct_ok
+    return py, with_ct and _imports(py, "codetracer_python_recorder")
+
+
+def _imports(py: str, module: str) -> bool:
+    return subprocess.run([py, "-c", f"import {module}"], capture_output=True,
+                          check=False).returncode == 0
 
 
 # -- measuring ---------------------------------------------------------------------------------
 
 def run_worker(py: str, args: list[str], row: Row, budget: float) -> None:
     """Run one `_worker.py` measurement, folding its events into ``row``; stop it at ``budget``."""
-    errfile = tempfile.TemporaryFile(mode="w+")
+    errfile = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([py, WORKER, *args], stdout=subprocess.PIPE, stderr=errfile,
                             cwd=REPO)
     assert proc.stdout is not None
@@ -409,7 +413,7 @@ def table(rows: list[Row], markdown: bool) -> str:
         return "\n".join(out)
     widths = [max(len(h), *(len(c[i]) for c in lines)) if lines else len(h)
               for i, h in enumerate(head)]
-    fmt = lambda cells: "  ".join(  # noqa: E731
+    fmt = lambda cells: "  ".join(
         c.ljust(widths[i]) if i < 4 else c.rjust(widths[i]) for i, c in enumerate(cells))
     return "\n".join([fmt(head), fmt(["-" * w for w in widths])] + [fmt(c) for c in lines])
 
@@ -460,7 +464,6 @@ def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
     heavy = {p.name for p in programs if p.loop_heavy}
     mem = [r for r in ours if r.program in heavy and r.bytes_retained is not None and r.steps]
     if mem:
-        worst_b = max(mem, key=lambda r: r.bytes_per_step)  # type: ignore[arg-type,return-value]
         ok = all(r.bytes_per_step < TARGET_BYTES for r in mem)  # type: ignore[operator]
         out.append(f"< {TARGET_BYTES:g} B retained per step on loop-heavy programs "
                    f"({', '.join(sorted(heavy))}): {'MET' if ok else 'MISSED'} — "
@@ -470,7 +473,7 @@ def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
     bad = [r for r in checked if r.mismatches]
     if not checked:
         out.append("final variables of recorded runs equal the untraced runs: NOT CHECKED "
-                   "(no row finished its check)")
+                   "(they are checked at the cell size, and no cell row finished its check)")
     else:
         missing = sorted({f"{r.program}/{r.recorder}" for r in rows
                           if r.recorder != "codetracer" and r.size_class == "cell"
@@ -553,8 +556,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     t0 = time.monotonic()
     py, ct_ok = ensure_venv(args.python, plan.codetracer)
-    info = subprocess.run([py, "-c", "import sys, platform; print(platform.python_version(), "
-                           "sys.implementation.name)"], capture_output=True, text=True,
+    script = "import sys, platform; print(platform.python_version(), sys.implementation.name)"
+    info = subprocess.run([py, "-c", script], capture_output=True, text=True,
                           check=True).stdout.strip()
     print(f"benchmark: Python {info} ({py}), {os.cpu_count()} cores, {platform.machine()}, "
           f"load average {os.getloadavg()[0]:.1f} at start; "

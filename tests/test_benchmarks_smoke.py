@@ -44,7 +44,7 @@ def test_program_records_the_same_values(name: str, backend: str) -> None:
     src = worker.program_source(os.path.join(BENCH, "programs", f"{name}.py"), TINY[name])
     assert src.startswith(f"N = {TINY[name]}  #")
     plain_ns: dict[str, object] = {"__name__": "__main__"}
-    exec(compile(src, f"<plain-{name}>", "exec"), plain_ns)
+    exec(compile(src, f"<plain-{name}>", "exec"), plain_ns)  # noqa: S102 - the untraced run
     rec_ns: dict[str, object] = {"__name__": "__main__"}
     trace = ct_jupyter.record(src, namespace=rec_ns, io="off", backend=backend)
 

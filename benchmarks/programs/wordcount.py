@@ -1,7 +1,8 @@
 N = 3000  # size: benchmarks/run.py replaces this first line
 # String and dict processing at cell level: build a text, normalise words, count them.
-vocab = ("The quick brown fox jumps over the lazy dog, and the cat sat on a mat. "
-         "A red hat in a blue house; green trees by the river.").split()
+sample = ("The quick brown fox jumps over the lazy dog, and the cat sat on a mat. "
+          "A red hat in a blue house; green trees by the river.")
+vocab = sample.split()
 seed = 7
 words = []
 for i in range(N):
