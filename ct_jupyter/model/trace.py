@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import enum
 import types
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress, islice
+from operator import le
 from typing import TYPE_CHECKING
 
 from .builder import FunctionInfo, Outcome
@@ -101,7 +103,7 @@ class Trace:
         self = object.__new__(cls)
         self._b = builder
         self._by_frame: dict[int, dict[str, tuple[list[int], list[int]]]] | None = None
-        self._frame_changes: dict[int, list[int]] | None = None
+        self._frame_changes: dict[str, bool] | None = None
         self._by_line: dict[tuple[int, int], list[int]] | None = None
         return self
 
@@ -265,38 +267,41 @@ class Trace:
         return list(self._by_line.get((pid, line), ()))
 
     # -- variables ------------------------------------------------------------------------
-    def _frame_index(self, frame: int) -> dict[str, tuple[list[int], list[int]]]:
-        """Return ``{name: (steps, change indexes)}`` for one frame, built on first use."""
-        by_frame = self._by_frame
-        if by_frame is None:
-            by_frame = self._by_frame = {}
-        names = by_frame.get(frame)
+    def frame_changes(self, frame: int) -> dict[str, tuple[list[int], list[int]]]:
+        """Return ``{name: (steps, change ids)}`` for ``frame``: where each variable changed.
+
+        Names are in first-seen order. Built on first use per frame from the frame's own step
+        range of the (step-ordered) change columns, at C speed, and cached.
+        """
+        cache = self._by_frame
+        if cache is None:
+            cache = self._by_frame = {}
+        names = cache.get(frame)
         if names is not None:
             return names
         b = self._b
         if self._frame_changes is None:
-            # one pass over every change, grouping indexes by frame; names are grouped per
-            # frame only when that frame is asked for
-            groups: dict[int, list[int]] = {}
-            for c, fr in enumerate(b.ch_frame):
-                hit = groups.get(fr)
-                if hit is None:
-                    groups[fr] = [c]
-                else:
-                    hit.append(c)
-            self._frame_changes = groups
+            ch = b.ch_step
+            self._frame_changes = {"sorted": all(map(le, ch, islice(ch, 1, None)))}
+        lo, hi = 0, len(b.ch_step)
+        first, end = b.frame_first_step[frame], b.frame_end_step[frame]
+        if self._frame_changes["sorted"] and first >= 0:
+            lo = bisect_left(b.ch_step, first)
+            if end >= 0:
+                hi = bisect_right(b.ch_step, end + 1, lo)
+        idx = list(compress(range(lo, hi), map(frame.__eq__, islice(b.ch_frame, lo, hi))))
+        all_names = list(map(b.ch_name.__getitem__, idx))
+        distinct = list(dict.fromkeys(all_names))
         names = {}
-        ch_step, ch_name = b.ch_step, b.ch_name
-        for c in self._frame_changes.get(frame, ()):
-            name = ch_name[c]
-            hist = names.get(name)
-            if hist is None:
-                names[name] = ([ch_step[c]], [c])
-            else:
-                hist[0].append(ch_step[c])
-                hist[1].append(c)
-        by_frame[frame] = names
+        for name in distinct:
+            mine = idx if len(distinct) == 1 else list(compress(idx, map(name.__eq__, all_names)))
+            names[name] = (list(map(b.ch_step.__getitem__, mine)), mine)
+        if len(cache) > 4096:
+            cache.clear()
+        cache[frame] = names
         return names
+
+    _frame_index = frame_changes
 
     def variables(self, index: int, frame: int | None = None) -> dict[str, Value]:
         """Return every bound variable of ``frame`` (default: step ``index``'s frame) at step ``index``."""
@@ -329,21 +334,27 @@ class Trace:
         """Return the names ever recorded for ``frame``, in first-seen order."""
         return list(self._frame_index(frame))
 
-    def changed_at(self, index: int) -> set[str]:
-        """Return the names in step ``index``'s frame rebound or mutated in place at ``index``."""
+    def changed_at(self, index: int, frame: int | None = None) -> set[str]:
+        """Return the names of ``frame`` (default: step ``index``'s) changed at ``index``."""
+        return set(self.changed_names(index, frame))
+
+    def changed_names(self, index: int, frame: int | None = None) -> list[str]:
+        """Return, in first-seen order, the names of ``frame`` rebound or mutated in place at
+        step ``index`` (a mutation seen through another name counts too)."""
         b = self._b
-        frame = b.step_frame[index] if index < len(b.step_line) else 0
-        out: set[str] = set()
-        for name, (steps, changes) in self._frame_index(frame).items():
+        if frame is None:
+            frame = b.step_frame[index] if index < len(b.step_line) else 0
+        out: list[str] = []
+        for name, (steps, changes) in self.frame_changes(frame).items():
             k = bisect_right(steps, index) - 1
             if k < 0:
                 continue
             if steps[k] == index:
-                out.add(name)
+                out.append(name)
                 continue
             enc = b.ch_val[changes[k]]
             if enc.__class__ is Ref and self._object_changed_at(enc.oid, index, set()):
-                out.add(name)
+                out.append(name)
         return out
 
     def _object_changed_at(self, oid: int, index: int, seen: set[int]) -> bool:

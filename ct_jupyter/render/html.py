@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import html
 import os
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import compress, islice
-from operator import add, le
+from operator import add
 
-from ..model import UNBOUND, Ref, Trace, Value
+from ..model import UNBOUND, Trace, Value
 
 __all__ = ["FrameChanges", "StepEffect", "call_count", "path_label", "step_effects", "trace_to_html"]
 
@@ -117,40 +116,15 @@ def path_label(trace: Trace, path: str) -> str:
 class FrameChanges:
     """Per-frame variable histories, built lazily for the frames a snapshot shows.
 
-    `Trace` can group every change of the run at once; for a million-step recording that is
-    seconds of work, while a snapshot only needs the few hundred frames it shows. This finds
-    one frame's changes by bisecting the (step-ordered) change columns instead.
+    A thin view over `Trace.frame_changes`, which indexes only the frames asked for.
     """
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
-        b = trace._b
-        ch = b.ch_step
-        self.sorted = all(map(le, ch, islice(ch, 1, None)))
-        self.cache: dict[int, dict[str, tuple[list[int], list[int]]]] = {}
 
     def of(self, frame: int) -> dict[str, tuple[list[int], list[int]]]:
         """Return ``{name: (steps, change indexes)}`` of ``frame``, names in first-seen order."""
-        hit = self.cache.get(frame)
-        if hit is not None:
-            return hit
-        b = self.trace._b
-        lo, hi = 0, len(b.ch_step)
-        first, end = b.frame_first_step[frame], b.frame_end_step[frame]
-        if self.sorted and first >= 0:
-            lo = bisect_left(b.ch_step, first)
-            if end >= 0:
-                hi = bisect_right(b.ch_step, end + 1, lo)
-        # C-level filtering: this frame's change indexes, then one pass per distinct name
-        idx = list(compress(range(lo, hi), map(frame.__eq__, b.ch_frame[lo:hi])))
-        names = list(map(b.ch_name.__getitem__, idx))
-        distinct = list(dict.fromkeys(names))
-        out: dict[str, tuple[list[int], list[int]]] = {}
-        for name in distinct:
-            mine = idx if len(distinct) == 1 else list(compress(idx, map(name.__eq__, names)))
-            out[name] = (list(map(b.ch_step.__getitem__, mine)), mine)
-        self.cache[frame] = out
-        return out
+        return self.trace.frame_changes(frame)
 
     def value_at(self, frame: int, name: str, index: int) -> Value | None:
         """Return ``name`` of ``frame`` as of step ``index`` (None when unbound)."""
@@ -174,20 +148,7 @@ class FrameChanges:
 
     def changed(self, frame: int, index: int) -> list[str]:
         """Return the names of ``frame`` rebound or mutated (also via an alias) at ``index``."""
-        trace = self.trace
-        ch_val = trace._b.ch_val
-        out = []
-        for name, (steps, changes) in self.of(frame).items():
-            k = bisect_right(steps, index) - 1
-            if k < 0:
-                continue
-            if steps[k] == index:
-                out.append(name)
-                continue
-            enc = ch_val[changes[k]]
-            if enc.__class__ is Ref and trace._object_changed_at(enc.oid, index, set()):
-                out.append(name)
-        return out
+        return self.trace.changed_names(index, frame)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ import os
 import weakref
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter, OrderedDict
-from itertools import compress, islice, repeat
+from collections import Counter
+from itertools import repeat
 from typing import Any
 
 from ..model import Ref, Trace, TraceBuilder, Value
@@ -58,12 +58,10 @@ class TraceIndex:
 
     __slots__ = (
         "__weakref__",
-        "changes_sorted",
         "counts",
         "first",
         "frame_bytes",
         "frame_path",
-        "frames",
         "key_bytes",
         "n",
         "shift",
@@ -87,35 +85,10 @@ class TraceIndex:
         # first step at each (path, line); total executions of each
         self.first: dict[int, int] = dict(zip(reversed(keys), range(self.n - 1, -1, -1)))
         self.counts: Counter[int] = Counter(keys)
-        ch = b.ch_step
-        self.changes_sorted = all(map(operator.le, ch, islice(ch, 1, None)))
-        self.frames: OrderedDict[int, dict[str, tuple[list[int], list[int]]]] = OrderedDict()
 
     def frame_changes(self, trace: Trace, frame: int) -> dict[str, tuple[list[int], list[int]]]:
-        """Return ``{name: (steps, change indexes)}`` for ``frame`` (cached for recent frames)."""
-        hit = self.frames.get(frame)
-        if hit is not None:
-            self.frames.move_to_end(frame)
-            return hit
-        b = _cols(trace)
-        lo, hi = 0, len(b.ch_step)
-        first, end = b.frame_first_step[frame], b.frame_end_step[frame]
-        if self.changes_sorted and first >= 0:
-            lo = bisect_left(b.ch_step, first)
-            if end >= 0:
-                hi = bisect_right(b.ch_step, end + 1, lo)
-        # C-level filtering: the change indexes of this frame, then one pass per distinct name
-        idx = list(compress(range(lo, hi), map(frame.__eq__, islice(b.ch_frame, lo, hi))))
-        names = list(map(b.ch_name.__getitem__, idx))
-        out: dict[str, tuple[list[int], list[int]]] = {}
-        distinct = list(dict.fromkeys(names))
-        for name in distinct:
-            mine = idx if len(distinct) == 1 else list(compress(idx, map(name.__eq__, names)))
-            out[name] = (list(map(b.ch_step.__getitem__, mine)), mine)
-        self.frames[frame] = out
-        if len(self.frames) > 64:
-            self.frames.popitem(last=False)
-        return out
+        """Return ``{name: (steps, change indexes)}`` for ``frame`` (`Trace.frame_changes`)."""
+        return trace.frame_changes(frame)
 
     def key(self, path_id: int, line: int) -> int:
         """Return the search key of ``line`` in path ``path_id``."""
@@ -419,19 +392,7 @@ def frame_variables(trace: Trace, pos: int, frame: int, depth: int = VIEW_DEPTH)
 
 def changed_names(trace: Trace, pos: int, frame: int) -> set[str]:
     """Return the names of ``frame`` rebound or mutated (also through aliases) at ``pos``."""
-    b = _cols(trace)
-    out: set[str] = set()
-    for name, (steps, changes) in trace_index(trace).frame_changes(trace, frame).items():
-        k = bisect_right(steps, pos) - 1
-        if k < 0:
-            continue
-        if steps[k] == pos:
-            out.add(name)
-            continue
-        enc = b.ch_val[changes[k]]
-        if enc.__class__ is Ref and trace._object_changed_at(enc.oid, pos, set()):  # type: ignore[attr-defined]
-            out.add(name)
-    return out
+    return trace.changed_at(pos, frame)
 
 
 def expand_payload(trace: Trace, oid: int, pos: int, depth: int = 2) -> _Json:
