@@ -509,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
                     "(default: small 3, cell 15, large 20, settrace half; --quick cell 4); a row "
                     "is stopped outright at 4x this (at least 60 s; --quick 30 s)")
     ap.add_argument("--ct-budget", type=float, default=0,
-                    help="seconds allowed per CodeTracer measurement (default 25; --quick 6)")
+                    help="seconds allowed per CodeTracer measurement (default 25; --quick 5)")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     ap.add_argument("--from-json", metavar="FILE", help="print the table and verdicts of a saved "
                     "run (a results JSON) instead of measuring")
@@ -547,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
         ct_reps=args.reps or (2 if args.quick else 3),
         soft={"small": args.budget or 3, "cell": args.budget or (4 if args.quick else 15),
               "large": args.budget or 20},
-        ct_budget=args.ct_budget or (6 if args.quick else 25),
+        ct_budget=args.ct_budget or (5 if args.quick else 25),
         ct_sizes=ct_sizes,
         hard_min=30.0 if args.quick else 60.0,
         settrace=not args.no_settrace and not args.quick,
