@@ -36,10 +36,13 @@ _NOT_INPLACE = frozenset({"==", "!=", "<=", ">="})
 class LineEffects:
     """What one line may change: rebound local and global names, candidate objects to re-check."""
 
-    __slots__ = ("rebinds", "grebinds", "cands", "gcands", "plan")
+    __slots__ = ("rebinds", "grebinds", "cands", "gcands", "plan", "local_only")
 
     def __init__(self) -> None:
         self.plan: LinePlan | None = None
+        #: the line can only rebind locals (and mutate in place only what it rebinds):
+        #: when every new value is an atom, nothing else needs a look
+        self.local_only = False
         self.rebinds: tuple[str, ...] = ()
         self.grebinds: tuple[str, ...] = ()
         self.cands: tuple[str, ...] = ()
@@ -110,6 +113,8 @@ def analyse(code: CodeType, plans: dict[int, LinePlan | None] | None = None,
             eff.gcands = eff.grebinds
         if (eff.cands or eff.gcands) and plans:
             eff.plan = plans.get(ln)
+        eff.local_only = (bool(eff.rebinds) and not eff.grebinds and not eff.gcands
+                          and set(eff.cands) <= set(eff.rebinds))
         if eff.rebinds or eff.grebinds or eff.cands or eff.gcands:
             effects[ln] = eff
     return effects, tuple(n for n in touched if not n.startswith("."))

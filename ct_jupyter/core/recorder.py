@@ -238,8 +238,32 @@ class Recorder:
         st.line = line
         if prev >= 0:
             eff = st.effects.get(prev)
-            if eff is None and not st.dirty and st.pending is None:
+            if st.dirty or st.pending is not None or step & 4095 == 4095:
+                pass
+            elif eff is None:
                 return None
+            elif eff.local_only:
+                # The commonest line: it rebinds locals to atoms (`s += x`, `m = p * p`). Atoms
+                # run no user code when stored, so this needs no re-entrancy guard.
+                loc = frame.f_locals
+                objs = st.objs
+                for name in eff.rebinds:
+                    value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
+                    old = objs.get(name, UNBOUND)
+                    if value is old:
+                        continue
+                    t = type(value)
+                    if t not in ATOM_TYPES:
+                        break  # the full path below takes it from here
+                    if t is type(old) and t is not float and value == old:
+                        continue
+                    objs[name] = value
+                    self._ch_step(step)
+                    self._ch_frame(st.fid)
+                    self._ch_name(name)
+                    self._ch_val(value)
+                else:
+                    return None
         self.off = True
         try:
             if prev < 0:
