@@ -299,11 +299,18 @@ class Recorder:
         st = stack.pop()
         self.off = True
         try:
-            self._flush_last_line(st)
             step = len(self._step_line)
+            eff = st.effects.get(st.line)  # what the last line changed shows at the next step
+            if eff is not None:
+                self._apply(st, eff, step)
             enc = value if type(value) in ATOM_TYPES else self._encode(value, step)
             self._frame_ends[st.fid] = (step - 1, kind, enc)
-            self._leave(st)
+            if st.globals_owner:
+                self._leave(st)
+            else:  # _leave, inlined for the common case: calls are the hot path of fib-like code
+                st.frame = None  # type: ignore[assignment]
+                if stack:
+                    stack[-1].dirty = True
         except Exception as exc:
             self.fail(exc)
         finally:
