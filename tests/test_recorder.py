@@ -697,3 +697,32 @@ def test_big_containers_track_changes_in_their_shown_head(backend: str) -> None:
         words = trace.variable("words", step)
         if words is not None:
             assert len(words.items) == min(words.length, 10)
+
+
+def test_containers_whose_iteration_raises_become_placeholders(backend: str) -> None:
+    trace = record_source("""\
+        class Weird(list):
+            def __iter__(self):
+                raise RuntimeError("no iterating me")
+        w = Weird([1, 2])
+        w.append(3)
+        ok = len(w)
+        """, backend)
+    fin = trace.variables(len(trace))
+    assert fin["ok"].py == 3
+    first = trace.variable("w", step_lines(trace).index(5))
+    assert first is not None and first.kind == "repr" and "no iterating me" in first.text
+    assert fin["w"].kind == "repr" and fin["w"].text == "[1, 2, 3]"  # list's repr does not iterate
+
+
+def test_class_bodies_show_only_the_users_names(backend: str) -> None:
+    trace = record_source("""\
+        class Point:
+            \"\"\"A point.\"\"\"
+            dims = 2
+            def norm(self):
+                return 0
+        p = Point()
+        """, backend)
+    body = next(f for f in trace.frames() if f.function.name == "Point")
+    assert set(trace.variables(body.end_step + 1, body.id)) == {"dims", "norm"}

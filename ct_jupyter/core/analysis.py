@@ -49,10 +49,15 @@ class LineEffects:
         self.gcands: tuple[str, ...] = ()
 
 
+# Names the compiler stores in class bodies and modules by itself: not the user's variables.
+_IMPLICIT = frozenset({"__module__", "__qualname__", "__firstlineno__", "__static_attributes__",
+                       "__classcell__", "__classdictcell__", "__type_params__", "__doc__"})
+
+
 def _names(argval: object) -> tuple[str, ...]:
     if isinstance(argval, tuple):
-        return tuple(a for a in argval if isinstance(a, str))
-    return (argval,) if isinstance(argval, str) else ()
+        return tuple(a for a in argval if isinstance(a, str) and a not in _IMPLICIT)
+    return (argval,) if isinstance(argval, str) and argval not in _IMPLICIT else ()
 
 
 def analyse(code: CodeType, plans: dict[int, LinePlan | None] | None = None,

@@ -166,11 +166,11 @@ class Snapshotter:
         kind = self.heap.kinds[oid]
         try:
             snap, raw, kids = self._snapshot(kind, obj, step, depth + 1)
-        except Exception as exc:  # a hostile object: keep a placeholder version
-            snap, raw, kids = ("repr_error", exc), None, ()
-            snap = (f"<{type(obj).__name__}: {_describe(exc)}>",)
-            self.heap.kinds[oid] = "repr"
-        self.raw[oid] = raw if raw is not None else ("<failed>",)
+        except Exception as exc:  # a hostile object (its __len__/__iter__ raised): a placeholder
+            text = f"<{type(obj).__name__}: {_describe(exc)}>"
+            snap, raw, kids = (text,), text, ()
+            kind = self.heap.kinds[oid] = "repr"
+        self.raw[oid] = raw
         self.kids[oid] = kids
         if kind == "list" or kind == "deque":
             self.cur[oid] = list(snap[1])  # type: ignore[arg-type]
