@@ -726,3 +726,21 @@ def test_class_bodies_show_only_the_users_names(backend: str) -> None:
         """, backend)
     body = next(f for f in trace.frames() if f.function.name == "Point")
     assert set(trace.variables(body.end_step + 1, body.id)) == {"dims", "norm"}
+
+
+def test_container_whose_len_starts_raising_is_a_placeholder(backend: str) -> None:
+    trace = record_source("""\
+        class Fickle(list):
+            broken = False
+            def __len__(self):
+                if self.broken:
+                    raise ValueError("len is broken")
+                return list.__len__(self)
+        f = Fickle([1])
+        Fickle.broken = True
+        f.append(2)
+        done = 1
+        """, backend)
+    fin = trace.variables(len(trace))
+    assert fin["done"].py == 1 and not trace.truncated
+    assert "len is broken" in fin["f"].text

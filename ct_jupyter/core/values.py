@@ -297,7 +297,21 @@ class Snapshotter:
             self.check(oid, step, None)
 
     def check(self, oid: int, step: int, seen: set[int] | None) -> None:
-        """Store a new version of object ``oid`` at ``step`` if it changed; recurse into children."""
+        """Store a new version of object ``oid`` at ``step`` if it changed; recurse into children.
+
+        A container subclass whose ``__len__``/``__iter__`` raises becomes a placeholder.
+        """
+        try:
+            self._check(oid, step, seen)
+        except Exception as exc:
+            obj = self.objs[oid]
+            text = f"<{type(obj).__name__}: {_describe(exc)}>"
+            self.heap.kinds[oid] = "repr"
+            self.raw[oid] = text
+            self.kids[oid] = ()
+            self.heap.add_version(oid, step, (text,))
+
+    def _check(self, oid: int, step: int, seen: set[int] | None) -> None:
         raw = self.raw[oid]
         if raw is None:
             return
