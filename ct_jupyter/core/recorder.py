@@ -95,7 +95,6 @@ class Recorder:
         self.max_memory = options.max_memory
         self.on_stop: Callable[[], None] | None = None
         self.internal_error: BaseException | None = None
-        self._step_count = builder.step_line.__len__
         self._step_line = builder.step_line
         self._step_line_append = builder.step_line.append
         self._step_frame_append = builder.step_frame.append
@@ -184,7 +183,7 @@ class Recorder:
     # -- events ---------------------------------------------------------------------------
     def io_step(self) -> int:
         """Return the index of the step running now (what output belongs to)."""
-        return self._step_count() - 1
+        return len(self._step_line) - 1
 
     def on_start(self, info: CodeInfo, frame: FrameType, kind: str) -> None:
         """A user frame starts (``call``) or resumes (``resume``)."""
@@ -330,7 +329,7 @@ class Recorder:
             exc = exc if exc is not None else st.pending
             tname = type(exc).__name__ if exc is not None else "BaseException"
             msg = _message(exc) if exc is not None else ""
-            self.builder.add_exception(self._step_count() - 1, st.fid, "unwind", tname, msg)
+            self.builder.add_exception(len(self._step_line) - 1, st.fid, "unwind", tname, msg)
             self.builder.end_frame(st.fid, "exception", Err(tname, msg))
             self._leave(st)
             if stack and exc is not None:
@@ -352,7 +351,7 @@ class Recorder:
             return  # propagated from a callee: recorded as its unwind; caught or unwound here
         try:
             st.pending = exc
-            self.builder.add_exception(self._step_count() - 1, st.fid, "raise",
+            self.builder.add_exception(len(self._step_line) - 1, st.fid, "raise",
                                        type(exc).__name__, _message(exc))
         except Exception as err:
             self.fail(err)
@@ -614,7 +613,7 @@ class Recorder:
 
     def _safe_encode(self, value: object) -> object:
         try:
-            return self._encode(value, self._step_count())
+            return self._encode(value, len(self._step_line))
         except Exception as exc:
             return Err(type(value).__name__, _message(exc))
 

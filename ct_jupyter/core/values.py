@@ -31,12 +31,11 @@ _is = operator.is_
 _is_not = operator.is_not
 
 ATOM_TYPES = frozenset({int, float, bool, type(None), complex})
+# Immutable (or identity-only) values kept by reference; functions, classes and modules are
+# `_NAMED` instead, so a trace holds no user code.
 _OPAQUE_ATOMS = (
-    types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.BuiltinMethodType,
-    types.ModuleType, type, range, enum.Enum, types.MethodWrapperType, types.WrapperDescriptorType,
-    types.MethodDescriptorType, types.ClassMethodDescriptorType, types.GetSetDescriptorType,
-    types.MemberDescriptorType, staticmethod, classmethod, property, type(Ellipsis),
-    type(NotImplemented), types.CodeType, types.SimpleNamespace.__class__,
+    range, enum.Enum, types.GetSetDescriptorType, types.MemberDescriptorType, type(Ellipsis),
+    type(NotImplemented),
 )
 _NAMED = (
     types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.BuiltinMethodType,

@@ -204,12 +204,6 @@ class TraceBuilder:
         """Steps recorded so far."""
         return len(self.step_line)
 
-    def approx_bytes(self) -> int:
-        """Estimate the bytes the recording holds (columns plus stored snapshots)."""
-        cols = (len(self.step_line) * 16 + len(self.ch_step) * 40 + len(self.frame_rows) * 120
-                + len(self.io_text) * 64 + sum(len(t) for t in self.io_text[-64:]) * max(1, len(self.io_text) // 64))
-        return cols
-
     def freeze(self) -> Trace:
         """Return the immutable `Trace` over these columns; the builder must not be used after."""
         from .trace import Trace

@@ -301,15 +301,13 @@ class Trace:
         cache[frame] = names
         return names
 
-    _frame_index = frame_changes
-
     def variables(self, index: int, frame: int | None = None) -> dict[str, Value]:
         """Return every bound variable of ``frame`` (default: step ``index``'s frame) at step ``index``."""
         b = self._b
         if frame is None:
             frame = b.step_frame[index] if index < len(b.step_line) else 0
         out: dict[str, Value] = {}
-        for name, (steps, changes) in self._frame_index(frame).items():
+        for name, (steps, changes) in self.frame_changes(frame).items():
             k = bisect_right(steps, index) - 1
             if k >= 0:
                 enc = b.ch_val[changes[k]]
@@ -322,7 +320,7 @@ class Trace:
         b = self._b
         if frame is None:
             frame = b.step_frame[index] if index < len(b.step_line) else 0
-        hist = self._frame_index(frame).get(name)
+        hist = self.frame_changes(frame).get(name)
         if hist is None:
             return None
         k = bisect_right(hist[0], index) - 1
@@ -332,7 +330,7 @@ class Trace:
 
     def variable_names(self, frame: int) -> list[str]:
         """Return the names ever recorded for ``frame``, in first-seen order."""
-        return list(self._frame_index(frame))
+        return list(self.frame_changes(frame))
 
     def changed_at(self, index: int, frame: int | None = None) -> set[str]:
         """Return the names of ``frame`` (default: step ``index``'s) changed at ``index``."""
@@ -381,7 +379,7 @@ class Trace:
         Rebinding and in-place mutation of the bound object both count.
         """
         b = self._b
-        hist = self._frame_index(frame).get(name)
+        hist = self.frame_changes(frame).get(name)
         if hist is None:
             return []
         steps, changes = hist
