@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import pathlib
 import re
 import textwrap
+from types import ModuleType
 from typing import Any
 
 import ct_jupyter
@@ -42,3 +45,15 @@ def signature(trace: Trace) -> list[tuple[object, ...]]:
         text = repr(sorted(values.items(), key=lambda kv: kv[0]))
         out.append((i, line, depth, re.sub(r"0x[0-9a-f]+", "0xADDR", text)))
     return out
+
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+
+
+def load_fixture(name: str) -> ModuleType:
+    """Import ``tests/fixtures/<name>.py`` (shared by the payload and widget tests)."""
+    spec = importlib.util.spec_from_file_location(f"_ctj_{name}", FIXTURES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

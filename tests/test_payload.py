@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-from pathlib import Path
 
 import pytest
 
 import ct_jupyter
 from ct_jupyter.widget import payload as P
 from ct_jupyter.widget import table as T
+from tests.helpers import load_fixture
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"_ctj_{name}", FIXTURES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
-
-
-VT = _load("viewer_trace")
+VT = load_fixture("viewer_trace")
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +212,7 @@ def test_real_recording_sort_example():
 # -- a 1,000,000-step trace: nothing scales with the trace ------------------------------------
 @pytest.fixture(scope="module")
 def big():
-    return _load("big_trace").build_big_trace()
+    return load_fixture("big_trace").build_big_trace()
 
 
 def test_big_trace_payloads_are_bounded(big):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import pathlib
 
@@ -13,20 +12,12 @@ import ct_jupyter
 from ct_jupyter.errors import UsageError
 from ct_jupyter.widget import TraceWidget
 from ct_jupyter.widget import payload as P
+from tests.helpers import load_fixture
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 ROOT = pathlib.Path(__file__).parent.parent
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"_ctj_{name}", FIXTURES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
-
-
-VT = _load("viewer_trace")
+VT = load_fixture("viewer_trace")
 
 
 class Wire:
@@ -152,7 +143,7 @@ def test_js_package_version_matches_python():
 
 def test_big_trace_paging_sends_windows_only():
     """A 1,000,000-step trace: every reply is a bounded window; nothing syncs the trace."""
-    big = _load("big_trace").build_big_trace()
+    big = load_fixture("big_trace").build_big_trace()
     w = TraceWidget(big)
     wire = Wire(w)
     state = {k: v for k, v in w.get_state().items() if k not in ("_esm", "_css")}
