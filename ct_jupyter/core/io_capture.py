@@ -668,7 +668,20 @@ class _OutBufferProxy(_Proxy):
         return self._ct_real.flush()
 
 
-class _InProxy(_Proxy):
+class _LineIterator:
+    """Iteration over a reading proxy: one recorded ``readline`` per line."""
+
+    def __iter__(self) -> Any:
+        return self
+
+    def __next__(self) -> Any:
+        line = self.readline()  # type: ignore[attr-defined]
+        if not line:
+            raise StopIteration
+        return line
+
+
+class _InProxy(_LineIterator, _Proxy):
     """Stands in for sys.stdin while recording: reads are recorded as stdin chunks."""
 
     def read(self, *args: Any) -> Any:
@@ -685,22 +698,13 @@ class _InProxy(_Proxy):
         self._ct_capture._read("".join(x if isinstance(x, str) else _as_text(x) for x in lines))
         return lines
 
-    def __iter__(self) -> Any:
-        return self
-
-    def __next__(self) -> Any:
-        line = self.readline()
-        if not line:
-            raise StopIteration
-        return line
-
     @property
     def buffer(self) -> Any:
         """The real stream's binary buffer, behind a proxy that records what is read."""
         return _buffer_proxy(self, _InBufferProxy)
 
 
-class _InBufferProxy(_Proxy):
+class _InBufferProxy(_LineIterator, _Proxy):
     """Stands in for sys.stdin.buffer: bytes read are recorded as text."""
 
     def _ct_got(self, data: Any) -> Any:
@@ -724,14 +728,6 @@ class _InBufferProxy(_Proxy):
         self._ct_got(b"".join(lines))
         return lines
 
-    def __iter__(self) -> Any:
-        return self
-
-    def __next__(self) -> Any:
-        line = self.readline()
-        if not line:
-            raise StopIteration
-        return line
 
 
 def _buffer_proxy(text_proxy: _Proxy, cls: type[_Proxy]) -> Any:
