@@ -346,16 +346,26 @@ def validate(path: str | os.PathLike[str], *, schema: bool = True,
     return report
 
 
-def _check_paths(folder: pathlib.Path, checker: _Checker) -> None:
-    f = folder / "trace_paths.json"
+_UNREAD = object()
+
+
+def _read_side_file(folder: pathlib.Path, name: str, why: str, checker: _Checker) -> Any:
+    """Return the parsed JSON of ``folder/name``, or `_UNREAD` after reporting why not."""
+    f = folder / name
     if not f.is_file():
-        checker.problem(None, "missing (CodeTracer reads the path table from it)",
-                        file="trace_paths.json")
-        return
+        checker.problem(None, f"missing ({why})", file=name)
+        return _UNREAD
     try:
-        paths = read_json(f, "trace_paths.json")
+        return read_json(f, name)
     except TraceFormatError as exc:
-        checker.problem(None, exc.message, file="trace_paths.json")
+        checker.problem(None, exc.message, file=name)
+        return _UNREAD
+
+
+def _check_paths(folder: pathlib.Path, checker: _Checker) -> None:
+    paths = _read_side_file(folder, "trace_paths.json",
+                            "CodeTracer reads the path table from it", checker)
+    if paths is _UNREAD:
         return
     if not isinstance(paths, list) or not all(isinstance(x, str) for x in paths):
         checker.problem(None, "must be a JSON array of strings", file="trace_paths.json")
@@ -371,15 +381,9 @@ def _check_paths(folder: pathlib.Path, checker: _Checker) -> None:
 
 
 def _check_metadata(folder: pathlib.Path, checker: _Checker, validator: Any) -> None:
-    f = folder / "trace_metadata.json"
-    if not f.is_file():
-        checker.problem(None, "missing (CodeTracer needs workdir, program and args)",
-                        file="trace_metadata.json")
-        return
-    try:
-        meta = read_json(f, "trace_metadata.json")
-    except TraceFormatError as exc:
-        checker.problem(None, exc.message, file="trace_metadata.json")
+    meta = _read_side_file(folder, "trace_metadata.json",
+                           "CodeTracer needs workdir, program and args", checker)
+    if meta is _UNREAD:
         return
     if validator is not None:
         msg = _schema_message(validator.iter_errors(meta))
