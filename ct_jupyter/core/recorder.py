@@ -105,7 +105,6 @@ class Recorder:
         self._ch_val = builder.ch_val.append
         self._frame_ends = builder.frame_ends
         self._frame_first = builder.frame_first
-        self._add_change = builder.add_change
         self._encode = self.snap.encode
 
     # -- classification -------------------------------------------------------------------
@@ -358,59 +357,46 @@ class Recorder:
 
     # -- variables ------------------------------------------------------------------------
     def _capture_all(self, st: _FrameState, step: int) -> None:
-        info = st.info
-        loc = st.frame.f_locals
+        """Record every variable of a frame at its first step."""
+        self._rebind(st, st.names, st.frame.f_locals, step)
+
+    def _rebind(self, st: _FrameState, names: tuple[str, ...], values: object, step: int) -> None:
+        """Record each of ``names`` whose value in ``values`` is not the one ``st`` last had.
+
+        ``values`` is the frame's ``f_locals`` (a dict, or a proxy on 3.13) or a globals dict.
+        Equal atoms are not a change; modules are never shown at module level.
+        """
         objs = st.objs
-        encode = self._encode
-        b = self.builder
+        skip_modules = st.info.is_module
         fid = st.fid
-        skip_modules = info.is_module
-        for name in st.names:
-            value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
-            if value is UNBOUND:
+        for name in names:
+            value = values.get(name, UNBOUND)  # type: ignore[attr-defined]
+            old = objs.get(name, UNBOUND)
+            if value is old:
                 continue
             t = type(value)
+            if t is type(old) and t in _EQ_ATOMS and value == old:
+                continue
             if t is ModuleType and skip_modules:
                 continue
             objs[name] = value
-            b.ch_step.append(step)
-            b.ch_frame.append(fid)
-            b.ch_name.append(name)
-            b.ch_val.append(value if t in ATOM_TYPES else encode(value, step))
+            self._ch_step(step)
+            self._ch_frame(fid)
+            self._ch_name(name)
+            self._ch_val(value if t in ATOM_TYPES else
+                         UNBOUND if value is UNBOUND else self._encode(value, step))
 
     def _apply(self, st: _FrameState, eff: LineEffects, step: int) -> None:
         objs = st.objs
         loc = None
         if eff.rebinds:
             loc = st.frame.f_locals
-            for name in eff.rebinds:
-                value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
-                old = objs.get(name, UNBOUND)
-                if value is old:
-                    continue
-                t = type(value)
-                if t is type(old) and t in _EQ_ATOMS and value == old:
-                    continue
-                if t is ModuleType and st.info.is_module:
-                    continue
-                objs[name] = value
-                self._ch_step(step)
-                self._ch_frame(st.fid)
-                self._ch_name(name)
-                self._ch_val(value if t in ATOM_TYPES else
-                             UNBOUND if value is UNBOUND else self._encode(value, step))
-        if eff.grebinds:
+            self._rebind(st, eff.rebinds, loc, step)
+        if eff.grebinds:  # `global x; x = …` in a function changes the module frame's x
             g = st.frame.f_globals
             owner = self.globals_owners.get(id(g))
             if owner is not None and owner is not st:
-                snap = self.snap
-                for name in eff.grebinds:
-                    value = g.get(name, UNBOUND)
-                    old = owner.objs.get(name, UNBOUND)
-                    if value is not old and snap.value_changed(old, value):
-                        owner.objs[name] = value
-                        self._add_change(step, owner.fid, name,
-                                         UNBOUND if value is UNBOUND else self._encode(value, step))
+                self._rebind(owner, eff.grebinds, g, step)
         if eff.cands or eff.gcands:
             # Objects the line names that could change in place (atoms and functions cannot).
             found: list[object] = []
@@ -508,23 +494,7 @@ class Recorder:
 
     def _recheck(self, st: _FrameState, step: int) -> None:
         """After a call into user code returned here: rebindings may have happened anywhere."""
-        info = st.info
-        loc = st.frame.f_locals
-        objs = st.objs
-        snap = self.snap
-        for name in st.names:
-            try:
-                value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
-            except Exception:
-                continue
-            old = objs.get(name, UNBOUND)
-            if value is old or not snap.value_changed(old, value):
-                continue
-            if info.is_module and type(value) is ModuleType:
-                continue
-            objs[name] = value
-            self._add_change(step, st.fid, name,
-                             UNBOUND if value is UNBOUND else self._encode(value, step))
+        self._rebind(st, st.names, st.frame.f_locals, step)
 
     def _flush_last_line(self, st: _FrameState) -> None:
         """Record what the frame's last line changed, as of the step that comes next."""

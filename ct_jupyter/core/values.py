@@ -278,15 +278,6 @@ class Snapshotter:
         return text
 
     # -- change detection -----------------------------------------------------------------
-    def value_changed(self, old: object, new: object) -> bool:
-        """Return True when a rebinding from ``old`` to ``new`` is a change worth storing."""
-        if old is new:
-            return False
-        t = type(new)
-        if t is type(old) and (t in ATOM_TYPES or t is str) and t is not float:
-            return old != new  # type: ignore[no-any-return]
-        return True
-
     def check_value(self, obj: object, step: int) -> None:
         """Re-check the heap object behind ``obj`` (if it is one) for in-place changes."""
         if type(obj) in ATOM_TYPES:
