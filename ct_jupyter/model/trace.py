@@ -21,6 +21,7 @@ from operator import le
 from typing import TYPE_CHECKING
 
 from .builder import FunctionInfo, Outcome
+from .columns import TraceColumns
 from .encoded import UNBOUND, Cut, Err, Named, Ref
 from .value import UNBOUND_VALUE, Value
 
@@ -93,7 +94,7 @@ class IOChunk:
 class Trace:
     """An immutable recording of one run. Build one with `ct_jupyter.record` or `TraceBuilder`."""
 
-    __slots__ = ("_b", "_by_frame", "_by_line", "_frame_changes", "__weakref__")
+    __slots__ = ("_b", "_by_frame", "_by_line", "_columns", "_frame_changes", "__weakref__")
 
     def __init__(self) -> None:
         raise TypeError("Trace is built by a recording (ct_jupyter.record) or TraceBuilder.freeze()")
@@ -105,7 +106,16 @@ class Trace:
         self._by_frame: dict[int, dict[str, tuple[list[int], list[int]]]] | None = None
         self._frame_changes: dict[str, bool] | None = None
         self._by_line: dict[tuple[int, int], list[int]] | None = None
+        self._columns: TraceColumns | None = None
         return self
+
+    @property
+    def columns(self) -> TraceColumns:
+        """The read-only columnar view, for consumers that scan the whole trace."""
+        cols = self._columns
+        if cols is None:
+            cols = self._columns = TraceColumns(self._b)
+        return cols
 
     # -- facts ----------------------------------------------------------------------------
     def __len__(self) -> int:

@@ -134,7 +134,7 @@ class FrameChanges:
         k = bisect_right(hist[0], index) - 1
         if k < 0:
             return None
-        enc = self.trace._b.ch_val[hist[1][k]]
+        enc = self.trace.columns.ch_val[hist[1][k]]
         return None if enc is UNBOUND else self.trace.decode(enc, index)
 
     def variables(self, frame: int, index: int) -> dict[str, Value]:
@@ -162,7 +162,7 @@ class StepEffect:
 def step_effects(trace: Trace, index: int, changes: FrameChanges | None = None) -> StepEffect:
     """Return the variables changed by running step ``index``'s line (and a return value)."""
     changes = changes if changes is not None else FrameChanges(trace)
-    b = trace._b
+    b = trace.columns
     n = len(b.step_line)
     frame = b.step_frame[index]
     after = _next_step_in_frame(trace, index)
@@ -186,7 +186,7 @@ def step_effects(trace: Trace, index: int, changes: FrameChanges | None = None) 
 
 def _next_step_in_frame(trace: Trace, index: int) -> int | None:
     """Return the next step of step ``index``'s frame, jumping over the calls it made."""
-    b = trace._b
+    b = trace.columns
     step_frame = b.step_frame
     parent = b.frame_parent
     end_step = b.frame_end_step
@@ -220,7 +220,7 @@ def _line_text(trace: Trace, path: str, line: int, cache: dict[str, list[str]]) 
 
 def call_count(trace: Trace) -> int:
     """Return the number of calls recorded (frames of kind ``call`` below a root frame)."""
-    b = trace._b
+    b = trace.columns
     kinds = b.frame_kind
     calls = kinds.count("call")
     parent = b.frame_parent
@@ -288,7 +288,7 @@ def _exception_block(trace: Trace, tb_limit: int) -> str:
 
 
 def _code_section(trace: Trace, budget: int, raise_loc: tuple[str, int] | None) -> str:
-    b = trace._b
+    b = trace.columns
     path_of_frame = [b.functions[f].path_id for f in b.frame_func]
     # count (path, line) hits at C speed: key = path_id << 32 | line
     frame_key = [pid << 32 for pid in path_of_frame]

@@ -104,7 +104,7 @@ class TraceView:
     # -- pieces -----------------------------------------------------------------------------
     def _header(self) -> Text:
         trace = self.trace
-        b = trace._b  # type: ignore[attr-defined]
+        b = trace.columns
         n = len(trace)
         calls = sum(1 for p, k in zip(b.frame_parent, b.frame_kind) if p >= 0 and k == "call")
         files = list(dict.fromkeys(_label(trace, trace.paths[pid])
@@ -172,7 +172,7 @@ class TraceView:
 
     def _steps(self, width: int) -> Table:
         trace = self.trace
-        b = trace._b  # type: ignore[attr-defined]
+        b = trace.columns
         table = Table(box=box.SIMPLE_HEAD, show_header=True, pad_edge=False, expand=False)
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("line", justify="right", no_wrap=True)
@@ -247,7 +247,7 @@ class TraceView:
 
     def _call_text(self, index: int, frame: int, function: str) -> str:
         """Return ``→ f(a=1, b=2)`` for a call, ``↻ f`` for a generator or coroutine resume."""
-        if self.trace._b.frame_kind[frame] != "call":  # type: ignore[attr-defined]
+        if self.trace.columns.frame_kind[frame] != "call":
             return f"↻ {function}"
         values = self.trace.variables(index, frame)
         parts = [f"{name}={_visible(v.text, 30)}" for name, v in list(values.items())[:4]]

@@ -25,7 +25,7 @@ def trace_to_text(trace: Trace) -> str:
     str
         Plain text, at most a handful of short lines.
     """
-    b = trace._b
+    b = trace.columns
     n = len(trace)
     calls = call_count(trace)
     used = sorted({b.functions[f].path_id for f in b.frame_func})

@@ -22,7 +22,8 @@ from collections import Counter
 from itertools import repeat
 from typing import Any
 
-from ..model import Ref, Trace, TraceBuilder, Value
+from ..model import Ref, Trace, Value
+from ..model.columns import TraceColumns
 from ..model.encoded import UNBOUND
 
 #: Version of the payload schema; the JS side checks it (js/widget.js SCHEMA).
@@ -47,9 +48,9 @@ ALIAS_FRAMES = 16
 _Json = dict[str, Any]
 
 
-def _cols(trace: Trace) -> TraceBuilder:
-    """Return the columns behind ``trace`` (read-only use, for C-speed scans)."""
-    return trace._b  # type: ignore[attr-defined,no-any-return]
+def _cols(trace: Trace) -> TraceColumns:
+    """Return the read-only columns of ``trace`` (for C-speed scans)."""
+    return trace.columns
 
 
 # -- a per-trace index built once (C-speed scans over the step columns) ------------------------
