@@ -26,6 +26,10 @@ from .values import ATOM_TYPES, Snapshotter
 
 #: When True (the test suite sets it), a recorder failure raises instead of failing soft.
 TESTING = False
+#: After a limit, steps are counted exactly up to this many; then every event is switched off
+#: (the program runs on at plain speed) and the count is a lower bound
+#: (``meta["dropped_steps_exact"] = False``).
+COUNT_AFTER_STOP = 10_000
 
 _GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 _EQ_ATOMS = frozenset({int, str, bool, type(None), complex, bytes})
@@ -603,6 +607,8 @@ def _index_value(index: tuple[object, ...], loc: object, g: dict[str, object]) -
         value = g.get(name, _NOTHING)  # type: ignore[arg-type]
     if kind == "add":
         return value + index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
+    if kind == "mod":
+        return value % index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
     return value
 
 

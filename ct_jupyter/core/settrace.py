@@ -13,7 +13,7 @@ import sys
 import warnings
 from types import CodeType, FrameType
 
-from .recorder import Recorder
+from .recorder import COUNT_AFTER_STOP, Recorder
 
 _HIDDEN_LOCALS_WARNING = (
     ("ignore", re.compile("assigning None to unbound local", re.I), RuntimeWarning, None, 0)
@@ -97,9 +97,7 @@ class SetTraceBackend:
 
     def _local(self, frame: FrameType, event: str, arg: object) -> object:
         if self._counting:
-            if event == "line":
-                self.rec.builder.dropped_steps += 1
-            return self._count
+            return self._count(frame, event, arg)
         rec = self.rec
         if event == "line":
             # settrace also reports a line again after a backward jump within it (one-line
@@ -131,5 +129,11 @@ class SetTraceBackend:
 
     def _count(self, frame: FrameType, event: str, arg: object) -> object:
         if event == "line":
-            self.rec.builder.dropped_steps += 1
+            b = self.rec.builder
+            b.dropped_steps += 1
+            if b.dropped_steps >= COUNT_AFTER_STOP and self._installed:
+                # Stop counting too: no trace function at all, the program runs at plain speed.
+                b.meta["dropped_steps_exact"] = False
+                sys.settrace(None)
+                return None
         return self._count

@@ -13,7 +13,7 @@ from functools import partial
 from types import CodeType
 
 from ..errors import BackendUnavailable
-from .recorder import Recorder
+from .recorder import COUNT_AFTER_STOP, Recorder
 
 TOOL_NAME = "ct_jupyter"
 _PREFERRED_IDS = (4, 3)
@@ -159,8 +159,24 @@ class SysMonBackend:
 
     def _count_line(self, code: CodeType, line: int) -> object:
         if threading.get_ident() == self._owner:
-            self.rec.builder.dropped_steps += 1
+            b = self.rec.builder
+            b.dropped_steps += 1
+            if b.dropped_steps >= COUNT_AFTER_STOP:
+                self._switch_off()
         return None
+
+    def _switch_off(self) -> None:
+        """Stop counting too: the program runs on with no event at all (near plain speed)."""
+        mon = sys.monitoring
+        tool = self.tool
+        self.rec.builder.meta["dropped_steps_exact"] = False
+        if tool is None:
+            return
+        with self._lock:
+            mon.set_events(tool, 0)
+            for code in self._touched:
+                mon.set_local_events(tool, code, 0)
+            self._touched.clear()
 
     def _count_start(self, code: CodeType, offset: int) -> object:
         info = self.rec.infos.get(id(code))
