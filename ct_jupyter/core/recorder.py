@@ -266,12 +266,21 @@ class Recorder:
                     self._ch_val(value)
                 else:
                     return None
+        return self._line_work(st, prev, step)
+
+    def _line_work(self, st: _FrameState, prev: int, step: int) -> None:
+        """The rest of a LINE event once its step is appended: captures, changes, exceptions.
+
+        ``prev`` is the frame's previous line (-1 at its first line). The C core calls this
+        for every line its fast paths do not finish.
+        """
         self.off = True
         try:
             if prev < 0:
                 self._frame_first[st.fid] = step
                 self._capture_all(st, step)
             else:
+                eff = st.effects.get(prev)
                 if eff is not None:
                     self._apply(st, eff, step)
                 if st.dirty:
