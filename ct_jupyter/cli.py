@@ -226,7 +226,7 @@ def _record(args: list[str]) -> int:
     if not os.path.isfile(path):
         raise _ArgumentError(f"script {script!r} does not exist", context={"script": script})
 
-    from .export import _check_target, export
+    from .codetracer import _check_target, export
 
     out = os.path.abspath(ns.out)
     _check_target(__import__("pathlib").Path(out), ns.overwrite)
@@ -315,7 +315,7 @@ def _validate(args: list[str]) -> int:
     p.add_argument("--max-problems", type=int, default=50)
     p.add_argument("--json-errors", action="store_true")
     ns = _parse(p, args)
-    from .export.validate import validate
+    from .codetracer.validate import validate
 
     report = validate(ns.trace_dir, schema=not ns.no_schema, max_problems=ns.max_problems)
     for problem in report.problems:
@@ -370,7 +370,7 @@ def _show(args: list[str]) -> int:
         start = (ns.page - 1) * ns.page_size
     from rich.console import Console
 
-    from .export import load
+    from .codetracer import load
     from .render.terminal import TraceView
 
     trace = load(ns.trace_dir)

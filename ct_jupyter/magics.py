@@ -107,7 +107,7 @@ def _export(trace: Any, target: str) -> str:
     """
     import pathlib
 
-    from .export import export
+    from .codetracer import export
 
     folder = pathlib.Path(target).expanduser()
     replace = folder.is_dir() and any((folder / name).is_file()

@@ -13,8 +13,8 @@ from importlib.metadata import entry_points
 import pytest
 
 from ct_jupyter.cli import main, split_record_args
-from ct_jupyter.export import load
-from ct_jupyter.export.validate import validate
+from ct_jupyter.codetracer import load
+from ct_jupyter.codetracer.validate import validate
 from tests.test_reader import HAND_WRITTEN, write_folder
 
 HAS_SYSMON = hasattr(sys, "monitoring")

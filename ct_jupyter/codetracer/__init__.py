@@ -1,4 +1,4 @@
-"""Export a `Trace` as a CodeTracer JSON trace folder, and load such folders back.
+"""Write a `Trace` as a CodeTracer JSON trace folder, and read such folders back.
 
 ``export(trace, "out")`` writes ``out/trace.json``, ``out/trace_metadata.json``,
 ``out/trace_paths.json`` and ``out/files/…`` (the source of every recorded path, notebook cells
@@ -15,10 +15,7 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
-import sys
-import types
 import uuid
-from typing import Any
 
 from ..errors import CodetraceError, ExportError, UsageError
 from ..model.trace import Trace
@@ -88,7 +85,7 @@ def _check_target(target: pathlib.Path, overwrite: bool) -> None:
 def _write_folder(trace: Trace, folder: pathlib.Path, exit_code: int | None) -> None:
     import orjson
 
-    from .codetracer import CodeTracerWriter, exported_paths, iter_files, write_metadata
+    from .writer import CodeTracerWriter, exported_paths, iter_files, write_metadata
 
     names = exported_paths(trace)
     with open(folder / "trace.json", "wb", buffering=1 << 20) as fh:
@@ -140,19 +137,5 @@ def load(path: str | os.PathLike[str]) -> Trace:
 
     return read_trace(path)
 
-
-class _CallableModule(types.ModuleType):
-    """This package, callable like its `export` function.
-
-    ``ct_jupyter.export`` names both this package and the function the package root re-exports;
-    once the package is imported, the attribute is the package. Calling it still exports, so
-    ``ct_jupyter.export(trace, path)`` works however the name was reached.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> pathlib.Path:
-        return export(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = ["TraceDirConflict", "export", "load"]
