@@ -153,7 +153,7 @@ def _record_parser() -> _Parser:
     p.add_argument("-o", "--out", default="trace-out",
                    help="trace folder to write (default: ./trace-out)")
     p.add_argument("--overwrite", action="store_true",
-                   help="replace the trace folder if it exists and is not empty")
+                   help="replace the trace folder if it holds a trace (and nothing else)")
     p.add_argument("--max-steps", type=int, default=None, help="steps recorded at most")
     p.add_argument("--include", action="append", default=[], metavar="PATTERN",
                    help="module or path glob to step into as well (repeatable)")
@@ -226,10 +226,13 @@ def _record(args: list[str]) -> int:
     if not os.path.isfile(path):
         raise _ArgumentError(f"script {script!r} does not exist", context={"script": script})
 
-    from .codetracer import _check_target, export
+    import pathlib
+
+    from .codetracer import export
+    from .codetracer.target import check_target
 
     out = os.path.abspath(ns.out)
-    _check_target(__import__("pathlib").Path(out), ns.overwrite)
+    check_target(pathlib.Path(out), ns.overwrite, protect=[path])
     trace, code, error = record_script(path, script_args, options)
     written = export(trace, out, overwrite=ns.overwrite, exit_code=code)
     note = f" ({trace.stop_reason} reached, {trace.dropped_steps} steps not recorded)" \

@@ -83,7 +83,7 @@ def test_default_folder_and_overwrite(tmp_path: pathlib.Path, monkeypatch: pytes
     capsys.readouterr()
     assert main(["record", "--json-errors", str(script)]) == 1
     err = capsys.readouterr().err
-    assert "not empty" in err
+    assert "already holds a trace" in err
     trailer = _trailer(err)
     assert trailer["error_code"] == "ERR_TRACE_DIR_CONFLICT" and trailer["error_kind"] == "Usage"
     assert trailer["context"] == {"path": str(tmp_path / "trace-out")}

@@ -477,8 +477,10 @@ def test_existing_folder_is_not_overwritten_without_the_option(tmp_path: pathlib
         export(_small_trace(), target)
     assert info.value.code == "ERR_TRACE_DIR_CONFLICT"
     assert (target / "keep.txt").read_text() == "mine"
-    export(_small_trace(), target, overwrite=True)
-    assert not (target / "keep.txt").exists() and (target / "trace.json").is_file()
+    (target / "keep.txt").unlink()
+    export(_small_trace(), target)
+    export(_small_trace(), target, overwrite=True)  # a folder holding only a trace
+    assert (target / "trace.json").is_file()
     empty = tmp_path / "empty"
     empty.mkdir()
     assert export(_small_trace(), empty) == empty
