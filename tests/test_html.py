@@ -10,7 +10,7 @@ import pytest
 import ct_jupyter
 from ct_jupyter.errors import CodetraceWarning
 from ct_jupyter.model import Trace
-from ct_jupyter.render.html import step_effects, trace_to_html
+from ct_jupyter.render.html import trace_to_html
 from ct_jupyter.render.text import trace_to_text
 
 HOSTILE_IMG = "<img src=x onerror=alert(1)>"
@@ -193,7 +193,7 @@ def test_effects_of_a_line_include_mutation_through_an_alias() -> None:
         """)
     lines = [trace.line_of(i) for i in range(len(trace))]
     step = lines.index(3)
-    changed = dict(step_effects(trace, step).changed)
+    changed = {k: v.text for k, v in trace.step_effect(step).changed if v is not None}
     assert changed == {"a": "[1, 2]", "b": "[1, 2]"}
 
 
@@ -233,20 +233,6 @@ def test_code_keeps_its_layout_without_the_stylesheet() -> None:
     assert "            if xs[j] > xs[j + 1]:\n" in code
     assert "        for j in range(len(xs) - 1 - i):\n" in code
     assert "4    ×10          for j" in code  # line number and hit count stay readable
-
-
-def test_frame_changes_agree_with_the_trace_queries() -> None:
-    from ct_jupyter.render.html import FrameChanges
-
-    trace = rec(SORT + "pairs = {}\nfor k in result:\n    pairs[k] = k * k\n")
-    snap = FrameChanges(trace)
-    for i in range(len(trace) + 1):
-        frame = trace.frame_of(i) if i < len(trace) else 0
-        ours = {k: v.to_json() for k, v in snap.variables(frame, i).items()}
-        model = {k: v.to_json() for k, v in trace.variables(i, frame).items()}
-        assert ours == model, i
-        if i < len(trace):
-            assert set(snap.changed(frame, i)) == trace.changed_at(i), i
 
 
 def test_snapshot_never_builds_the_whole_trace_index() -> None:

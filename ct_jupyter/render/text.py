@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..model import Trace
-from .html import call_count, path_label
 
 __all__ = ["trace_to_text"]
 
@@ -27,9 +26,9 @@ def trace_to_text(trace: Trace) -> str:
     """
     b = trace.columns
     n = len(trace)
-    calls = call_count(trace)
+    calls = trace.call_count
     used = sorted({b.functions[f].path_id for f in b.frame_func})
-    labels = [path_label(trace, trace.paths[pid]) for pid in used]
+    labels = [trace.path_label(trace.paths[pid]) for pid in used]
     shown = ", ".join(labels[:4]) + (f" and {len(labels) - 4} more" if len(labels) > 4 else "")
     lines = [f"codetrace: {_plural(n, 'step')}, {_plural(calls, 'call')}"
              + (f" in {shown}" if shown else "")]
@@ -39,7 +38,7 @@ def trace_to_text(trace: Trace) -> str:
         raised = trace.raised_step()
         if raised is not None and raised < n:
             st = trace.step(raised)
-            where = f" at step {raised:,} ({path_label(trace, st.path)}, line {st.line})"
+            where = f" at step {raised:,} ({trace.path_label(st.path)}, line {st.line})"
         message = (outcome.exc_message or "").splitlines()[0] if outcome.exc_message else ""
         if len(message) > 200:
             message = message[:199] + "…"
