@@ -255,3 +255,36 @@ def test_big_trace_navigation(big):
     assert P.line_target(big, n - 1, 0, 2, backward=True) == n - 11
     assert P.line_target(big, 5, 0, 2, backward=True) == 1
     assert P.line_target(big, 2, 0, 39) is None
+
+
+@pytest.mark.parametrize("src, frame_last", [
+    # a frame's last line: what it assigned shows, never <unbound>
+    ("a = 1\nb = [a, 2]\nc = a + 10\n", ("c", "11")),
+    ("def f(x):\n    return x * 2\nr = f(3)\n", ("r", "6")),
+    ("def g():\n    t = 5\n    u = t + 1\n    return u\nv = g()\nw = v\n", ("w", "6")),
+])
+def test_trace_table_last_row_shows_what_the_last_line_left(src, frame_last):
+    trace = ct_jupyter.record(src)
+    t = T.table_payload(trace, 0, len(trace))
+    name, text = frame_last
+    last = t["rows"][-1]
+    assert last["cells"][t["names"].index(name)] == {"v": text, "c": 1}
+    assert all(c is None or "unbound" not in c["v"] for r in t["rows"] for c in r["cells"])
+    lines = [trace.line_of(i) for i in range(len(trace)) if trace.frame_of(i) == 0]
+    assert [r["line"] for r in t["rows"]] == lines          # no line missing
+
+
+def test_trace_table_every_recursive_frame_returns_its_value():
+    trace = ct_jupyter.record("def fact(n):\n    if n <= 1:\n        return 1\n"
+                              "    return n * fact(n - 1)\nr = fact(3)\n")
+    notes = {}
+    for f in range(1, trace.frame_count):
+        rows = T.table_payload(trace, f, trace.frame(f).first_step)["rows"]
+        n = trace.arguments(f)["n"].text
+        notes[n] = rows[-1].get("note")
+    assert notes == {"3": "returns 6", "2": "returns 2", "1": "returns 1"}
+    # the model query behind it, on the recursive call's line
+    f2 = next(f for f in range(trace.frame_count) if trace.arguments(f).get("n") and
+              trace.arguments(f)["n"].text == "2")
+    last2 = max(i for i in range(len(trace)) if trace.frame_of(i) == f2)
+    assert trace.step_effect(last2).returned == "returns 2"
