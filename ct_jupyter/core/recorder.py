@@ -178,7 +178,7 @@ class Recorder:
         params = () if info.is_module else tuple(code.co_varnames[:nparams])
         info.func_id = self.builder.add_function(
             FunctionInfo(code.co_name, qualname, pid, code.co_firstlineno, module, info.is_module,
-                         params))
+                         params, is_class=not info.is_module and not code.co_flags & 0x02))
 
     def _is_user_module(self, module: str) -> bool:
         if module in ("__main__", "__mp_main__", "builtins"):

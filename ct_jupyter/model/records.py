@@ -22,6 +22,7 @@ class FunctionInfo:
     module: str
     is_module: bool = False
     params: tuple[str, ...] = ()
+    is_class: bool = False  # a class body (runs once at ``class X:``; not a call of X)
 
 
 @dataclass(frozen=True, slots=True)

@@ -219,6 +219,22 @@ class Trace:
         values = self.variables(first, frame_id)
         return {name: values[name] for name in params if name in values}
 
+    def call_text(self, frame_id: int, max_args: int = 4, width: int = 30) -> str:
+        """Return how frame ``frame_id`` reads in a stack: ``fact(n=2)``, ``class Account`` for a
+        class body, ``<module>`` for a module body (argument values cut to ``width``)."""
+        b = self._b
+        func = b.functions[b.frame_func[frame_id]]
+        if func.is_module:
+            return func.qualname
+        if func.is_class:
+            return f"class {func.qualname}"
+        args = self.arguments(frame_id)
+        parts = [f"{name}={_cut(value.text, width)}"
+                 for name, value in list(args.items())[:max_args]]
+        if len(args) > max_args:
+            parts.append("…")
+        return f"{func.qualname}({', '.join(parts)})"
+
     def frames(self) -> Iterator[Frame]:
         """Iterate over every frame in the order they started."""
         for i in range(self.frame_count):
@@ -286,7 +302,8 @@ class Trace:
         result: Value | None = None
         if nxt is None:
             end_kind = b.frame_end_kind[frame]
-            if end_kind in ("return", "yield") and not b.functions[b.frame_func[frame]].is_module:
+            func = b.functions[b.frame_func[frame]]
+            if end_kind in ("return", "yield") and not func.is_module and not func.is_class:
                 result = self.frame(frame).result
                 if result is not None:
                     returned = ("yields " if end_kind == "yield" else "returns ") + result.text
@@ -582,6 +599,11 @@ def _children(kind: str, snap: tuple[object, ...]) -> Iterator[object]:
         return
     else:
         yield from snap[1]  # type: ignore[misc]
+
+
+def _cut(text: str, width: int) -> str:
+    text = text.replace("\n", "⏎")
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _placeholder(kind: str, tname: str) -> str:
