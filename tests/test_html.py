@@ -106,12 +106,12 @@ def test_exception_is_shown_at_its_step() -> None:
     assert "ZeroDivisionError" in text and "division by zero" in text
     raised = trace.raised_step()
     assert raised is not None
-    assert f"at step {raised}" in text
+    assert f"at step {raised + 1}" in text      # numbered from 1, as in the viewer
     assert "Traceback" in text
     assert "ct-s-raise" in doc
     summary = trace_to_text(trace)
     assert "raised ZeroDivisionError: division by zero" in summary
-    assert f"step {raised}" in summary
+    assert f"step {raised + 1}" in summary
 
 
 def test_size_is_bounded_and_says_what_was_left_out() -> None:
@@ -128,9 +128,9 @@ def test_size_is_bounded_and_says_what_was_left_out() -> None:
     text = "".join(parse(doc).text)
     assert "not shown (size limit)" in text
     # the head of the run and the raising step are both kept
-    assert ">0</td>" in doc
+    assert ">1</td>" in doc
     raised = trace.raised_step()
-    assert raised is not None and f">{raised:,}</td>" in doc
+    assert raised is not None and f">{raised + 1:,}</td>" in doc
     assert "RuntimeError" in text
 
 
@@ -170,8 +170,10 @@ def test_truncated_recording_says_so() -> None:
             """, max_steps=30)
     doc = trace_to_html(trace)
     text = "".join(parse(doc).text)
-    assert "Recording stopped early" in text and "were not recorded" in text
-    assert "recording stopped early" in trace_to_text(trace)
+    assert "Recording stopped after 30 steps (the max_steps limit)" in text
+    assert "values after that point are not known" in text
+    assert "Variables when recording stopped" in text and "Variables at the end" not in text
+    assert "Recording stopped after 30 steps" in trace_to_text(trace)
 
 
 def test_long_source_is_cut_with_a_note() -> None:

@@ -288,3 +288,24 @@ def test_trace_table_every_recursive_frame_returns_its_value():
               trace.arguments(f)["n"].text == "2")
     last2 = max(i for i in range(len(trace)) if trace.frame_of(i) == f2)
     assert trace.step_effect(last2).returned == "returns 2"
+
+
+def test_stack_shows_each_frames_arguments_and_locals():
+    trace = ct_jupyter.record("def fact(n):\n    if n <= 1:\n        return 1\n"
+                              "    k = n - 1\n    return n * fact(k)\nr = fact(3)\n")
+    deepest = next(i for i in range(len(trace)) if trace.step(i).depth == 3)
+    stack = P.stack_payload(trace, deepest)
+    assert [e["call"] for e in stack] == ["<module>", "fact(n=3)", "fact(n=2)", "fact(n=1)"]
+    assert stack[1]["locals"] == [["n", "3"], ["k", "2"]]     # every frame's locals, not only one
+    assert stack[3]["locals"] == [["n", "1"]]
+    cls = ct_jupyter.record("class Account:\n    rate = 2\n")
+    assert P.stack_payload(cls, 1)[-1]["call"] == "class Account"
+
+
+def test_history_says_which_line_made_each_change():
+    trace = ct_jupyter.record("x = 1\ny = 0\nx = 2\nz = 3\n")
+    hist = P.history_payload(trace, "x", 0, len(trace))
+    # x = 2 is stored at step 3 (when line 4 is about to run) but was made by step 2's line
+    assert [(e["step"], e["by"]) for e in hist["entries"]] == [(1, 0), (3, 2)]
+    last = P.history_payload(trace, "z", 0, len(trace))["entries"][-1]
+    assert last["step"] == len(trace) and last["by"] == len(trace) - 1

@@ -145,5 +145,5 @@ def test_terminal_oddities_are_gone() -> None:
         stopped = ct_jupyter.record("def f(k):\n    return k\ni = 0\nwhile i < 100:\n"
                                     "    i = f(i) + 1\n", io="off", max_steps=30)
     text = _render(TraceView(stopped), width=120)
-    assert "Recording stopped at step 30 (max_steps)" in text and "Final state" not in text
+    assert "Recording stopped after 30 steps (the max_steps limit)" in text and "Final state" not in text
     assert "truncated" not in text.replace("recording stopped early", "")

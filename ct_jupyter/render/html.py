@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from operator import add
 
 from ..model import StepEffect, Trace
+from .text import stop_note
 
 __all__ = ["trace_to_html"]
 
@@ -124,12 +125,9 @@ def _title(trace: Trace) -> str:
 
 def _notes(trace: Trace) -> list[str]:
     notes = []
-    if trace.truncated:
-        reason = trace.stop_reason or "a limit"
-        notes.append(
-            f"Recording stopped early ({_esc(reason)}): the code ran to the end, but "
-            f"{trace.dropped_steps:,} later step{'s' if trace.dropped_steps != 1 else ''} "
-            "were not recorded.")
+    note = stop_note(trace)
+    if note:
+        notes.append(_esc(note))
     if trace.failure:
         notes.append(f"The recorder failed and stopped: {_esc(_clip(trace.failure, 500))}")
     dropped = {k: v for k, v in trace.io_dropped.items() if v}
@@ -146,7 +144,7 @@ def _exception_block(trace: Trace, tb_limit: int) -> str:
     where = ""
     if raised is not None and raised < len(trace):
         st = trace.step(raised)
-        where = (f" at step {raised:,} ({_esc(trace.path_label(st.path))}, line {st.line},"
+        where = (f" at step {raised + 1:,} ({_esc(trace.path_label(st.path))}, line {st.line},"
                  f" in {_esc(st.function)})")
     message = _esc(_clip(outcome.exc_message or "", 2000))
     body = (f"<div><b style='{_STYLE_STDERR}'>{_esc(outcome.exc_type or 'Exception')}</b>: "
@@ -240,14 +238,14 @@ def _step_row(trace: Trace, index: int, io_by_step: dict[int, list[tuple[str, st
     indent = f" style='text-align:left;padding-left:{6 + depth * 10}px'"
     cls = f" class='ct-s-exc-row' style='{_STYLE_EXC_ROW}'" if index in exc_steps else ""
     line_text = _esc(_clip(_line_text(trace, st.path, st.line, cache), _LINE_CLIP))
-    return (f"<tr{cls}><td class='ct-s-num'{_R}>{index:,}</td>"
+    return (f"<tr{cls}><td class='ct-s-num'{_R}>{index + 1:,}</td>"
             f"<td class='ct-s-loc'{_LN}>{_esc(trace.path_label(st.path))}:{st.line}</td>"
             f"<td{indent}>{_esc(_clip(st.function, 80))}</td>"
             f"<td class='ct-s-mono'{_L}>{line_text}</td>"
             f"<td class='ct-s-chg ct-s-mono'{_L}>{chg}</td>{out_cell}</tr>")
 
 def _gap_row(first: int, last: int, columns: int) -> str:
-    what = f"step {first:,}" if first == last else f"steps {first:,}–{last:,}"
+    what = f"step {first + 1:,}" if first == last else f"steps {first + 1:,}–{last + 1:,}"
     return (f"<tr class='ct-s-gap'><td colspan='{columns}'>{what} not shown (size limit)"
             "</td></tr>")
 
@@ -317,11 +315,12 @@ def _state_section(trace: Trace, budget: int) -> str:
     raised = trace.raised_step()
     if raised is not None and raised < n:
         index, frame = raised, trace.frame_of(raised)
-        title = f"State at step {raised:,}, where {_esc(trace.outcome.exc_type or 'it')} was raised"  # type: ignore[union-attr]
+        title = f"State at step {raised + 1:,}, where {_esc(trace.outcome.exc_type or 'it')} was raised"  # type: ignore[union-attr]
         stack = trace.stack(raised)
     else:
         index, frame = n, trace.frame_of(0)
-        title = "Variables at the end"
+        title = ("Variables when recording stopped (later values are not known)"
+                 if trace.truncated else "Variables at the end")
         stack = []
     rows: list[str] = []
     spent = 0
@@ -358,7 +357,7 @@ def _output_section(trace: Trace, budget: int) -> str:
     left_out = 0
     for chunk in chunks:
         style = f" style='{_STYLE_STDERR}'" if chunk.stream == "stderr" else ""
-        piece = (f"<span class='ct-s-{_esc(chunk.stream)}'{style} title='step {chunk.step}'>"
+        piece = (f"<span class='ct-s-{_esc(chunk.stream)}'{style} title='step {chunk.step + 1}'>"
                  f"{_esc(chunk.text)}</span>")
         cost = _nbytes(piece)
         if spent + cost > budget:

@@ -28,6 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..model.trace import Trace
+from .text import stop_note
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 SOURCE_CONTEXT = 3
@@ -260,9 +261,9 @@ class TraceView:
         recording, say that values after the last recorded step are not known."""
         trace = self.trace
         n = len(trace)
-        if trace.truncated:
-            yield Text(f"Recording stopped at step {n:,} ({trace.stop_reason}): values after "
-                       "that step are not known.", style="yellow")
+        note = stop_note(trace)
+        if note:
+            yield Text(note, style="yellow")
             return
         values = trace.variables(n, 0)
         if not values:

@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from ..model import Trace
 
-__all__ = ["trace_to_text"]
+__all__ = ["stop_note", "trace_to_text"]
+
+_REASONS = {"max_steps": "the max_steps limit", "max_memory": "the max_memory limit",
+            "failure": "a recorder failure", "interrupt": "an interrupt"}
+
+
+def stop_note(trace: Trace) -> str | None:
+    """Return the sentence every view shows for a recording that stopped early (else None).
+
+    Counts, not step numbers, so it reads the same whether a view numbers steps from 0 or 1.
+    """
+    if not trace.truncated:
+        return None
+    n = len(trace)
+    why = _REASONS.get(trace.stop_reason or "", trace.stop_reason or "a limit")
+    dropped = trace.dropped_steps
+    ran_on = (f"the program ran on for {_plural(dropped, 'more step')}, not recorded"
+              if dropped else "the program ran on unrecorded")
+    return (f"Recording stopped after {_plural(n, 'step')} ({why}): {ran_on}, so values after "
+            f"that point are not known.")
 
 
 def _plural(n: int, word: str) -> str:
@@ -38,16 +57,16 @@ def trace_to_text(trace: Trace) -> str:
         raised = trace.raised_step()
         if raised is not None and raised < n:
             st = trace.step(raised)
-            where = f" at step {raised:,} ({trace.path_label(st.path)}, line {st.line})"
+            where = f" at step {raised + 1:,} ({trace.path_label(st.path)}, line {st.line})"
         message = (outcome.exc_message or "").splitlines()[0] if outcome.exc_message else ""
         if len(message) > 200:
             message = message[:199] + "…"
         lines.append(f"  raised {outcome.exc_type}: {message}{where}")
     elif outcome is not None and outcome.status == "returned":
         lines.append("  finished normally")
-    if trace.truncated:
-        lines.append(f"  recording stopped early ({trace.stop_reason}); "
-                     f"{_plural(trace.dropped_steps, 'step')} ran unrecorded")
+    note = stop_note(trace)
+    if note:
+        lines.append("  " + note)
     if trace.failure:
         lines.append(f"  recorder failure: {trace.failure}")
     chunks = trace.io

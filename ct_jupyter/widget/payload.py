@@ -19,6 +19,7 @@ from typing import Any
 
 from ..model import Ref, Trace, Value
 from ..model.columns import TraceColumns
+from ..render.text import stop_note
 
 #: Version of the payload schema; the JS side checks it (js/widget.js SCHEMA).
 SCHEMA = 1
@@ -34,6 +35,8 @@ MAX_IO_CHUNKS = 400
 MAX_IO_CHARS = 64_000
 #: Stack entries sent (outermost few + innermost many, with a gap marker between).
 MAX_STACK = 60
+#: Variables listed per stack entry (the selected frame's are all in the variables pane).
+STACK_LOCALS = 8
 #: Value-history entries sent around the current position.
 HISTORY_WINDOW = 100
 #: Other frames on the stack searched for aliases of the selected frame's variables.
@@ -71,6 +74,7 @@ def summary_payload(trace: Trace, title: str = "") -> _Json:
         "start": start_position(trace),
         "truncated": trace.truncated,
         "stop_reason": trace.stop_reason,
+        "stop_note": stop_note(trace),
         "dropped_steps": trace.dropped_steps,
         "failure": trace.failure,
         "frames": trace.frame_count,
@@ -298,7 +302,9 @@ def stack_payload(trace: Trace, pos: int) -> list[_Json]:
         func = b.functions[b.frame_func[frame]]
         if k < keep_inner or total - k <= 5:
             entries.append({"frame": frame, "function": func.qualname, "path": func.path_id,
-                            "line": line, "depth": b.frame_depth[frame]})
+                            "line": line, "depth": b.frame_depth[frame],
+                            "call": trace.call_text(frame),
+                            "locals": _frame_locals(trace, frame, pos)})
         elif k == keep_inner:
             entries.append({"gap": total - keep_inner - 5})
         call = b.frame_call_step[frame]
@@ -308,6 +314,24 @@ def stack_payload(trace: Trace, pos: int) -> list[_Json]:
         k += 1
     entries.reverse()
     return entries
+
+
+def _frame_locals(trace: Trace, frame: int, pos: int) -> list[list[str]]:
+    """Return ``[[name, short text], …]``: the first `STACK_LOCALS` variables of ``frame`` at
+    ``pos``, one level deep, so the stack shows every frame's locals (as Python Tutor does)."""
+    out: list[list[str]] = []
+    more = 0
+    for name in trace.frame_changes(frame):
+        if len(out) >= STACK_LOCALS:
+            more += 1  # counted, not decoded: a module frame can hold thousands of names
+            continue
+        value = trace.variable(name, pos, frame, depth=1)
+        if value is not None:
+            text = value.text
+            out.append([name, text if len(text) <= 40 else text[:39] + "…"])
+    if more:
+        out.append(["…", f"up to {more} more"])
+    return out
 
 
 def _frame_line(trace: Trace, pos: int, frame: int) -> tuple[int, int] | None:
@@ -515,10 +539,13 @@ def history_payload(trace: Trace, name: str, frame: int, pos: int,
     c = bisect_right(points, pos)
     s = max(0, min(c - window // 2, len(points) - window))
     picked = points[s:s + window]
+    first = b.frame_first_step[frame]
     entries = []
     for st in picked:
         value = trace.variable(name, st, frame, depth=2)
-        entries.append({"step": st, "text": value.text if value is not None else "<unbound>",
+        # the line that made the change: the frame's step before it (None: bound on entry)
+        by = trace.index.prev_in_frame(frame, st) if st != first else None
+        entries.append({"step": st, "by": by, "text": value.text if value is not None else "<unbound>",
                         "kind": value.kind if value is not None else "unbound",
                         "type": value.type_name if value is not None else ""})
     return {"name": name, "frame": frame, "function": _frame_name(trace, frame),
