@@ -224,6 +224,7 @@ test("clicks and keys: frame selects, name opens history, object selects with it
   const la = slotOf(d, "a").ref;
   const box = q(`[data-ct-oid="${la}"]`);
   assert.equal(box.tabIndex, 0);
+  assert.ok(!box.classList.contains("ct-dg-shared"), "two names of one frame are not cross-frame sharing");
   box.click();
   const fr = d.frames[3].frame;
   assert.deepEqual(calls, [["frame", fr], ["name", fr, "n"], ["frame", fr], ["object", la, ["a", "b"]]]);
@@ -256,4 +257,19 @@ test("arrow paths: forward arrows curve right, self arrows loop above", () => {
   const self = D.arrowPath(a, 1, a);
   assert.match(self, /S/);
   assert.ok(!/NaN/.test(self));
+});
+
+test("an object reached from two frames (the caller's list passed to a function) says so", () => {
+  const view = D.createDiagram(host);
+  const list = { id: "3", oid: 3, kind: "list", type: "list", text: "list", length: 1, slots: [{ key: "0", kind: "int", text: "1" }] };
+  view.update({
+    schema: 1, step: 5, steps: 9, truncated: false, gap: null, gone: [], nodes: [list],
+    frames: [{ id: "f0", frame: 0, function: "<module>", line: 4, depth: 0, current: false, slots: [{ key: "data", kind: "list", text: "list", ref: "3" }] },
+      { id: "f1", frame: 1, function: "add", line: 2, depth: 1, current: true, slots: [{ key: "xs", kind: "list", text: "list", ref: "3" }] }],
+    edges: [{ from: "f0", slot: 0, to: "3" }, { from: "f1", slot: 0, to: "3" }],
+  });
+  const box = q('[data-ct-oid="3"]');
+  assert.ok(box.classList.contains("ct-dg-shared"));
+  assert.equal(box.querySelector(".ct-dg-tag-shared").textContent, "2 frames");
+  assert.equal(box.querySelector(".ct-dg-tag-shared").title, "Reached from <module>, add");
 });

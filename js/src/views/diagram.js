@@ -301,6 +301,7 @@ export const DIAGRAM_CSS = `
 .ct-diagram .ct-dg-obj.ct-dg-new{border-color:var(--ct-dg-new);border-style:dashed}
 .ct-diagram .ct-dg-tag{font-size:10px;padding:0 3px;border-radius:3px;background:var(--ct-dg-changed);
  color:var(--ct-dg-changed-line);font-weight:600}
+.ct-diagram .ct-dg-tag-shared{background:var(--ct-dg-reach);color:var(--ct-dg-fg);font-weight:400}
 .ct-diagram .ct-dg-gone{opacity:.28;border-style:dotted;pointer-events:none}
 .ct-diagram .ct-dg-more,.ct-diagram .ct-dg-open{color:var(--ct-dg-accent);cursor:pointer;background:none;border:0;
  font:inherit;padding:0;text-align:left}
@@ -394,6 +395,14 @@ export function createDiagram(host, options = {}) {
     return out;
   };
 
+  /** Functions of the frames whose names point at node `id` directly. @param {string} id */
+  const sharedFrames = (id) => {
+    if (!data) return [];
+    const out = [];
+    for (const f of data.frames) if (f.slots.some((s) => s.ref === id)) out.push(f.function);
+    return out;
+  };
+
   const select = (/** @type {string | null} */ id) => {
     selected = id;
     for (const b of canvas.querySelectorAll(".ct-dg-box")) {
@@ -478,6 +487,14 @@ export function createDiagram(host, options = {}) {
     head.appendChild(el("span", "ct-dg-title", headerText(n)));
     if (n.new) head.appendChild(el("span", "ct-dg-tag", "new"));
     else if (n.mutated) head.appendChild(el("span", "ct-dg-tag", "changed"));
+    const frames = sharedFrames(n.id);
+    if (frames.length > 1) {
+      // aliasing across calls (the caller's list passed to a function): say so on the box
+      box.classList.add("ct-dg-shared");
+      const tag = el("span", "ct-dg-tag ct-dg-tag-shared", `${frames.length} frames`);
+      tag.title = `Reached from ${frames.join(", ")}`;
+      head.appendChild(tag);
+    }
     box.appendChild(head);
     const choose = () => { select(n.id); options.onObject?.(n, namesOf(n.id)); };
     box.addEventListener("click", choose);
