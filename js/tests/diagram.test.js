@@ -273,3 +273,13 @@ test("an object reached from two frames (the caller's list passed to a function)
   assert.equal(box.querySelector(".ct-dg-tag-shared").textContent, "2 frames");
   assert.equal(box.querySelector(".ct-dg-tag-shared").title, "Reached from <module>, add");
 });
+
+test("diagrams saved in the notebook unpack to exactly the kernel's payloads", async () => {
+  const S = await import("../src/views/diagram-saved.js");
+  for (const [step, d] of Object.entries(FX.diagrams)) assert.deepEqual(S.unpackDiagram(FX.packed, Number(step)), d);
+  assert.equal(S.unpackDiagram(FX.packed, 999), null);
+  assert.equal(S.unpackDiagram({ ...FX.packed, pack: 99 }, 1), null);
+  const source = S.savedDiagramSource(FX.packed);
+  assert.deepEqual(await source(4), FX.diagrams["4"]);
+  await assert.rejects(source(999), /not saved/);
+});
