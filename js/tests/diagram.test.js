@@ -256,7 +256,10 @@ test("arrow paths: forward arrows curve right, self arrows loop above", () => {
   assert.match(D.arrowPath(a, 0, b), /^M267,132 C/);
   const self = D.arrowPath(a, 1, a);
   assert.match(self, /S/);
+  assert.ok(self.endsWith(`${a.x + a.w - 34},${a.y}`), self);
   assert.ok(!/NaN/.test(self));
+  const back = D.arrowPath(b, 0, a);
+  assert.ok(back.endsWith(`${a.x + 16},${a.y}`), back);
 });
 
 test("an object reached from two frames (the caller's list passed to a function) says so", () => {

@@ -228,10 +228,16 @@ export function arrowPath(from, slot, to) {
     const dx = Math.max(24, (tx - sx) / 2);
     return `M${r(sx)},${r(sy)} C${r(sx + dx)},${r(sy)} ${r(tx - dx)},${r(ty)} ${r(tx)},${r(ty)}`;
   }
-  // backwards or to itself: leave to the right, come round above the target, enter from the left
-  const top = Math.min(sy, ty) - 30;
-  return `M${r(sx)},${r(sy)} C${r(sx + 60)},${r(sy)} ${r(sx + 60)},${r(top)} ${r((sx + tx) / 2)},${r(top)} `
-    + `S${r(tx - 40)},${r(ty)} ${r(tx)},${r(ty)}`;
+  if (from === to || (from.x === to.x && from.y === to.y)) {
+    // to itself: a small loop out of the row, over the box's top right, down into the box
+    const ex = to.x + to.w - 34;
+    const top = to.y - 16;
+    return `M${r(sx)},${r(sy)} C${r(sx + 34)},${r(sy)} ${r(sx + 34)},${r(top)} ${r(sx)},${r(top)} `
+      + `S${r(ex)},${r(top)} ${r(ex)},${r(to.y)}`;
+  }
+  // backwards (or down the same column): out to the right, then into the target's top left
+  const ex = tx + 16;
+  return `M${r(sx)},${r(sy)} C${r(sx + 50)},${r(sy)} ${r(ex)},${r(to.y - 50)} ${r(ex)},${r(to.y)}`;
 }
 
 /** The text shown in a box header. @param {DNode} node */
@@ -264,13 +270,15 @@ export const DIAGRAM_CSS = `
  --ct-dg-new:var(--jp-success-color1,#1a7f37);
  --ct-dg-font:var(--jp-code-font-family,ui-monospace,SFMono-Regular,Menlo,Consolas,monospace);
  color:var(--ct-dg-fg);background:var(--ct-dg-bg);display:flex;flex-direction:column;min-height:120px}
+.ct-diagram *,.ct-diagram *::before,.ct-diagram *::after{box-sizing:border-box}
+.ct-diagram .ct-dg-box{box-sizing:content-box}
 .ct-diagram .ct-dg-bar{display:flex;gap:4px;align-items:center;padding:2px 0 4px;flex-wrap:wrap}
 .ct-diagram .ct-dg-bar button{font:inherit;font-size:12px;padding:0 6px;min-width:24px}
 .ct-diagram .ct-dg-note{color:var(--ct-dg-muted);font-size:12px;margin-left:6px}
 .ct-diagram .ct-dg-viewport{overflow:auto;max-height:560px;position:relative;
  border:1px solid var(--ct-dg-border);border-radius:4px}
 .ct-diagram .ct-dg-canvas{position:relative;transform-origin:0 0}
-.ct-diagram .ct-dg-arrows{position:absolute;left:0;top:0;pointer-events:none;overflow:visible}
+.ct-diagram .ct-dg-arrows{position:absolute;left:0;top:0;pointer-events:none;overflow:visible;z-index:2}
 .ct-diagram .ct-dg-arrow{fill:none;stroke:var(--ct-dg-arrow);stroke-width:1.4}
 .ct-diagram .ct-dg-arrow.ct-dg-changed{stroke:var(--ct-dg-changed-line);stroke-width:2.2}
 .ct-diagram .ct-dg-arrow.ct-dg-selected{stroke:var(--ct-dg-accent);stroke-width:2.4}
