@@ -232,7 +232,8 @@ def _record(args: list[str]) -> int:
     _check_target(__import__("pathlib").Path(out), ns.overwrite)
     trace, code, error = record_script(path, script_args, options)
     written = export(trace, out, overwrite=ns.overwrite, exit_code=code)
-    note = f" ({trace.stop_reason} reached, {trace.dropped_steps} steps not recorded)" \
+    note = f" ({trace.stop_reason} reached, {'≥' if not trace.dropped_steps_exact else ''}"\
+        f"{trace.dropped_steps} steps not recorded)" \
         if trace.truncated else ""
     print(f"{PROG}: recorded {len(trace)} steps into {written}{note}", file=sys.stderr)
     if error is not None:

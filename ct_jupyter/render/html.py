@@ -257,6 +257,7 @@ def _notes(trace: Trace) -> list[str]:
         reason = trace.stop_reason or "a limit"
         notes.append(
             f"Recording stopped early ({_esc(reason)}): the code ran to the end, but "
+            f"{'at least ' if not trace.dropped_steps_exact else ''}"
             f"{trace.dropped_steps:,} later step{'s' if trace.dropped_steps != 1 else ''} "
             "were not recorded.")
     if trace.failure:

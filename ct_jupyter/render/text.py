@@ -48,6 +48,7 @@ def trace_to_text(trace: Trace) -> str:
         lines.append("  finished normally")
     if trace.truncated:
         lines.append(f"  recording stopped early ({trace.stop_reason}); "
+                     f"{'at least ' if not trace.dropped_steps_exact else ''}"
                      f"{_plural(trace.dropped_steps, 'step')} ran unrecorded")
     if trace.failure:
         lines.append(f"  recorder failure: {trace.failure}")
