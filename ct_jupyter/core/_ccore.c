@@ -402,9 +402,19 @@ static int start_frame(Core *self, PyObject *info, PyFrameObject *frame) {
     }
     PyObject *pyid = PyLong_FromVoidPtr(frame);
     if (pyid == NULL) return -1;
-    PyObject *row = Py_BuildValue("(OOnnON)", func_id, parent_fid ? parent_fid : self->minus1,
-                                  depth, stepn - 1, self->s_call, pyid);
-    if (row == NULL) return -1;
+    PyObject *depth_obj = PyLong_FromSsize_t(depth);
+    PyObject *call_step = PyLong_FromSsize_t(stepn - 1);
+    PyObject *row = depth_obj && call_step ? PyTuple_New(6) : NULL;
+    if (row == NULL) {
+        Py_XDECREF(depth_obj); Py_XDECREF(call_step); Py_DECREF(pyid);
+        return -1;
+    }
+    PyTuple_SET_ITEM(row, 0, Py_NewRef(func_id));
+    PyTuple_SET_ITEM(row, 1, Py_NewRef(parent_fid ? parent_fid : self->minus1));
+    PyTuple_SET_ITEM(row, 2, depth_obj);
+    PyTuple_SET_ITEM(row, 3, call_step);
+    PyTuple_SET_ITEM(row, 4, Py_NewRef(self->s_call));
+    PyTuple_SET_ITEM(row, 5, pyid);
     int err = PyList_Append(self->frame_rows, row);
     Py_DECREF(row);
     if (err < 0) return -1;
@@ -512,8 +522,16 @@ static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py
         return PyObject_Vectorcall(self->py_on_return, callargs + 1,
                                    4 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
     }
-    PyObject *end = Py_BuildValue("(nOO)", stepn - 1, kind, value);
-    if (end == NULL) return NULL;
+    PyObject *end_step = PyLong_FromSsize_t(stepn - 1);
+    if (end_step == NULL) return NULL;
+    PyObject *end = PyTuple_New(3);
+    if (end == NULL) {
+        Py_DECREF(end_step);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(end, 0, end_step);
+    PyTuple_SET_ITEM(end, 1, Py_NewRef(kind));
+    PyTuple_SET_ITEM(end, 2, Py_NewRef(value));
     Py_INCREF(st);
     int err = PyDict_SetItem(self->frame_ends, fid, end);
     Py_DECREF(end);
