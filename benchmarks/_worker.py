@@ -72,7 +72,9 @@ def plain(value: Any, depth: int = 0) -> Any:
     if t in (list, tuple):
         items = [plain(v, depth + 1) for v in value]
         return items if t is list else tuple(items)
-    if t is dict:
+    if t in (set, frozenset):  # as the trace shows a set: the sorted reprs of its items
+        return {"<" + t.__name__ + ">": sorted(repr(v) for v in value)}
+    if isinstance(value, dict):  # dict subclasses too (Counter, defaultdict): shown as dicts
         return {k: plain(v, depth + 1) for k, v in value.items()}
     d = getattr(value, "__dict__", None)
     if isinstance(d, dict) and not callable(value):
@@ -221,6 +223,11 @@ def _check_values(ct_jupyter: Any, opts: Any, code: Any, src: str) -> None:
             mismatches.append(f"{name}: missing from the trace's final variables")
             continue
         compared += 1
+        if val.kind == "repr":  # shown by its repr (a compiled pattern, a library object)
+            if val.text != repr(ns[name])[: opts.max_str]:
+                mismatches.append(f"{name}: trace shows {val.text[:120]!r}, "
+                                  f"live repr is {repr(ns[name])[:120]!r}")
+            continue
         if _norm(val.plain()) != _norm(live):
             mismatches.append(f"{name}: trace shows {val.text[:120]!r}, "
                               f"live value is {repr(ns[name])[:120]!r}")
