@@ -48,6 +48,10 @@ from dataclasses import asdict, dataclass, field
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 WORKER = os.path.join(HERE, "_worker.py")
+VIEWER = os.path.join(HERE, "_viewer.py")
+#: the viewer measurement: sieve at this size records about 1,200,000 steps
+VIEWER_PROGRAM, VIEWER_SIZE = "sieve", 200_000
+TARGET_VIEWER_S = 1.0
 CT_REQUIREMENT = "codetracer-python-recorder==0.3.0"
 
 
@@ -418,6 +422,34 @@ def measure(py: str, plan: Plan, ct_ok: bool, tmp: str) -> list[Row]:
     return rows
 
 
+def measure_viewer(py: str, core: str) -> dict[str, float] | None:
+    """Time opening the viewer on a ~1M-step recording (`_viewer.py`); None if it failed."""
+    print(f"  viewer     {VIEWER_PROGRAM} N={VIEWER_SIZE:,} ...", end="", flush=True)
+    env = dict(os.environ, CT_JUPYTER_CORE=core)
+    try:
+        done = subprocess.run([py, VIEWER, os.path.join(HERE, "programs", f"{VIEWER_PROGRAM}.py"),
+                               str(VIEWER_SIZE)], capture_output=True, text=True, cwd=REPO,
+                              env=env, timeout=600, check=False)
+    except subprocess.TimeoutExpired:
+        print(" stopped after 600 s", flush=True)
+        return None
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if done.returncode != 0 or not lines:
+        print(f" ERROR {(done.stderr.strip().splitlines() or ['failed'])[-1][:200]}", flush=True)
+        return None
+    result = json.loads(lines[-1])
+    print(f" {result['steps']:,} steps, opens in {result['open_s']:.3f} s", flush=True)
+    return result
+
+
+def viewer_verdict(viewer: dict[str, float]) -> str:
+    """The verdict line for the viewer target."""
+    ok = viewer["open_s"] < TARGET_VIEWER_S
+    return (f"the viewer opens a {viewer['steps']:,}-step recording in < {TARGET_VIEWER_S:g} s: "
+            f"{'MET' if ok else 'MISSED'} — {viewer['open_s']:.3f} s (first open: widget "
+            f"summary + start view + source; again: {viewer['reopen_s']:.3f} s)")
+
+
 def _progress(row: Row) -> None:
     print(f"  {row.program:<10} {row.size_class:<6} N={row.size:<9} {row.recorder:<10} ...",
           end="", flush=True)
@@ -629,6 +661,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="recorder cores to measure, the first is the headline (default c,python; "
                     "the C core is dropped when it was not built)")
     ap.add_argument("--no-noop", action="store_true", help="skip the no-op callback floor")
+    ap.add_argument("--no-viewer", action="store_true",
+                    help="skip timing the viewer opening a ~1M-step recording (--quick skips it)")
     ap.add_argument("--no-limit", action="store_true", help="skip the after-limit column")
     ap.add_argument("--scale-points", type=int, default=-1,
                     help="scaling sizes per program (~1k, ~30k, ~1M steps; default 3, --quick 2, "
@@ -660,6 +694,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for line in verdicts(rows, list(PROGRAMS)):
             print(("- " if args.markdown else "  ") + line)
+        if saved.get("viewer"):
+            print(("- " if args.markdown else "  ") + viewer_verdict(saved["viewer"]))
         return 0
     names = [n for n in args.programs.split(",") if n]
     unknown = sorted(set(names) - {p.name for p in PROGRAMS})
@@ -708,11 +744,14 @@ def main(argv: list[str] | None = None) -> int:
         plan.cores = [c for c in plan.cores if c != "c"] or ["python"]
     with tempfile.TemporaryDirectory(prefix="ctbench-") as tmp:
         rows = measure(py, plan, ct_ok, tmp)
+    viewer = None if args.quick or args.no_viewer else measure_viewer(py, plan.cores[0])
     print()
     print(table(rows, args.markdown))
     print()
     for line in verdicts(rows, programs):
         print("  " + line)
+    if viewer is not None:
+        print("  " + viewer_verdict(viewer))
     elapsed = time.monotonic() - t0
     print(f"\n(load average {os.getloadavg()[0]:.1f} at the end; {elapsed:,.0f} s in all; "
           "slowdown = median of paired recorded/untraced ratios, measured side by side on a "
@@ -726,7 +765,7 @@ def main(argv: list[str] | None = None) -> int:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as fh:
             json.dump({"python": info, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                       "cores": os.cpu_count(), "quick": args.quick,
+                       "cores": os.cpu_count(), "quick": args.quick, "viewer": viewer,
                        "rows": [asdict(r) | {"slowdown": r.slowdown} for r in rows]}, fh,
                       indent=1)
     return 0

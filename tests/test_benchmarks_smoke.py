@@ -145,3 +145,10 @@ def test_verdicts_report_met_missed_and_inconclusive() -> None:
     assert "| 20.0x | 70.0x | 6.0x | 1.5x |" in fib_cell
     assert "| 2.00 / 1.50 / 1.60 | 1.07x |" in fib_cell
     assert "| fib | small | 10 |" in table and "| 50.0x |" in table
+
+
+def test_viewer_verdict() -> None:
+    assert "MET — 0.500 s" in runner.viewer_verdict(
+        {"steps": 1_200_000, "record_s": 9.0, "open_s": 0.5, "reopen_s": 0.01})
+    assert "1,200,000-step recording in < 1 s: MISSED" in runner.viewer_verdict(
+        {"steps": 1_200_000, "record_s": 9.0, "open_s": 1.5, "reopen_s": 0.01})
