@@ -449,10 +449,9 @@ class FilterChain:
                     keep.append(i)
                 continue
             if action == "redact":
-                if isinstance(ch_val[i], _CODE_LIKE):
-                    continue  # a function, class or module named like a secret is not one
-                ch_val[i] = REDACTED
-                red[_STAT_NAMES[kind]] += 1
+                if not isinstance(ch_val[i], _CODE_LIKE):  # a function named like a secret is not one
+                    ch_val[i] = REDACTED
+                    red[_STAT_NAMES[kind]] += 1
                 if keep is not None:
                     keep.append(i)
             else:
