@@ -62,17 +62,26 @@ def test_wheel_installs_the_labextension_where_jupyterlab_looks():
     import types
 
     calls: list[dict] = []
-    fake = types.ModuleType("setuptools")
-    fake.setup = lambda **kw: calls.append(kw)  # type: ignore[attr-defined]
-    saved = sys.modules.get("setuptools")
-    sys.modules["setuptools"] = fake
+
+    class _Stub(types.ModuleType):
+        """setuptools stand-in: `setup` records its arguments, anything else is a dummy class."""
+
+        def __getattr__(self, name: str) -> object:
+            if name == "setup":
+                return lambda **kw: calls.append(kw)
+            return type(name, (), {"__init__": lambda self, *a, **k: None})
+
+    names = ("setuptools", "setuptools.command", "setuptools.command.build_ext")
+    saved = {n: sys.modules.get(n) for n in names}
+    sys.modules.update({n: _Stub(n) for n in names})
     try:
         runpy.run_path(str(ROOT / "setup.py"), run_name="__main__")
     finally:
-        if saved is not None:
-            sys.modules["setuptools"] = saved
-        else:
-            del sys.modules["setuptools"]
+        for n, mod in saved.items():
+            if mod is None:
+                sys.modules.pop(n, None)
+            else:
+                sys.modules[n] = mod
     data_files = dict(calls[0]["data_files"])
     installed = {f"{dest}/{Path(f).name}" for dest, files in data_files.items() for f in files}
     built = {f"share/jupyter/labextensions/ct-jupyter-viewer/{p.relative_to(ROOT / 'ct_jupyter' / 'labextension').as_posix()}"

@@ -1,5 +1,5 @@
 // ct_jupyter viewer (anywidget entry), built from js/src by js/build.mjs. Do not edit.
-// source-hash: 7cebf51f36ccf0c7
+// source-hash: 312e5f8038c92c10
 
 // src/dom.js
 function h(tag, attrs = {}, ...children) {

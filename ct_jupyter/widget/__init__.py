@@ -2,7 +2,8 @@
 
 Only a few small traits are synced (the summary, the position ``step`` and the selected
 ``frame``). Everything else travels as bounded windows over custom messages: the browser sends
-``{"type": "view" | "source" | "nav" | "expand" | "history" | "table", "req": n, ...}`` and the kernel
+``{"type": "view" | "source" | "nav" | "expand" | "history" | "table" | "diagram", "req": n,
+...}`` and the kernel
 answers ``{"type": ..., "req": n}`` with the payload as one JSON buffer (see `serve`).
 
 The widget's output also carries the recording itself (`saved`, our own MIME type, bounded),

@@ -1,6 +1,6 @@
 """Answer the viewer's requests about one recording (shared by the widget and the kernel comm).
 
-A request is ``{"type": "view" | "source" | "nav" | "expand" | "history" | "table", ...}``; the
+A request is ``{"type": "view" | "source" | "nav" | "expand" | "history" | "table" | "diagram", ...}``; the
 answer is ``(reply_type, body)``. Bad requests raise KeyError/IndexError/TypeError/ValueError,
 which the transports turn into ``{"type": "error"}`` replies.
 """
@@ -42,6 +42,8 @@ def answer(trace: Trace, msg: dict[str, Any], step: int = 0, frame: int = -1) ->
         return "history", _payload.history_payload(trace, str(msg["name"]), int(msg["frame"]), step)
     if kind == "table":
         return "table", _table.table_payload(trace, int(msg["frame"]), step)
+    if kind == "diagram":
+        return "diagram", _payload.diagram_payload(trace, step, msg.get("open"), msg.get("limits"))
     if kind == "nav":
         return "nav", {"action": msg.get("action"), "target": nav_target(trace, msg, step),
                        "from": step, "line": msg.get("line"), "backward": bool(msg.get("backward"))}
