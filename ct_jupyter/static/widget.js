@@ -1,5 +1,5 @@
 // ct_jupyter viewer (anywidget entry), built from js/src by js/build.mjs. Do not edit.
-// source-hash: 312e5f8038c92c10
+// source-hash: 1dfd7e05d8edb5a3
 
 // src/dom.js
 function h(tag, attrs = {}, ...children) {

@@ -24,7 +24,7 @@ from ..core import recorder as _recorder
 from ..errors import UsageError
 from ..model import Trace
 from . import payload as _payload
-from .comm import RELEASED_TEXT, _dumps, ensure_comm_target, released_error
+from .comm import RELEASED_TEXT, WIDGETS, _dumps, ensure_comm_target, released_error
 from .saved import MIME, saved_recording
 from .serve import answer
 from .store import STORE
@@ -92,6 +92,8 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
         summary = _payload.summary_payload(trace, title)
         super().__init__(summary=summary, step=summary["start"], frame=-1, **kwargs)
         self.trace_id = STORE.add(trace, cell)
+        self._followers: list[Any] = []
+        WIDGETS[self.trace_id] = self
         STORE.on_release(self.trace_id, self._released)
         ensure_comm_target()
         self.on_msg(self._on_custom_msg)
@@ -104,6 +106,25 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def _released(self) -> None:
         self._trace = None
+
+    def add_follower(self, push: Any) -> None:
+        """Also send kernel-side position changes (``w.step = n``) to ``push(view)``."""
+        self._followers.append(push)
+
+    def remove_follower(self, push: Any) -> None:
+        """Stop sending position changes to ``push``."""
+        if push in self._followers:
+            self._followers.remove(push)
+
+    def follow(self, step: int, frame: int) -> None:
+        """Take the position a front end (the notebook renderer) moved to, without echoing it."""
+        self._from_front = True
+        try:
+            with self.hold_sync():
+                self.frame = frame
+                self.step = step
+        finally:
+            self._from_front = False
 
     # -- sync ------------------------------------------------------------------------------------
     @traitlets.validate("step")
@@ -120,7 +141,10 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def _on_position(self, change: dict[str, Any]) -> None:
         if not self._from_front and self._trace is not None:
-            self._reply("view", None, self.view())
+            view = self.view()
+            self._reply("view", None, view)
+            for push in list(self._followers):
+                push(view)
 
     # -- messages --------------------------------------------------------------------------------
     def view(self) -> dict[str, Any]:
