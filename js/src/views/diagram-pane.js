@@ -130,7 +130,13 @@ export function createVarsToggle(opts) {
     get mode() { return mode; },
     setMode,
     /** The viewer moved to `s`: redraw the diagram (if shown). @param {number} s */
-    setStep(s) { step = s; if (mode === "diagram") return refresh(); shown = -1; return Promise.resolve(); },
+    setStep(s) {
+      if (s === step && (s === shown || mode !== "diagram")) return Promise.resolve();   // same step: nothing new
+      step = s;
+      if (mode === "diagram") return refresh();
+      shown = -1;
+      return Promise.resolve();
+    },
     refresh,
     get diagram() { return view; },
     destroy() { group.remove(); view?.destroy(); status.remove(); },
