@@ -10,6 +10,7 @@ answers ``{"type": ..., "req": n}`` with the payload as one JSON buffer (see `pa
 from __future__ import annotations
 
 import html
+import os
 import pathlib
 from typing import Any
 
@@ -59,6 +60,9 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._trace = trace
         self._from_front = False
         summary = _payload.summary_payload(trace, title)
+        # the notebook's path (jupyter_server's kernel env): the viewer remembers per notebook
+        # whether the variables show as a list or as the diagram
+        summary["notebook"] = os.environ.get("JPY_SESSION_NAME", "")
         super().__init__(summary=summary, step=summary["start"], frame=-1, **kwargs)
         self.on_msg(self._on_custom_msg)
         self.observe(self._on_position, names=["step", "frame"])

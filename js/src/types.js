@@ -12,6 +12,7 @@
  * @typedef {Object} Summary  static facts about one recording (synced trait `summary`)
  * @property {number} schema
  * @property {string} title
+ * @property {string} [notebook]   the notebook's path (kernel env JPY_SESSION_NAME), to remember view choices
  * @property {number} steps          number of recorded steps (the end position equals it)
  * @property {PathInfo[]} paths
  * @property {Outcome|null} outcome

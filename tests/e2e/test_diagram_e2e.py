@@ -29,6 +29,7 @@ WAIT = 60_000
 ROOT = ".ctj-root"
 SLIDER = ".ctj-slider"
 NEXT, PREV = ".ctj-btn-next", ".ctj-btn-prev"
+TOGGLE = ".ctj-diagram-btn"
 
 TRACED = """%%codetrace
 class P:
@@ -116,7 +117,7 @@ def _goto(server, kernel_id, viewer, diagram, step: int) -> None:
     viewer.locator(SLIDER).evaluate(
         "(el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', {bubbles: true})); }", step)
     expect(viewer).to_have_attribute("data-step", str(step), timeout=WAIT)
-    expect(diagram.locator(".ct-diagram")).to_have_attribute("data-step", str(step), timeout=WAIT)
+    expect(diagram).to_have_attribute("data-step", str(step), timeout=WAIT)
 
 
 def _ref(diagram, name: str, frame: int = 0) -> str:
@@ -138,10 +139,11 @@ def _positions(diagram) -> dict[str, tuple[float, float]]:
 
 def _flow(page, server, kernel_id, seen, prefix: str) -> None:
     viewer = page.locator(ROOT).nth(0)
-    viewer.locator(".ct-dg-toggle-diagram").click()
+    viewer.locator(TOGGLE).click()
     diagram = viewer.locator(".ct-dg-pane")
     expect(diagram.locator(".ct-diagram")).to_be_visible(timeout=WAIT)
-    expect(viewer.locator(".ct-dg-toggle-diagram")).to_have_attribute("aria-pressed", "true")
+    expect(viewer.locator(TOGGLE)).to_have_attribute("aria-pressed", "true")
+    expect(viewer.locator(".ctj-vars")).to_be_hidden()
 
     # aliasing: b = a -> two arrows into one box
     _goto(server, kernel_id, viewer, diagram, _step_of_line(server, kernel_id, L_GRID))
@@ -207,11 +209,11 @@ def _flow(page, server, kernel_id, seen, prefix: str) -> None:
     before = _positions(diagram)
     for _ in range(4):
         viewer.locator(NEXT).click()
-    expect(diagram.locator(".ct-diagram")).to_have_attribute("data-step", str(start + 4), timeout=WAIT)
+    expect(diagram).to_have_attribute("data-step", str(start + 4), timeout=WAIT)
     middle = _positions(diagram)
     for _ in range(4):
         viewer.locator(PREV).click()
-    expect(diagram.locator(".ct-diagram")).to_have_attribute("data-step", str(start), timeout=WAIT)
+    expect(diagram).to_have_attribute("data-step", str(start), timeout=WAIT)
     after = _positions(diagram)
     assert after == before, (before, after)
     assert all(middle[k] == v for k, v in before.items() if k in middle), (before, middle)
@@ -233,9 +235,14 @@ def test_diagram_jupyterlab(page, jupyter):
     kernel_id = _open(pg, jupyter, f"/lab/workspaces/ctj-{uuid.uuid4().hex[:8]}/tree/{path}?reset", path, seen)
     _flow(pg, jupyter, kernel_id, seen, "lab")
     viewer = pg.locator(ROOT).nth(0)
-    # the picture for the README: the alias mutation step, light theme
+    # the picture for the README (docs/diagram.png): the deepest call, every kind of box, light
+    # theme, the file browser closed so the notebook has the width
     diagram = viewer.locator(".ct-dg-pane")
-    _goto(jupyter, kernel_id, viewer, diagram, _step_of_line(jupyter, kernel_id, L_R) + 0)
+    pg.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    base = int(kernel_eval(jupyter, kernel_id, {"s": f"{WIDGET}.trace.steps_at_line({L_BASE})[0]"})["s"])
+    _goto(jupyter, kernel_id, viewer, diagram, base)
+    viewer.locator(".ctj-history .ctj-close").click()
+    pg.wait_for_timeout(300)
     viewer.screenshot(path=str(ARTIFACTS / "diagram-lab-viewer.png"))
     # dark theme: the diagram follows JupyterLab's variables
     pg.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
