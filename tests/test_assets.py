@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -42,3 +43,45 @@ def test_bundle_is_one_module_without_imports():
     assert not re.search(r"^\s*import\s", js, re.M)
     assert "export default" in js or "export {" in js
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js
+
+
+def test_labextension_is_built_from_the_current_sources():
+    lab = ROOT / "ct_jupyter" / "labextension"
+    assert (lab / "source-hash.txt").read_text(encoding="utf-8").strip() == source_hash(), (
+        "ct_jupyter/labextension is stale: run `npm run build:lab` in js/ and commit the result")
+    meta = json.loads((lab / "package.json").read_text(encoding="utf-8"))
+    entry = lab / meta["jupyterlab"]["_build"]["load"]
+    assert entry.is_file()
+    assert meta["name"] == "ct-jupyter-viewer"
+
+
+def test_wheel_installs_the_labextension_where_jupyterlab_looks():
+    """setup.py's data_files put every built file under share/jupyter/labextensions/."""
+    import runpy
+    import sys
+    import types
+
+    calls: list[dict] = []
+    fake = types.ModuleType("setuptools")
+    fake.setup = lambda **kw: calls.append(kw)  # type: ignore[attr-defined]
+    fake.Extension = lambda *args, **kw: (args, kw)  # type: ignore[attr-defined]
+    command = types.ModuleType("setuptools.command")
+    build_ext = types.ModuleType("setuptools.command.build_ext")
+    build_ext.build_ext = type("build_ext", (), {})  # type: ignore[attr-defined]
+    fakes = {"setuptools": fake, "setuptools.command": command,
+             "setuptools.command.build_ext": build_ext}
+    saved = {name: sys.modules.get(name) for name in fakes}
+    sys.modules.update(fakes)
+    try:
+        runpy.run_path(str(ROOT / "setup.py"), run_name="__main__")
+    finally:
+        for name, module in saved.items():
+            if module is not None:
+                sys.modules[name] = module
+            else:
+                del sys.modules[name]
+    data_files = dict(calls[0]["data_files"])
+    installed = {f"{dest}/{Path(f).name}" for dest, files in data_files.items() for f in files}
+    built = {f"share/jupyter/labextensions/ct-jupyter-viewer/{p.relative_to(ROOT / 'ct_jupyter' / 'labextension').as_posix()}"
+             for p in (ROOT / "ct_jupyter" / "labextension").rglob("*") if p.is_file()}
+    assert installed == built

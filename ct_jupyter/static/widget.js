@@ -1,5 +1,5 @@
 // ct_jupyter viewer (anywidget entry), built from js/src by js/build.mjs. Do not edit.
-// source-hash: 8c00134ef8b563ab
+// source-hash: e535cbd8cfda3dfb
 
 // src/dom.js
 function h(tag, attrs = {}, ...children) {
@@ -1497,7 +1497,7 @@ var ALT_VIEWS = [
 // src/viewer.js
 var SLOW_MS = 1500;
 var Viewer = class {
-  /** @param {DataSource & {movesOnNav?: boolean}} source @param {HTMLElement} el */
+  /** @param {DataSource} source @param {HTMLElement} el */
   constructor(source, el2) {
     this.source = source;
     this.el = el2;
@@ -1546,8 +1546,10 @@ var Viewer = class {
         this.controls.renderHeader();
         this.renderCounter();
       },
-      onNotice: (text) => this.setNotice(text)
+      onNotice: (text) => this.setNotice(text),
+      onSourceChange: (kind) => this.sourceChanged(kind)
     });
+    this.sourceChanged(source.kind);
     this.want = this.source.position();
     this.controls.renderHeader();
     this.renderCounter();
@@ -1628,6 +1630,11 @@ var Viewer = class {
         this.setNotice(`Line ${line} does not run ${backward ? "before" : "after"} this step.`);
       } else this.afterNav(res);
     }).catch((err) => this.setNotice(errorText(err)));
+  }
+  /** Say where the data comes from. @param {string} kind */
+  sourceChanged(kind) {
+    this.root.setAttribute("data-source", kind);
+    this.controls.source.textContent = kind === "saved" ? "\xB7 saved in the notebook" : "";
   }
   /** @param {string} text */
   setNotice(text) {

@@ -152,3 +152,13 @@ test("in the viewer: the Diagram toggle replaces the tree, asks the kernel, and 
   assert.equal(third.el.querySelector(".ctj-diagram-btn").getAttribute("aria-pressed"), "false");
   third.cleanup();
 });
+
+test("a recording saved in the notebook answers diagrams from its pack, and says when one is missing", async () => {
+  const { SavedSource } = await import("../src/sources/saved.js");
+  const rec = { version: 1, schema: 1, trace_id: "x", summary: { schema: 1, title: "", steps: FX.steps, start: 0, paths: [] },
+    sources: {}, views: {}, gaps: [], budget: 1, diagrams: FX.packed };
+  const src = new SavedSource(rec);
+  assert.deepEqual(await src.request("diagram", { step: 8 }), FX.diagrams["8"]);
+  const none = new SavedSource({ ...rec, diagrams: undefined });
+  await assert.rejects(none.request("diagram", { step: 8 }), /not saved/);
+});
