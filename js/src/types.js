@@ -12,6 +12,7 @@
  * @typedef {Object} Summary  static facts about one recording (synced trait `summary`)
  * @property {number} schema
  * @property {string} title
+ * @property {string} [notebook]   the notebook's path (kernel env JPY_SESSION_NAME), to remember view choices
  * @property {number} steps          number of recorded steps (the end position equals it)
  * @property {PathInfo[]} paths
  * @property {Outcome|null} outcome
@@ -97,6 +98,7 @@
  * @property {Record<string, View>} views         step -> view at the step's own frame
  * @property {[number, number][]} gaps            inclusive step ranges not saved
  * @property {number} budget          the byte budget it was cut to
+ * @property {any} [diagrams]         frames-and-objects diagrams of saved steps (widget/saved_diagrams.py pack)
  */
 
 /** @typedef {{step: number, frame: number}} Position */
