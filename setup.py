@@ -1,4 +1,4 @@
-"""Build steps that pyproject.toml cannot declare: ship the viewer's front end in the package.
+"""Build steps that pyproject.toml cannot declare: the viewer's front end and the optional C core.
 
 Metadata lives in pyproject.toml. The viewer's sources live in ``js/``; a build copies the
 files the widget loads into ``ct_jupyter/static/`` inside the wheel (an editable install reads
@@ -7,10 +7,13 @@ them from ``js/`` directly).
 
 from __future__ import annotations
 
+import platform
 import shutil
+import sys
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).parent
@@ -31,4 +34,33 @@ class BuildPy(build_py):
                 shutil.copyfile(source, target / name)
 
 
-setup(cmdclass={"build_py": BuildPy})
+class OptionalBuildExt(build_ext):
+    """build_ext that never fails the install: without a compiler the Python core is used.
+
+    The same approach as coverage.py's setup.py (its CTracer is optional too).
+    """
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:  # no compiler, no headers: the pure-Python core still works
+            _skip(exc)
+
+    def build_extension(self, ext: Extension) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception as exc:
+            _skip(exc)
+
+
+def _skip(exc: BaseException) -> None:
+    print(f"ct_jupyter: the optional C core was not built ({exc}); the pure-Python core "
+          "will be used (install a C compiler and the Python headers to build it)",
+          file=sys.stderr)
+
+
+#: The recorder's optional C hot path (ct_jupyter/core/ccore.py chooses it at run time).
+CCORE = Extension("ct_jupyter.core._ccore", sources=["ct_jupyter/core/_ccore.c"], optional=True)
+
+setup(cmdclass={"build_py": BuildPy, "build_ext": OptionalBuildExt},
+      ext_modules=[] if platform.python_implementation() != "CPython" else [CCORE])

@@ -114,15 +114,16 @@ class _Session:
 
 
 def _warn_if_incomplete(trace: Trace) -> None:
+    count = f"{'at least ' if not trace.dropped_steps_exact else ''}{trace.dropped_steps}"
     if trace.stop_reason == "failure":
         warnings.warn(CodetraceWarning(
             f"recording stopped by an internal error ({trace.failure}); the trace is partial "
-            f"and {trace.dropped_steps} later steps were not recorded", code="WARN_RECORDER_FAILED"),
+            f"and {count} later steps were not recorded", code="WARN_RECORDER_FAILED"),
             stacklevel=3)
     elif trace.stop_reason is not None:
         warnings.warn(CodetraceWarning(
             f"recording stopped at the {trace.stop_reason} limit; the program ran on and "
-            f"{trace.dropped_steps} more steps were not recorded", code="WARN_TRUNCATED"),
+            f"{count} more steps were not recorded", code="WARN_TRUNCATED"),
             stacklevel=3)
 
 

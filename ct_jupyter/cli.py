@@ -153,7 +153,7 @@ def _record_parser() -> _Parser:
     p.add_argument("-o", "--out", default="trace-out",
                    help="trace folder to write (default: ./trace-out)")
     p.add_argument("--overwrite", action="store_true",
-                   help="replace the trace folder if it exists and is not empty")
+                   help="replace the trace folder if it holds a trace (and nothing else)")
     p.add_argument("--max-steps", type=int, default=None, help="steps recorded at most")
     p.add_argument("--include", action="append", default=[], metavar="PATTERN",
                    help="module or path glob to step into as well (repeatable)")
@@ -226,13 +226,17 @@ def _record(args: list[str]) -> int:
     if not os.path.isfile(path):
         raise _ArgumentError(f"script {script!r} does not exist", context={"script": script})
 
-    from .export import _check_target, export
+    import pathlib
+
+    from .codetracer import export
+    from .codetracer.target import check_target
 
     out = os.path.abspath(ns.out)
-    _check_target(__import__("pathlib").Path(out), ns.overwrite)
+    check_target(pathlib.Path(out), ns.overwrite, protect=[path])
     trace, code, error = record_script(path, script_args, options)
     written = export(trace, out, overwrite=ns.overwrite, exit_code=code)
-    note = f" ({trace.stop_reason} reached, {trace.dropped_steps} steps not recorded)" \
+    note = f" ({trace.stop_reason} reached, {'≥' if not trace.dropped_steps_exact else ''}"\
+        f"{trace.dropped_steps} steps not recorded)" \
         if trace.truncated else ""
     print(f"{PROG}: recorded {len(trace)} steps into {written}{note}", file=sys.stderr)
     if error is not None:
@@ -315,7 +319,7 @@ def _validate(args: list[str]) -> int:
     p.add_argument("--max-problems", type=int, default=50)
     p.add_argument("--json-errors", action="store_true")
     ns = _parse(p, args)
-    from .export.validate import validate
+    from .codetracer.validate import validate
 
     report = validate(ns.trace_dir, schema=not ns.no_schema, max_problems=ns.max_problems)
     for problem in report.problems:
@@ -370,7 +374,7 @@ def _show(args: list[str]) -> int:
         start = (ns.page - 1) * ns.page_size
     from rich.console import Console
 
-    from .export import load
+    from .codetracer import load
     from .render.terminal import TraceView
 
     trace = load(ns.trace_dir)

@@ -102,17 +102,14 @@ def _show_warnings(caught: list[Any]) -> None:
 def _export(trace: Any, target: str) -> str:
     """Export ``trace`` to ``target``; return a one-line report (raises CodetraceError).
 
-    A folder that already holds a trace (a re-run of the same cell) is replaced; any other
-    non-empty folder is left alone and reported.
+    A folder that holds nothing but a trace (a re-run of the same cell) is replaced; a folder
+    holding anything else is never touched, and the conflict is reported.
     """
     import pathlib
 
-    from .export import export
+    from .codetracer import export
 
-    folder = pathlib.Path(target).expanduser()
-    replace = folder.is_dir() and any((folder / name).is_file()
-                                      for name in ("trace_metadata.json", "trace.json"))
-    written = export(trace, folder, overwrite=replace)
+    written = export(trace, pathlib.Path(target).expanduser(), overwrite=True)
     return f"codetrace: trace written to {written}"
 
 

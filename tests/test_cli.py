@@ -13,8 +13,8 @@ from importlib.metadata import entry_points
 import pytest
 
 from ct_jupyter.cli import main, split_record_args
-from ct_jupyter.export import load
-from ct_jupyter.export.validate import validate
+from ct_jupyter.codetracer import load
+from ct_jupyter.codetracer.validate import validate
 from tests.test_reader import HAND_WRITTEN, write_folder
 
 HAS_SYSMON = hasattr(sys, "monitoring")
@@ -83,7 +83,7 @@ def test_default_folder_and_overwrite(tmp_path: pathlib.Path, monkeypatch: pytes
     capsys.readouterr()
     assert main(["record", "--json-errors", str(script)]) == 1
     err = capsys.readouterr().err
-    assert "not empty" in err
+    assert "already holds a trace" in err
     trailer = _trailer(err)
     assert trailer["error_code"] == "ERR_TRACE_DIR_CONFLICT" and trailer["error_kind"] == "Usage"
     assert trailer["context"] == {"path": str(tmp_path / "trace-out")}

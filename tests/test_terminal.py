@@ -9,8 +9,8 @@ import pytest
 from rich.console import Console
 
 import ct_jupyter
+from ct_jupyter.codetracer import load
 from ct_jupyter.errors import CodetraceWarning
-from ct_jupyter.export import load
 from ct_jupyter.render.terminal import TraceView, render_text
 from tests.test_export_codetracer import REFERENCE
 

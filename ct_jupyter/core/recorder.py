@@ -26,6 +26,10 @@ from .values import ATOM_TYPES, Snapshotter
 
 #: When True (the test suite sets it), a recorder failure raises instead of failing soft.
 TESTING = False
+#: After a limit, steps are counted exactly up to this many; then every event is switched off
+#: (the program runs on at plain speed) and the count is a lower bound
+#: (``meta["dropped_steps_exact"] = False``).
+COUNT_AFTER_STOP = 10_000
 
 _GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 _EQ_ATOMS = frozenset({int, str, bool, type(None), complex, bytes})
@@ -276,12 +280,21 @@ class Recorder:
                     self._ch_val(value)
                 else:
                     return None
+        return self._line_work(st, prev, step)
+
+    def _line_work(self, st: _FrameState, prev: int, step: int) -> None:
+        """The rest of a LINE event once its step is appended: captures, changes, exceptions.
+
+        ``prev`` is the frame's previous line (-1 at its first line). The C core calls this
+        for every line its fast paths do not finish.
+        """
         self.off = True
         try:
             if prev < 0:
                 self._frame_first[st.fid] = step
                 self._capture_all(st, step)
             else:
+                eff = st.effects.get(prev)
                 if eff is not None:
                     self._apply(st, eff, step)
                 if st.dirty:
@@ -640,6 +653,8 @@ def _index_value(index: tuple[object, ...], loc: object, g: dict[str, object]) -
         value = g.get(name, _NOTHING)  # type: ignore[arg-type]
     if kind == "add":
         return value + index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
+    if kind == "mod":
+        return value % index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
     return value
 
 

@@ -139,6 +139,11 @@ class Trace:
         return self._b.dropped_steps
 
     @property
+    def dropped_steps_exact(self) -> bool:
+        """False when `dropped_steps` is a lower bound (counting stopped too, to run at full speed)."""
+        return self._b.meta.get("dropped_steps_exact", True) is not False
+
+    @property
     def truncated(self) -> bool:
         """True when recording stopped before the run ended."""
         return self._b.stop_reason is not None

@@ -399,6 +399,8 @@ def trace_to_html(trace: Trace, *, max_bytes: int = 300_000) -> str:
     fixed = (f"<div class='{_ROOT}'><style>{_CSS}</style>" + header + notes + exc
              + "</div>")
     left = max_bytes - _nbytes(fixed) - 400
+    diagram = _diagram_section(trace, left // 4)
+    left -= _nbytes(diagram)
     out_part = _output_section(trace, max(0, min(left // 6, 60_000)))
     left -= _nbytes(out_part)
     state = _state_section(trace, max(0, min(left // 10, 30_000)))
@@ -408,4 +410,19 @@ def trace_to_html(trace: Trace, *, max_bytes: int = 300_000) -> str:
     steps = (f"<details open><summary>Steps</summary><div class='ct-s-scroll' style='{_STYLE_SCROLL}'>"
              + _steps_section(trace, max(0, left - 100)) + "</div></details>")
     return (f"<div class='{_ROOT}'><style>{_CSS}</style>" + header + notes + exc
-            + state + code + steps + out_part + "</div>")
+            + diagram + state + code + steps + out_part + "</div>")
+
+
+def _diagram_section(trace: Trace, budget: int) -> str:
+    """Return the frames-and-objects SVG (render/svg.py) in a details block, or "" if it does not fit."""
+    try:
+        from .svg import diagram_svg, snapshot_position
+
+        pos = snapshot_position(trace)
+        svg = diagram_svg(trace, pos)
+    except Exception:  # noqa: BLE001 - the picture is optional; the snapshot must still render
+        return ""
+    where = f"step {pos + 1}" if pos < len(trace) else "the end of the run"
+    part = (f"<details open class='ct-s-diagram'><summary>Frames and objects at {_esc(where)}"
+            f"</summary><div style='overflow-x:auto'>{svg}</div></details>")
+    return part if _nbytes(part) <= budget else ""

@@ -119,7 +119,8 @@ class TraceView:
             text.append(" — finished normally")
         if trace.truncated:
             text.append(f" — recording stopped early ({trace.stop_reason}; "
-                        f"{trace.dropped_steps:,} steps not recorded)", style="yellow")
+                        f"{'≥' if not trace.dropped_steps_exact else ''}{trace.dropped_steps:,} steps "
+                        "not recorded)", style="yellow")
         return text
 
     def _source(self, index: int) -> Panel:
@@ -253,7 +254,8 @@ class TraceView:
             yield Text(f"… {rest:,} more step{'s' if rest != 1 else ''} "
                        f"(next: --steps {self.stop}:{min(n, self.stop + page)})", style="dim")
         if self.trace.truncated:
-            yield Text(f"… and {self.trace.dropped_steps:,} steps ran after recording stopped",
+            at_least = "at least " if not self.trace.dropped_steps_exact else ""
+            yield Text(f"… and {at_least}{self.trace.dropped_steps:,} steps ran after recording stopped",
                        style="dim")
 
     def _final_state(self) -> Iterator[Any]:

@@ -20,7 +20,8 @@ def stop_note(trace: Trace) -> str | None:
     n = len(trace)
     why = _REASONS.get(trace.stop_reason or "", trace.stop_reason or "a limit")
     dropped = trace.dropped_steps
-    ran_on = (f"the program ran on for {_plural(dropped, 'more step')}, not recorded"
+    at_least = "" if trace.dropped_steps_exact else "at least "
+    ran_on = (f"the program ran on for {at_least}{_plural(dropped, 'more step')}, not recorded"
               if dropped else "the program ran on unrecorded")
     return (f"Recording stopped after {_plural(n, 'step')} ({why}): {ran_on}, so values after "
             f"that point are not known.")

@@ -2,7 +2,8 @@
 
 Only a few small traits are synced (the summary, the position ``step`` and the selected
 ``frame``). Everything else travels as bounded windows over custom messages: the browser sends
-``{"type": "view" | "source" | "nav" | "expand" | "history" | "table", "req": n, ...}`` and the kernel
+``{"type": "view" | "source" | "nav" | "expand" | "history" | "table" | "diagram", "req": n,
+...}`` and the kernel
 answers ``{"type": ..., "req": n}`` with the payload as one JSON buffer (see `payload`).
 """
 
@@ -123,6 +124,10 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
         elif kind == "table":
             step = int(msg.get("step", self.step))
             self._reply("table", req, _table.table_payload(trace, int(msg["frame"]), step))
+        elif kind == "diagram":
+            step = int(msg.get("step", self.step))
+            self._reply("diagram", req, _payload.diagram_payload(
+                trace, step, msg.get("open"), msg.get("limits")))
         elif kind == "nav":
             self._navigate(req, msg)
         else:

@@ -550,3 +550,62 @@ def history_payload(trace: Trace, name: str, frame: int, pos: int,
                         "type": value.type_name if value is not None else ""})
     return {"name": name, "frame": frame, "function": _frame_name(trace, frame),
             "entries": entries, "total": len(steps), "before": lo, "after": len(steps) - hi}
+
+
+# -- frames-and-objects diagram ---------------------------------------------------------------------
+#: Items one paging request may ask for per object, and objects it may open or page.
+DIAGRAM_MAX_LIMIT = 1000
+DIAGRAM_MAX_REQUESTED = 200
+
+
+def _slot_json(slot: Any) -> _Json:
+    out: _Json = {"key": slot.key, "kind": slot.kind, "text": slot.text}
+    if slot.ref is not None:
+        out["ref"] = slot.ref
+    if slot.changed:
+        out["changed"] = 1
+    if slot.reaches_changed:
+        out["reach"] = 1
+    return out
+
+
+def _node_json(node: Any) -> _Json:
+    out: _Json = {"id": node.id, "kind": node.kind, "type": node.type_name, "text": node.text,
+                  "first": node.first_step, "slots": [_slot_json(s) for s in node.slots]}
+    if node.oid is not None:
+        out["oid"] = node.oid
+    if node.length is not None:
+        out["length"] = node.length
+    for key in ("more", "collapsed", "new", "mutated"):
+        value = getattr(node, key)
+        if value:
+            out[key] = value if key == "more" else 1
+    return out
+
+
+def diagram_payload(trace: Trace, pos: int, open: Any = None, limits: Any = None) -> _Json:
+    """Return the frames-and-objects diagram at ``pos`` (see `model.graph.diagram_at`) as JSON.
+
+    ``open`` is a list of oids to expand below the depth limit; ``limits`` maps oids to how many
+    items to show (paging a big container). Both are validated and capped.
+    """
+    from ..model.graph import diagram_at
+
+    n = len(trace)
+    pos = max(0, min(int(pos), n))
+    opened = [int(o) for o in (open or [])][:DIAGRAM_MAX_REQUESTED]
+    paged = {int(k): max(1, min(int(v), DIAGRAM_MAX_LIMIT))
+             for k, v in list(dict(limits or {}).items())[:DIAGRAM_MAX_REQUESTED]}
+    d = diagram_at(trace, pos, open=opened, limits=paged)
+    frames = [{"id": f.id, "frame": f.frame, "function": f.function, "line": f.line,
+               "depth": f.depth, "current": f.current, "slots": [_slot_json(s) for s in f.slots]}
+              for f in d.frames]
+    return {
+        "schema": SCHEMA, "step": d.step, "steps": n, "frames": frames,
+        "gap": {"after": d.gap_at, "count": d.frames_left_out} if d.frames_left_out else None,
+        "nodes": [_node_json(node) for node in d.nodes],
+        "edges": [{"from": e.source, "slot": e.slot, "to": e.target} for e in d.edges],
+        "gone": [{"id": g.id, "kind": g.kind, "type": g.type_name, "text": g.text}
+                 for g in d.gone],
+        "truncated": d.truncated,
+    }
