@@ -1,5 +1,5 @@
 // ct_jupyter viewer (anywidget entry), built from js/src by js/build.mjs. Do not edit.
-// source-hash: 8af6d7863ea0c3c2
+// source-hash: 314f280c3a930c09
 
 // src/dom.js
 function h(tag, attrs = {}, ...children) {
@@ -460,7 +460,7 @@ var StackPane = class {
   }
 };
 function scrollIntoList(list, item) {
-  const top = item.offsetTop - list.offsetTop;
+  const top = item.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
   if (top < list.scrollTop) list.scrollTop = top;
   else if (top + item.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + item.offsetHeight - list.clientHeight;
 }

@@ -49,7 +49,7 @@ export class StackPane {
 
 /** Scroll `list` (not the page) so that `item` is visible. @param {HTMLElement} list @param {HTMLElement} item */
 function scrollIntoList(list, item) {
-  const top = item.offsetTop - list.offsetTop;
+  const top = item.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
   if (top < list.scrollTop) list.scrollTop = top;
   else if (top + item.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + item.offsetHeight - list.clientHeight;
 }
