@@ -1,11 +1,12 @@
-"""Build steps that pyproject.toml cannot declare: the JupyterLab extension's data files and the
-optional C core.
+"""Build steps that pyproject.toml cannot declare: the optional C core and the extension's data files.
 
 Metadata lives in pyproject.toml. The viewer's front end is built from ``js/src`` by
 ``npm run build`` (js/build.mjs) and COMMITTED, so a plain ``pip install`` needs no Node:
 ``ct_jupyter/static/`` (the anywidget bundle, package data) and ``ct_jupyter/labextension/``
 (the prebuilt JupyterLab 4 / Notebook 7 extension), which this file installs as data files
 under ``share/jupyter/labextensions/ct-jupyter-viewer`` where JupyterLab finds it.
+The recorder's C hot path (``ct_jupyter/core/_ccore.c``) is optional: without a compiler the
+install still succeeds and the pure-Python core is used.
 """
 
 from __future__ import annotations
@@ -62,5 +63,6 @@ def _skip(exc: BaseException) -> None:
 #: The recorder's optional C hot path (ct_jupyter/core/ccore.py chooses it at run time).
 CCORE = Extension("ct_jupyter.core._ccore", sources=["ct_jupyter/core/_ccore.c"], optional=True)
 
-setup(cmdclass={"build_ext": OptionalBuildExt}, data_files=_labextension_files(),
+setup(data_files=_labextension_files(),
+      cmdclass={"build_ext": OptionalBuildExt},
       ext_modules=[] if platform.python_implementation() != "CPython" else [CCORE])

@@ -29,7 +29,7 @@ TESTING = False
 #: After a limit, steps are counted exactly up to this many; then every event is switched off
 #: (the program runs on at plain speed) and the count is a lower bound
 #: (``meta["dropped_steps_exact"] = False``).
-COUNT_AFTER_STOP = 10_000
+COUNT_AFTER_STOP = 1_000
 
 _GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 _EQ_ATOMS = frozenset({int, str, bool, type(None), complex, bytes})

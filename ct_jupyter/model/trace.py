@@ -159,6 +159,12 @@ class Trace:
         return self._b.failure
 
     @property
+    def counters(self) -> dict[str, object]:
+        """Counts of what the recording left out: dropped events, redactions, detaches, failures."""
+        counters = self._b.meta.get("counters")
+        return dict(counters) if isinstance(counters, dict) else {}
+
+    @property
     def meta(self) -> dict[str, object]:
         """Free-form facts about the recording (backend, thread, python version, program…)."""
         return dict(self._b.meta)
@@ -668,6 +674,8 @@ def _decode_atom(enc: object) -> Value:
     if cls is Named:
         return Value(enc.kind, enc.type_name, enc.text)  # type: ignore[attr-defined]
     if cls is Err:
+        if enc.type_name in ("Redacted", "Dropped"):  # type: ignore[attr-defined]
+            return Value("error", enc.type_name, enc.msg)  # type: ignore[attr-defined]
         return Value("error", enc.type_name, f"<error: {enc.msg}>")  # type: ignore[attr-defined]
     if cls is bytes:
         return Value("bytes", "bytes", _clip(repr(enc)), length=len(enc), py=enc)  # type: ignore[arg-type]

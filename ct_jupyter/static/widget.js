@@ -1,5 +1,5 @@
 // ct_jupyter viewer (anywidget entry), built from js/src by js/build.mjs. Do not edit.
-// source-hash: 314f280c3a930c09
+// source-hash: c60c7033981e1e0e
 
 // src/dom.js
 function h(tag, attrs = {}, ...children) {
