@@ -134,9 +134,10 @@ def steps_text(trace: Trace) -> str:
     elif outcome is not None:
         out.append("returned" + ("" if outcome.value is None
                                  else f" {trace.decode(outcome.value, n).text}"))
-    note = stop_note(trace)
-    if note:
-        out.append(note)
+    if trace.truncated:  # not stop_note: how many steps ran unrecorded depends on the backend
+        why = _REASONS.get(trace.stop_reason or "", trace.stop_reason or "a limit")
+        out.append(f"recording stopped after {_plural(n, 'step')} ({why}); later values are "
+                   "not known")
     else:
         final = trace.variables(n, 0) if n else {}
         out.append("final: " + ", ".join(f"{k} = {v.text}" for k, v in final.items()))
