@@ -86,7 +86,12 @@ class CodeFilter:
     def is_system(self, filename: str) -> bool:
         """Return True for the standard library, site-packages and other non-files."""
         if filename.startswith("<") or not os.path.isabs(filename):
-            return filename not in self.user_files
+            if filename in self.user_files:
+                return False
+            try:  # a cell compiled earlier (``<ipython-input-…>``) is user code, not system
+                return not (self.is_user_file is not None and self.is_user_file(filename))
+            except Exception:  # a hook that fails must not break recording
+                return True
         return os.path.realpath(filename).startswith(self.system_roots)
 
     def _is_own(self, filename: str, module: str) -> bool:
