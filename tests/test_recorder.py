@@ -490,7 +490,7 @@ def test_bad_options_are_typed_errors() -> None:
 
     with pytest.raises(UsageError) as info:
         ct_jupyter.record("a = 1", max_steps=-1)
-    assert info.value.code == "ERR_INVALID_OPTION" and info.value.kind == "Usage"
+    assert info.value.code == "ERR_INVALID_POLICY_VALUE" and info.value.kind == "Usage"
     with pytest.raises(UsageError) as info:
         ct_jupyter.record("a = 1", nonsense=True)
     assert info.value.code == "ERR_UNKNOWN_OPTION"
