@@ -154,7 +154,9 @@ def _log_level(name: str, value: object, source: str) -> str | None:
 
 def _patterns(name: str, value: object, source: str) -> tuple[str, ...]:
     if isinstance(value, str):
-        value = [p for p in value.split("::" if name == "trace_filter" else ",") if p.strip()]
+        if name != "trace_filter":
+            raise _fail(name, value, source, "expected a list of strings, not one string")
+        value = [p for p in value.split("::") if p.strip()]
     if isinstance(value, os.PathLike):
         value = [os.fspath(value)]
     if not isinstance(value, Iterable):

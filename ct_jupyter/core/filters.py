@@ -82,9 +82,9 @@ class CodeFilter:
         return hit
 
     def is_system(self, filename: str) -> bool:
-        """Return True for the standard library, site-packages and other non-files."""
+        """Return True for files of the standard library and site-packages."""
         if filename.startswith("<") or not os.path.isabs(filename):
-            return filename not in self.user_files
+            return False
         return os.path.realpath(filename).startswith(self.system_roots)
 
     def _is_own(self, filename: str, module: str) -> bool:
