@@ -50,6 +50,7 @@ class Policy:
     module_name_from_globals: bool = True
     trace_filter: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
+    focus: bool = False
     max_steps: int = 1_000_000
     max_memory: int = 512 * 1024 * 1024
     include: tuple[str, ...] = ()
@@ -82,7 +83,7 @@ class Policy:
 
 #: Policy fields that are also `TraceOptions` fields.
 OPTION_FIELDS = ("max_steps", "max_memory", "include", "exclude", "backend", "io", "max_items",
-                 "max_str", "max_depth", "repr_timeout", "trace_filter", "functions")
+                 "max_str", "max_depth", "repr_timeout", "trace_filter", "functions", "focus")
 FIELDS = tuple(f.name for f in dataclasses.fields(Policy) if f.name != "sources")
 
 
@@ -197,6 +198,7 @@ _CHECKS: dict[str, Callable[[str, object, str], object]] = {
     "module_name_from_globals": _bool,
     "trace_filter": _patterns,
     "functions": _patterns,
+    "focus": _bool,
     "max_steps": _int(0),
     "max_memory": _int(1),
     "include": _patterns,

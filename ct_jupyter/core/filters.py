@@ -57,6 +57,7 @@ class CodeFilter:
         self.cwd = os.path.realpath(cwd or os.getcwd()).rstrip(os.sep) + os.sep
         self.system_roots = _system_roots()
         self.scope = scope
+        self.gate: Callable[[CodeType, str, bool], bool] | None = None
         self._cache: dict[tuple[str, str, str], bool] = {}
 
     def add_file(self, filename: str) -> None:
@@ -79,6 +80,8 @@ class CodeFilter:
             if self.scope is not None and not self._is_own(code.co_filename, module):
                 hit = self.scope(code.co_filename, module, qualname, hit)
             self._cache[key] = hit
+        if self.gate is not None:  # recording only some calls: decided per call, not cached
+            return self.gate(code, module, hit)
         return hit
 
     def is_system(self, filename: str) -> bool:
