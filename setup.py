@@ -1,37 +1,38 @@
-"""Build steps that pyproject.toml cannot declare: the viewer's front end and the optional C core.
+"""Build steps that pyproject.toml cannot declare: the optional C core and the extension's data files.
 
-Metadata lives in pyproject.toml. The viewer's sources live in ``js/``; a build copies the
-files the widget loads into ``ct_jupyter/static/`` inside the wheel (an editable install reads
-them from ``js/`` directly).
+Metadata lives in pyproject.toml. The viewer's front end is built from ``js/src`` by
+``npm run build`` (js/build.mjs) and COMMITTED, so a plain ``pip install`` needs no Node:
+``ct_jupyter/static/`` (the anywidget bundle, package data) and ``ct_jupyter/labextension/``
+(the prebuilt JupyterLab 4 / Notebook 7 extension), which this file installs as data files
+under ``share/jupyter/labextensions/ct-jupyter-viewer`` where JupyterLab finds it.
+The recorder's C hot path (``ct_jupyter/core/_ccore.c``) is optional: without a compiler the
+install still succeeds and the pure-Python core is used.
 """
 
 from __future__ import annotations
 
 import platform
-import shutil
 import sys
 from pathlib import Path
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
-from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).parent
-#: Front-end files the widget loads, copied from js/ into the package's static/ folder.
-STATIC = ("widget.js", "widget.css")
+LABEXT = ROOT / "ct_jupyter" / "labextension"
+#: Where JupyterLab looks for prebuilt extensions inside an environment.
+LABEXT_DEST = "share/jupyter/labextensions/ct-jupyter-viewer"
 
 
-class BuildPy(build_py):
-    """build_py that also places the viewer's front end in ``ct_jupyter/static/``."""
-
-    def run(self) -> None:
-        super().run()
-        target = Path(self.build_lib) / "ct_jupyter" / "static"
-        target.mkdir(parents=True, exist_ok=True)
-        for name in STATIC:
-            source = ROOT / "js" / name
-            if source.is_file():
-                shutil.copyfile(source, target / name)
+def _labextension_files() -> list[tuple[str, list[str]]]:
+    """Return ``data_files`` entries for every file of the prebuilt extension (none if unbuilt)."""
+    entries: dict[str, list[str]] = {}
+    for path in sorted(LABEXT.rglob("*")) if LABEXT.is_dir() else []:
+        if path.is_file():
+            rel = path.relative_to(LABEXT).parent
+            dest = f"{LABEXT_DEST}/{rel.as_posix()}" if str(rel) != "." else LABEXT_DEST
+            entries.setdefault(dest, []).append(path.relative_to(ROOT).as_posix())
+    return sorted(entries.items())
 
 
 class OptionalBuildExt(build_ext):
@@ -62,5 +63,6 @@ def _skip(exc: BaseException) -> None:
 #: The recorder's optional C hot path (ct_jupyter/core/ccore.py chooses it at run time).
 CCORE = Extension("ct_jupyter.core._ccore", sources=["ct_jupyter/core/_ccore.c"], optional=True)
 
-setup(cmdclass={"build_py": BuildPy, "build_ext": OptionalBuildExt},
+setup(data_files=_labextension_files(),
+      cmdclass={"build_ext": OptionalBuildExt},
       ext_modules=[] if platform.python_implementation() != "CPython" else [CCORE])

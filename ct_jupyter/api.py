@@ -140,8 +140,12 @@ def run_recorded(
     is_user_file: Callable[[str], bool] | None = None,
     labels: dict[str, str] | None = None,
     meta: dict[str, object] | None = None,
+    continuations: Iterable[CodeType] = (),
 ) -> RunResult:
     """Run ``body()`` once under recording and return the trace, its value and its exception.
+
+    ``continuations``: code objects whose root frame continues the root frame before it (a
+    cell's trailing expression continues the cell's body: one frame).
 
     The body's exception (KeyboardInterrupt included) is returned, never raised: the caller
     decides whether to re-raise it. Recorder errors the user can cause (bad options, no
@@ -152,6 +156,8 @@ def run_recorded(
     body_code = getattr(body, "__code__", None)
     if body_code is not None:
         session.recorder.exclude_code(body_code)  # the harness, not the program
+    for code in continuations:
+        session.recorder.continue_frame(code)
     session.start()
     value: Any = None
     error: BaseException | None = None

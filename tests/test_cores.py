@@ -27,7 +27,7 @@ BENCH = HERE.parent / "benchmarks" / "programs"
 #: the benchmark programs at tiny sizes (their first line is `N = ...`)
 TINY = {"fib": 9, "matmul": 4, "sieve": 200, "wordcount": 60, "objects": 30, "bubble": 1,
         "reprclass": 40, "replace": 150, "generators": 60, "closures": 60,
-        "comprehensions": 5, "strbuild": 120, "library": 10}
+        "comprehensions": 12, "strbuild": 120, "library": 10}
 
 needs_c = pytest.mark.skipif(not ccore.AVAILABLE, reason="the C core was not built here")
 

@@ -90,3 +90,41 @@ def test_widget_answers_diagram_requests_and_rejects_bad_ones() -> None:
     assert msg["type"] == "error" and body["error"] == "ValueError"  # type: ignore[index]
     [(msg, body)] = wire.ask(type="diagram", step=10, limits=[1, 2])
     assert msg["type"] == "error"
+
+
+def _unpack(pack: dict, step: int) -> dict | None:
+    """The Python twin of js/src/views/diagram-saved.js unpackDiagram (tested on the same data)."""
+    s = pack["steps"].get(str(step))
+    if s is None:
+        return None
+    return {"schema": pack["schema"], "step": s["step"], "steps": s["steps"],
+            "frames": [pack["frames"][i] for i in s["f"]], "gap": s["gap"],
+            "nodes": [pack["nodes"][i] for i in s["n"]], "edges": s["edges"], "gone": s["gone"],
+            "truncated": s["truncated"]}
+
+
+def test_packed_diagrams_rebuild_every_step_exactly_and_share_tables() -> None:
+    from ct_jupyter.widget.saved_diagrams import pack_diagrams
+
+    trace = DT.build_trace()
+    steps = list(range(len(trace) + 1))
+    pack = pack_diagrams(trace, steps)
+    assert pack["left_out"] == 0
+    for step in steps:
+        assert _unpack(pack, step) == P.diagram_payload(trace, step)
+    total_nodes = sum(len(P.diagram_payload(trace, s)["nodes"]) for s in steps)
+    assert len(pack["nodes"]) < total_nodes / 3            # unchanged objects are stored once
+    plain = sum(len(orjson.dumps(P.diagram_payload(trace, s))) for s in steps)
+    assert len(orjson.dumps(pack)) < plain * 0.7
+
+
+def test_pack_respects_its_byte_budget_and_keeps_a_contiguous_prefix() -> None:
+    from ct_jupyter.widget.saved_diagrams import pack_diagrams
+
+    trace = DT.build_trace()
+    steps = list(range(len(trace) + 1))
+    pack = pack_diagrams(trace, steps, max_bytes=6_000)
+    kept = sorted(int(k) for k in pack["steps"])
+    assert kept == list(range(len(kept))) and 0 < len(kept) < len(steps)
+    assert pack["left_out"] == len(steps) - len(kept)
+    assert len(orjson.dumps(pack)) <= 6_000

@@ -332,13 +332,14 @@ def test_step_limit_keeps_running_and_counts(backend: str) -> None:
     with pytest.warns(CodetraceWarning, match="max_steps"):
         trace = record_source("""\
             total = 0
-            for i in range(1000):
+            for i in range(300):
                 total += i
             result = total
             """, backend, max_steps=50)
     assert len(trace) == 50
     assert trace.truncated and trace.stop_reason == "max_steps"
-    assert trace.dropped_steps == 2003 - 50  # 1 + 1001 + 1000 + 1 steps in all
+    assert trace.dropped_steps == 603 - 50  # 1 + 301 + 300 + 1 steps in all
+    assert trace.dropped_steps_exact
     assert trace.outcome.status == "returned"
 
 

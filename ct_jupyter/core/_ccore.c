@@ -25,11 +25,11 @@ typedef struct {
 } FrameStateSlots;
 
 typedef struct {
-    Py_ssize_t rebinds, local_only;
+    Py_ssize_t rebinds, local_only, grebinds, cands, gcands;
 } EffectsSlots;
 
 typedef struct {
-    Py_ssize_t code, is_user, enabled, is_module, func_id;
+    Py_ssize_t code, is_user, enabled, is_module, func_id, effects, names;
 } InfoSlots;
 
 typedef struct {
@@ -56,6 +56,10 @@ typedef struct {
     EffectsSlots es;
     InfoSlots is;
     PyObject *tracer;        /* settrace: the object to return as the local trace function */
+    PyObject *fs_cls;        /* _FrameState, when its slots are exactly the ones we fill */
+    PyObject *frame_rows;    /* builder.frame_rows (list) */
+    PyObject *minus1;
+    PyObject *skip_check;    /* types whose in-place change cannot matter (recorder._SKIP_CHECK) */
 } Core;
 
 static PyObject *str_off;
@@ -201,6 +205,57 @@ static int rebind_atoms(Core *self, PyObject *st, PyFrameObject *frame, PyObject
     return result;
 }
 
+/* True when none of `names` (looked up in `mapping`) holds a value that could change in place. */
+static int all_skippable(Core *self, PyObject *names, PyObject *mapping) {
+    Py_ssize_t n = PyTuple_GET_SIZE(names);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = PyDict_GetItemWithError(mapping, PyTuple_GET_ITEM(names, i));
+        if (value == NULL) {
+            if (PyErr_Occurred()) return -1;
+            continue;
+        }
+        if (value == self->unbound) continue;
+        int skip = PySet_Contains(self->skip_check, (PyObject *)Py_TYPE(value));
+        if (skip <= 0) return skip;
+    }
+    return 1;
+}
+
+/* Recorder._apply of `eff` at `step` when it needs no Python: the line rebinds locals to atoms
+ * only, no globals, and every object it names that could change in place is a function, class,
+ * module or atom. 1: done; 0: the Python path must run (changes made here stay made: it sees
+ * them as unchanged); -1: error. */
+static int apply_simple(Core *self, PyObject *st, PyObject *eff, PyFrameObject *frame,
+                        PyObject *step) {
+    PyObject *rebinds = SLOT(eff, self->es.rebinds);
+    PyObject *grebinds = SLOT(eff, self->es.grebinds);
+    PyObject *cands = SLOT(eff, self->es.cands);
+    PyObject *gcands = SLOT(eff, self->es.gcands);
+    if (rebinds == NULL || grebinds == NULL || cands == NULL || gcands == NULL
+            || !PyTuple_CheckExact(rebinds) || !PyTuple_CheckExact(grebinds)
+            || !PyTuple_CheckExact(cands) || !PyTuple_CheckExact(gcands)
+            || PyTuple_GET_SIZE(grebinds) != 0)
+        return 0;
+    if (PyTuple_GET_SIZE(rebinds)) {
+        int done = rebind_atoms(self, st, frame, rebinds, step, 0);
+        if (done <= 0) return done;
+    }
+    if (PyTuple_GET_SIZE(cands)) {
+        PyObject *objs = SLOT(st, self->fs.objs);
+        if (objs == NULL || !PyDict_CheckExact(objs)) return 0;
+        int ok = all_skippable(self, cands, objs);
+        if (ok <= 0) return ok;
+    }
+    if (PyTuple_GET_SIZE(gcands)) {
+        PyObject *g = PyFrame_GetGlobals(frame);
+        if (g == NULL) return -1;
+        int ok = PyDict_CheckExact(g) ? all_skippable(self, gcands, g) : 0;
+        Py_DECREF(g);
+        if (ok <= 0) return ok;
+    }
+    return 1;
+}
+
 /* The LINE event for `frame` at `line`: Recorder.on_line's common cases. */
 static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrameObject *frame) {
     int off = is_recording_off(self);
@@ -252,15 +307,12 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
             result = Py_NewRef(Py_None);
             goto done;
         }
-        if (quiet && SLOT(eff, self->es.local_only) == Py_True) {
-            PyObject *rebinds = SLOT(eff, self->es.rebinds);
-            if (rebinds != NULL && PyTuple_CheckExact(rebinds)) {
-                int done_ = rebind_atoms(self, st, frame, rebinds, step, 0);
-                if (done_ < 0) goto done;
-                if (done_) {
-                    result = Py_NewRef(Py_None);
-                    goto done;
-                }
+        if (quiet) {
+            int done_ = apply_simple(self, st, eff, frame, step);
+            if (done_ < 0) goto done;
+            if (done_) {
+                result = Py_NewRef(Py_None);
+                goto done;
             }
         }
     }
@@ -288,6 +340,29 @@ done:
     return result;
 }
 
+/* A failure inside the C core is the recorder's, not the program's: like the Python core,
+ * hand it to Recorder.fail (recording stops, the partial trace is kept) and carry on. Only
+ * exceptions that are not `Exception`s (KeyboardInterrupt, SystemExit) propagate. */
+static PyObject *guard(Core *self, PyObject *result) {
+    if (result != NULL || self->rec == NULL) return result;
+    if (!PyErr_ExceptionMatches(PyExc_Exception)) return NULL;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *exc = PyErr_GetRaisedException();
+#else
+    PyObject *type, *exc, *tb;
+    PyErr_Fetch(&type, &exc, &tb);
+    PyErr_NormalizeException(&type, &exc, &tb);
+    if (tb != NULL) PyException_SetTraceback(exc, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+#endif
+    PyObject *r = PyObject_CallMethod(self->rec, "fail", "O", exc);
+    Py_DECREF(exc);
+    if (r == NULL) return NULL;
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
 /* LINE callback: (code, line) */
 static PyObject *Core_line(Core *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
@@ -296,7 +371,7 @@ static PyObject *Core_line(Core *self, PyObject *const *args, Py_ssize_t nargs) 
     }
     PyFrameObject *frame = PyEval_GetFrame();
     if (frame == NULL) Py_RETURN_NONE;
-    return do_line(self, args[0], args[1], frame);
+    return guard(self, do_line(self, args[0], args[1], frame));
 }
 
 static PyObject *info_of(Core *self, PyObject *code) {
@@ -308,9 +383,70 @@ static PyObject *info_of(Core *self, PyObject *code) {
     return info;
 }
 
+/* Recorder.on_start for a function frame (not a module body): a frame row and a _FrameState. */
+static int start_frame(Core *self, PyObject *info, PyFrameObject *frame) {
+    PyObject *func_id = SLOT(info, self->is.func_id);
+    PyObject *effects = SLOT(info, self->is.effects);
+    PyObject *names = SLOT(info, self->is.names);
+    if (func_id == NULL || effects == NULL || names == NULL) return 0;
+    Py_ssize_t depth = PyList_GET_SIZE(self->stack);
+    Py_ssize_t fid = PyList_GET_SIZE(self->frame_rows);
+    Py_ssize_t stepn = PyObject_Length(self->step_line);
+    if (stepn < 0) return -1;
+    PyObject *parent_fid = NULL;
+    if (depth) {
+        PyObject *parent = PyList_GET_ITEM(self->stack, depth - 1);
+        parent_fid = SLOT(parent, self->fs.fid);
+        if (parent_fid == NULL) return 0;
+        set_slot(parent, self->fs.dirty, Py_True);
+    }
+    PyObject *pyid = PyLong_FromVoidPtr(frame);
+    if (pyid == NULL) return -1;
+    PyObject *depth_obj = PyLong_FromSsize_t(depth);
+    PyObject *call_step = PyLong_FromSsize_t(stepn - 1);
+    PyObject *row = depth_obj && call_step ? PyTuple_New(6) : NULL;
+    if (row == NULL) {
+        Py_XDECREF(depth_obj); Py_XDECREF(call_step); Py_DECREF(pyid);
+        return -1;
+    }
+    PyTuple_SET_ITEM(row, 0, Py_NewRef(func_id));
+    PyTuple_SET_ITEM(row, 1, Py_NewRef(parent_fid ? parent_fid : self->minus1));
+    PyTuple_SET_ITEM(row, 2, depth_obj);
+    PyTuple_SET_ITEM(row, 3, call_step);
+    PyTuple_SET_ITEM(row, 4, Py_NewRef(self->s_call));
+    PyTuple_SET_ITEM(row, 5, pyid);
+    int err = PyList_Append(self->frame_rows, row);
+    Py_DECREF(row);
+    if (err < 0) return -1;
+    PyTypeObject *tp = (PyTypeObject *)self->fs_cls;
+    PyObject *st = tp->tp_alloc(tp, 0);
+    if (st == NULL) return -1;
+    PyObject *objs = PyDict_New();
+    PyObject *fid_obj = PyLong_FromSsize_t(fid);
+    PyObject *minus1 = Py_NewRef(self->minus1);
+    if (objs == NULL || fid_obj == NULL) {
+        Py_XDECREF(objs); Py_XDECREF(fid_obj); Py_DECREF(minus1); Py_DECREF(st);
+        return -1;
+    }
+    SLOT(st, self->fs.fid) = fid_obj;
+    SLOT(st, self->fs.info) = Py_NewRef(info);
+    SLOT(st, self->fs.effects) = Py_NewRef(effects);
+    SLOT(st, self->fs.frame) = Py_NewRef((PyObject *)frame);
+    SLOT(st, self->fs.line) = minus1;
+    SLOT(st, self->fs.objs) = objs;
+    SLOT(st, self->fs.pending) = Py_NewRef(Py_None);
+    SLOT(st, self->fs.dirty) = Py_NewRef(Py_False);
+    SLOT(st, self->fs.globals_owner) = Py_NewRef(Py_False);
+    SLOT(st, self->fs.resume_line) = Py_NewRef(minus1);
+    SLOT(st, self->fs.names) = Py_NewRef(names);
+    err = PyList_Append(self->stack, st);
+    Py_DECREF(st);
+    return err < 0 ? -1 : 1;
+}
+
 /* PY_START callback: (code, offset). Known, enabled user code of the recording thread goes
  * straight to Recorder.on_start; anything else to the backend's own callback. */
-static PyObject *Core_start(Core *self, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *do_start(Core *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
         PyErr_SetString(PyExc_TypeError, "start(code, offset)");
         return NULL;
@@ -323,6 +459,14 @@ static PyObject *Core_start(Core *self, PyObject *const *args, Py_ssize_t nargs)
         return PyObject_Vectorcall(self->py_start_slow, args, nargs, NULL);
     PyFrameObject *frame = PyEval_GetFrame();
     if (frame == NULL) Py_RETURN_NONE;
+    int off = is_recording_off(self);
+    if (off < 0) return NULL;
+    if (off) Py_RETURN_NONE;
+    if (self->fs_cls != NULL && SLOT(info, self->is.is_module) == Py_False) {
+        int done = start_frame(self, info, frame);
+        if (done < 0) return NULL;
+        if (done) Py_RETURN_NONE;
+    }
     PyObject *r = PyObject_CallFunctionObjArgs(self->py_on_start, info, (PyObject *)frame,
                                                self->s_call, NULL);
     if (r == NULL) return NULL;
@@ -331,6 +475,10 @@ static PyObject *Core_start(Core *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* PY_RETURN / PY_YIELD: a frame whose last line changes nothing returns an atom. */
+static PyObject *Core_start(Core *self, PyObject *const *args, Py_ssize_t nargs) {
+    return guard(self, do_start(self, args, nargs));
+}
+
 static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "return(code, offset, value)");
@@ -350,22 +498,40 @@ static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py
     PyObject *fid = SLOT(st, self->fs.fid);
     int atom = is_atom(self, value);
     if (atom < 0) return NULL;
+    PyObject *frame = SLOT(st, self->fs.frame);
     int simple = atom && effects != NULL && PyDict_CheckExact(effects) && line != NULL
-                 && fid != NULL && SLOT(st, self->fs.globals_owner) == Py_False;
+                 && fid != NULL && SLOT(st, self->fs.globals_owner) == Py_False
+                 && frame != NULL && PyFrame_Check(frame);
+    Py_ssize_t stepn = PyObject_Length(self->step_line);
+    if (stepn < 0) return NULL;
     if (simple) {
         PyObject *eff = PyDict_GetItemWithError(effects, line);
         if (eff == NULL && PyErr_Occurred()) return NULL;
-        simple = eff == NULL;
+        if (eff != NULL) {  /* what the last line changed shows at the next step */
+            PyObject *step = PyLong_FromSsize_t(stepn);
+            if (step == NULL) return NULL;
+            Py_INCREF(st);
+            simple = apply_simple(self, st, eff, (PyFrameObject *)frame, step);
+            Py_DECREF(st);
+            Py_DECREF(step);
+            if (simple < 0) return NULL;
+        }
     }
     if (!simple) {
         PyObject *callargs[5] = {NULL, kind, code, args[1], value};
         return PyObject_Vectorcall(self->py_on_return, callargs + 1,
                                    4 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
     }
-    Py_ssize_t stepn = PyObject_Length(self->step_line);
-    if (stepn < 0) return NULL;
-    PyObject *end = Py_BuildValue("(nOO)", stepn - 1, kind, value);
-    if (end == NULL) return NULL;
+    PyObject *end_step = PyLong_FromSsize_t(stepn - 1);
+    if (end_step == NULL) return NULL;
+    PyObject *end = PyTuple_New(3);
+    if (end == NULL) {
+        Py_DECREF(end_step);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(end, 0, end_step);
+    PyTuple_SET_ITEM(end, 1, Py_NewRef(kind));
+    PyTuple_SET_ITEM(end, 2, Py_NewRef(value));
     Py_INCREF(st);
     int err = PyDict_SetItem(self->frame_ends, fid, end);
     Py_DECREF(end);
@@ -380,11 +546,11 @@ static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py
 }
 
 static PyObject *Core_ret(Core *self, PyObject *const *args, Py_ssize_t nargs) {
-    return do_return(self, self->s_return, args, nargs);
+    return guard(self, do_return(self, self->s_return, args, nargs));
 }
 
 static PyObject *Core_yld(Core *self, PyObject *const *args, Py_ssize_t nargs) {
-    return do_return(self, self->s_yield, args, nargs);
+    return guard(self, do_return(self, self->s_yield, args, nargs));
 }
 
 /* settrace local trace function: (frame, event, arg). Lines run here; other events go to the
@@ -423,7 +589,7 @@ static PyObject *Core_trace(Core *self, PyObject *const *args, Py_ssize_t nargs)
     PyObject *line_obj = PyLong_FromLong(lineno);
     if (line_obj == NULL) return NULL;
     PyObject *code = (PyObject *)PyFrame_GetCode((PyFrameObject *)frame);
-    PyObject *r = do_line(self, code, line_obj, (PyFrameObject *)frame);
+    PyObject *r = guard(self, do_line(self, code, line_obj, (PyFrameObject *)frame));
     Py_DECREF(code);
     Py_DECREF(line_obj);
     if (r == NULL) return NULL;
@@ -444,7 +610,7 @@ static int Core_traverse(Core *self, visitproc visit, void *arg) {
     Py_VISIT(self->atoms); Py_VISIT(self->unbound); Py_VISIT(self->py_on_line);
     Py_VISIT(self->py_line_work); Py_VISIT(self->py_on_return); Py_VISIT(self->py_on_start);
     Py_VISIT(self->py_start_slow); Py_VISIT(self->py_local); Py_VISIT(self->infos);
-    Py_VISIT(self->tracer);
+    Py_VISIT(self->tracer); Py_VISIT(self->fs_cls); Py_VISIT(self->frame_rows); Py_VISIT(self->skip_check);
     return 0;
 }
 
@@ -456,7 +622,7 @@ static int Core_clear(Core *self) {
     Py_CLEAR(self->atoms); Py_CLEAR(self->unbound); Py_CLEAR(self->py_on_line);
     Py_CLEAR(self->py_line_work); Py_CLEAR(self->py_on_return); Py_CLEAR(self->py_on_start);
     Py_CLEAR(self->py_start_slow); Py_CLEAR(self->py_local); Py_CLEAR(self->infos);
-    Py_CLEAR(self->tracer);
+    Py_CLEAR(self->tracer); Py_CLEAR(self->fs_cls); Py_CLEAR(self->frame_rows); Py_CLEAR(self->skip_check);
     return 0;
 }
 
@@ -469,19 +635,20 @@ static void Core_dealloc(Core *self) {
     PyObject_GC_UnTrack(self);
     Core_clear(self);
     Py_XDECREF(self->s_return); Py_XDECREF(self->s_yield); Py_XDECREF(self->s_call);
-    Py_XDECREF(self->s_line);
+    Py_XDECREF(self->s_line); Py_XDECREF(self->minus1);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 #define GET(target, obj, name) \
     do { if (((target) = PyObject_GetAttrString((obj), (name))) == NULL) goto fail; } while (0)
 
-/* Core(recorder, backend_start, py_local, frame_state_cls, effects_cls, info_cls, atoms, unbound) */
+/* Core(recorder, backend_start, py_local, frame_state_cls, effects_cls, info_cls, atoms, unbound,
+ *      skip_check) */
 static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
-    PyObject *rec, *start_slow, *py_local, *fs_cls, *eff_cls, *info_cls, *atoms, *unbound;
+    PyObject *rec, *start_slow, *py_local, *fs_cls, *eff_cls, *info_cls, *atoms, *unbound, *skip;
     PyObject *builder = NULL, *tmp = NULL;
-    if (!PyArg_ParseTuple(args, "OOOOOOOO", &rec, &start_slow, &py_local, &fs_cls, &eff_cls,
-                          &info_cls, &atoms, &unbound))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO", &rec, &start_slow, &py_local, &fs_cls, &eff_cls,
+                          &info_cls, &atoms, &unbound, &skip))
         return -1;
     Core_clear(self);
     if (slot_offset(fs_cls, "fid", &self->fs.fid) < 0 || slot_offset(fs_cls, "info", &self->fs.info) < 0
@@ -496,11 +663,16 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
         || slot_offset(fs_cls, "names", &self->fs.names) < 0
         || slot_offset(eff_cls, "rebinds", &self->es.rebinds) < 0
         || slot_offset(eff_cls, "local_only", &self->es.local_only) < 0
+        || slot_offset(eff_cls, "grebinds", &self->es.grebinds) < 0
+        || slot_offset(eff_cls, "cands", &self->es.cands) < 0
+        || slot_offset(eff_cls, "gcands", &self->es.gcands) < 0
         || slot_offset(info_cls, "code", &self->is.code) < 0
         || slot_offset(info_cls, "is_user", &self->is.is_user) < 0
         || slot_offset(info_cls, "enabled", &self->is.enabled) < 0
         || slot_offset(info_cls, "is_module", &self->is.is_module) < 0
-        || slot_offset(info_cls, "func_id", &self->is.func_id) < 0)
+        || slot_offset(info_cls, "func_id", &self->is.func_id) < 0
+        || slot_offset(info_cls, "effects", &self->is.effects) < 0
+        || slot_offset(info_cls, "names", &self->is.names) < 0)
         return -1;
     self->rec = Py_NewRef(rec);
     GET(self->rec_dict, rec, "__dict__");
@@ -533,6 +705,26 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
     GET(self->ch_name, builder, "ch_name");
     GET(self->ch_val, builder, "ch_val");
     GET(self->frame_ends, builder, "frame_ends");
+    GET(self->frame_rows, builder, "frame_rows");
+    if (!PyList_CheckExact(self->frame_rows)) {
+        PyErr_SetString(PyExc_TypeError, "builder.frame_rows must be a list");
+        goto fail;
+    }
+    /* new frames are made here only while _FrameState has exactly the slots filled above;
+     * otherwise Recorder.on_start makes them */
+    GET(tmp, fs_cls, "__slots__");
+    {
+        static const char *known[] = {"fid", "info", "effects", "frame", "line", "objs",
+            "pending", "dirty", "globals_owner", "resume_line", "names"};
+        int same = PyTuple_Check(tmp) && PyTuple_GET_SIZE(tmp) == 11;
+        for (int i = 0; same && i < 11; i++) {
+            PyObject *item = PyTuple_GET_ITEM(tmp, i);
+            same = PyUnicode_Check(item) && PyUnicode_CompareWithASCIIString(item, known[i]) == 0;
+        }
+        if (same && ((PyTypeObject *)fs_cls)->tp_dictoffset == 0)
+            self->fs_cls = Py_NewRef(fs_cls);
+    }
+    Py_CLEAR(tmp);
     GET(self->frame_first, builder, "frame_first");
     if (!PyList_CheckExact(self->ch_name) || !PyList_CheckExact(self->ch_val)
             || !PyDict_CheckExact(self->frame_ends) || !PyDict_CheckExact(self->frame_first)) {
@@ -551,10 +743,11 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
     self->owner = PyLong_AsUnsignedLong(tmp);
     Py_CLEAR(tmp);
     if (PyErr_Occurred()) goto fail;
-    if (!PyFrozenSet_Check(atoms)) {
-        PyErr_SetString(PyExc_TypeError, "atoms must be a frozenset");
+    if (!PyFrozenSet_Check(atoms) || !PyFrozenSet_Check(skip)) {
+        PyErr_SetString(PyExc_TypeError, "atoms and skip_check must be frozensets");
         goto fail;
     }
+    self->skip_check = Py_NewRef(skip);
     self->atoms = Py_NewRef(atoms);
     self->unbound = Py_NewRef(unbound);
     self->py_start_slow = Py_NewRef(start_slow);
@@ -576,7 +769,8 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     self->s_yield = PyUnicode_InternFromString("yield");
     self->s_call = PyUnicode_InternFromString("call");
     self->s_line = PyUnicode_InternFromString("line");
-    if (!self->s_return || !self->s_yield || !self->s_call || !self->s_line) {
+    self->minus1 = PyLong_FromLong(-1);
+    if (!self->s_return || !self->s_yield || !self->s_call || !self->s_line || !self->minus1) {
         Py_DECREF(self);
         return NULL;
     }

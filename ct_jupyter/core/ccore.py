@@ -54,8 +54,8 @@ def make_core(recorder: object, start_slow: object, py_local: object) -> object 
         return None
     from ..model.encoded import UNBOUND
     from .analysis import LineEffects
-    from .recorder import CodeInfo, _FrameState
+    from .recorder import _SKIP_CHECK, CodeInfo, _FrameState
     from .values import ATOM_TYPES
 
     return _CCORE.Core(recorder, start_slow, py_local, _FrameState, LineEffects, CodeInfo,
-                       ATOM_TYPES, UNBOUND)
+                       ATOM_TYPES, UNBOUND, _SKIP_CHECK)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import site
 import sys
@@ -13,6 +14,7 @@ from types import CodeType
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@functools.cache  # ~5 ms of sysconfig and realpath work: once per process, not per recording
 def _system_roots() -> tuple[str, ...]:
     roots: set[str] = set()
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):

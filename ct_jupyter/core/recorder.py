@@ -30,7 +30,7 @@ TESTING = False
 #: After a limit, steps are counted exactly up to this many; then every event is switched off
 #: (the program runs on at plain speed) and the count is a lower bound
 #: (``meta["dropped_steps_exact"] = False``).
-COUNT_AFTER_STOP = 10_000
+COUNT_AFTER_STOP = 1_000
 
 _GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 _EQ_ATOMS = frozenset({int, str, bool, type(None), complex, bytes})
@@ -93,6 +93,8 @@ class Recorder:
         self.globals_owners: dict[int, _FrameState] = {}
         self._plans: dict[str, dict[int, LinePlan | None]] = {}
         self._module_names: dict[int, dict[str, None]] = {}
+        self._continues: set[int] = set()  # ids of codes whose frame continues the last root frame
+        self._last_root: _FrameState | None = None
         self.off = False
         self.active = True
         self.owner = _get_ident()
@@ -131,6 +133,15 @@ class Recorder:
         if info.is_user:
             self._describe(info, frame, module)
         return info
+
+    def continue_frame(self, code: CodeType) -> None:
+        """Record a root frame of ``code`` as the continuation of the root frame before it.
+
+        IPython compiles a cell's trailing expression as a second code object that runs right
+        after the body; the cell is still one frame: same id, same variables, no re-capture.
+        """
+        self._continues.add(id(code))
+        self.codes.append(code)  # keep alive while its id is a key
 
     def _is_user_callable(self, obj: object) -> bool:
         """True for a function or plain class of the user's code: its frames record its changes."""
@@ -173,7 +184,7 @@ class Recorder:
         params = () if info.is_module else tuple(code.co_varnames[:nparams])
         info.func_id = self.builder.add_function(
             FunctionInfo(code.co_name, qualname, pid, code.co_firstlineno, module, info.is_module,
-                         params))
+                         params, is_class=not info.is_module and not code.co_flags & 0x02))
 
     def _is_user_module(self, module: str) -> bool:
         if module in ("__main__", "__mp_main__", "builtins"):
@@ -197,6 +208,9 @@ class Recorder:
         try:
             stack = self.stack
             if not stack and self.gate is not None and not self.gate.allows_root(info, frame):
+                return
+            if not stack and self._last_root is not None and id(info.code) in self._continues:
+                self._revive(info, frame)
                 return
             rows = self._frame_rows
             fid = len(rows)
@@ -521,7 +535,30 @@ class Recorder:
         if eff is not None:
             self._apply(st, eff, len(self._step_line))
 
+    def _revive(self, info: CodeInfo, frame: FrameType) -> None:
+        """Reopen the last root frame for ``frame``, a continuation of it (see continue_frame)."""
+        st = self._last_root
+        assert st is not None
+        self._last_root = None
+        self._frame_ends.pop(st.fid, None)
+        st.info = info
+        st.effects = info.effects
+        st.frame = frame
+        st.line = 0  # not a first step: no re-capture; the recheck records only real changes
+        st.dirty = True
+        if info.is_module:
+            g = frame.f_globals
+            seen = self._module_names.setdefault(id(g), {})
+            seen.update(dict.fromkeys(info.names))
+            st.names = tuple(seen)
+            if id(g) not in self.globals_owners:
+                self.globals_owners[id(g)] = st
+                st.globals_owner = True
+        self.stack.append(st)
+
     def _leave(self, st: _FrameState) -> None:
+        if not self.stack and self._continues:
+            self._last_root = st
         if st.globals_owner:
             g = st.frame.f_globals
             if self.globals_owners.get(id(g)) is st:

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
-from .builder import FunctionInfo, Outcome
 from .heap import Heap
-
-if TYPE_CHECKING:
-    from .builder import TraceBuilder
+from .records import FunctionInfo, Outcome
 
 _COLUMNS = (
     "paths", "sources", "path_labels", "functions",
@@ -78,7 +75,7 @@ class TraceColumns:
     io_dropped: dict[str, int]
     meta: dict[str, object]
 
-    def __init__(self, builder: TraceBuilder) -> None:
+    def __init__(self, builder: Any) -> None:
         for name in _COLUMNS:
             object.__setattr__(self, name, getattr(builder, name))
 

@@ -26,13 +26,12 @@ __all__ = ["TraceWidget"]
 
 
 def _asset(name: str) -> pathlib.Path:
-    """Return the path of a front-end asset: the wheel's ``static/`` or the checkout's ``js/``."""
-    here = pathlib.Path(__file__).resolve().parent.parent
-    for candidate in (here / "static" / name, here.parent / "js" / name):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"ct_jupyter front-end asset {name!r} is missing (looked in "
-                            f"{here / 'static'} and {here.parent / 'js'}); reinstall ct_jupyter")
+    """Return the path of a built front-end asset in the package's ``static/`` folder."""
+    candidate = pathlib.Path(__file__).resolve().parent.parent / "static" / name
+    if candidate.is_file():
+        return candidate
+    raise FileNotFoundError(f"ct_jupyter front-end asset {name!r} is missing from {candidate.parent} "
+                            "(built by `npm run build` in js/); reinstall ct_jupyter")
 
 
 class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]

@@ -224,6 +224,7 @@ test("clicks and keys: frame selects, name opens history, object selects with it
   const la = slotOf(d, "a").ref;
   const box = q(`[data-ct-oid="${la}"]`);
   assert.equal(box.tabIndex, 0);
+  assert.ok(!box.classList.contains("ct-dg-shared"), "two names of one frame are not cross-frame sharing");
   box.click();
   const fr = d.frames[3].frame;
   assert.deepEqual(calls, [["frame", fr], ["name", fr, "n"], ["frame", fr], ["object", la, ["a", "b"]]]);
@@ -255,5 +256,33 @@ test("arrow paths: forward arrows curve right, self arrows loop above", () => {
   assert.match(D.arrowPath(a, 0, b), /^M267,132 C/);
   const self = D.arrowPath(a, 1, a);
   assert.match(self, /S/);
+  assert.ok(self.endsWith(`${a.x + a.w - 34},${a.y}`), self);
   assert.ok(!/NaN/.test(self));
+  const back = D.arrowPath(b, 0, a);
+  assert.ok(back.endsWith(`${a.x + 16},${a.y}`), back);
+});
+
+test("an object reached from two frames (the caller's list passed to a function) says so", () => {
+  const view = D.createDiagram(host);
+  const list = { id: "3", oid: 3, kind: "list", type: "list", text: "list", length: 1, slots: [{ key: "0", kind: "int", text: "1" }] };
+  view.update({
+    schema: 1, step: 5, steps: 9, truncated: false, gap: null, gone: [], nodes: [list],
+    frames: [{ id: "f0", frame: 0, function: "<module>", line: 4, depth: 0, current: false, slots: [{ key: "data", kind: "list", text: "list", ref: "3" }] },
+      { id: "f1", frame: 1, function: "add", line: 2, depth: 1, current: true, slots: [{ key: "xs", kind: "list", text: "list", ref: "3" }] }],
+    edges: [{ from: "f0", slot: 0, to: "3" }, { from: "f1", slot: 0, to: "3" }],
+  });
+  const box = q('[data-ct-oid="3"]');
+  assert.ok(box.classList.contains("ct-dg-shared"));
+  assert.equal(box.querySelector(".ct-dg-tag-shared").textContent, "2 frames");
+  assert.equal(box.querySelector(".ct-dg-tag-shared").title, "Reached from <module>, add");
+});
+
+test("diagrams saved in the notebook unpack to exactly the kernel's payloads", async () => {
+  const S = await import("../src/views/diagram-saved.js");
+  for (const [step, d] of Object.entries(FX.diagrams)) assert.deepEqual(S.unpackDiagram(FX.packed, Number(step)), d);
+  assert.equal(S.unpackDiagram(FX.packed, 999), null);
+  assert.equal(S.unpackDiagram({ ...FX.packed, pack: 99 }, 1), null);
+  const source = S.savedDiagramSource(FX.packed);
+  assert.deepEqual(await source(4), FX.diagrams["4"]);
+  await assert.rejects(source(999), /not saved/);
 });

@@ -228,10 +228,16 @@ export function arrowPath(from, slot, to) {
     const dx = Math.max(24, (tx - sx) / 2);
     return `M${r(sx)},${r(sy)} C${r(sx + dx)},${r(sy)} ${r(tx - dx)},${r(ty)} ${r(tx)},${r(ty)}`;
   }
-  // backwards or to itself: leave to the right, come round above the target, enter from the left
-  const top = Math.min(sy, ty) - 30;
-  return `M${r(sx)},${r(sy)} C${r(sx + 60)},${r(sy)} ${r(sx + 60)},${r(top)} ${r((sx + tx) / 2)},${r(top)} `
-    + `S${r(tx - 40)},${r(ty)} ${r(tx)},${r(ty)}`;
+  if (from === to || (from.x === to.x && from.y === to.y)) {
+    // to itself: a small loop out of the row, over the box's top right, down into the box
+    const ex = to.x + to.w - 34;
+    const top = to.y - 16;
+    return `M${r(sx)},${r(sy)} C${r(sx + 34)},${r(sy)} ${r(sx + 34)},${r(top)} ${r(sx)},${r(top)} `
+      + `S${r(ex)},${r(top)} ${r(ex)},${r(to.y)}`;
+  }
+  // backwards (or down the same column): out to the right, then into the target's top left
+  const ex = tx + 16;
+  return `M${r(sx)},${r(sy)} C${r(sx + 50)},${r(sy)} ${r(ex)},${r(to.y - 50)} ${r(ex)},${r(to.y)}`;
 }
 
 /** The text shown in a box header. @param {DNode} node */
@@ -264,13 +270,15 @@ export const DIAGRAM_CSS = `
  --ct-dg-new:var(--jp-success-color1,#1a7f37);
  --ct-dg-font:var(--jp-code-font-family,ui-monospace,SFMono-Regular,Menlo,Consolas,monospace);
  color:var(--ct-dg-fg);background:var(--ct-dg-bg);display:flex;flex-direction:column;min-height:120px}
+.ct-diagram *,.ct-diagram *::before,.ct-diagram *::after{box-sizing:border-box}
+.ct-diagram .ct-dg-box{box-sizing:content-box}
 .ct-diagram .ct-dg-bar{display:flex;gap:4px;align-items:center;padding:2px 0 4px;flex-wrap:wrap}
 .ct-diagram .ct-dg-bar button{font:inherit;font-size:12px;padding:0 6px;min-width:24px}
 .ct-diagram .ct-dg-note{color:var(--ct-dg-muted);font-size:12px;margin-left:6px}
 .ct-diagram .ct-dg-viewport{overflow:auto;max-height:560px;position:relative;
  border:1px solid var(--ct-dg-border);border-radius:4px}
 .ct-diagram .ct-dg-canvas{position:relative;transform-origin:0 0}
-.ct-diagram .ct-dg-arrows{position:absolute;left:0;top:0;pointer-events:none;overflow:visible}
+.ct-diagram .ct-dg-arrows{position:absolute;left:0;top:0;pointer-events:none;overflow:visible;z-index:2}
 .ct-diagram .ct-dg-arrow{fill:none;stroke:var(--ct-dg-arrow);stroke-width:1.4}
 .ct-diagram .ct-dg-arrow.ct-dg-changed{stroke:var(--ct-dg-changed-line);stroke-width:2.2}
 .ct-diagram .ct-dg-arrow.ct-dg-selected{stroke:var(--ct-dg-accent);stroke-width:2.4}
@@ -301,6 +309,7 @@ export const DIAGRAM_CSS = `
 .ct-diagram .ct-dg-obj.ct-dg-new{border-color:var(--ct-dg-new);border-style:dashed}
 .ct-diagram .ct-dg-tag{font-size:10px;padding:0 3px;border-radius:3px;background:var(--ct-dg-changed);
  color:var(--ct-dg-changed-line);font-weight:600}
+.ct-diagram .ct-dg-tag-shared{background:var(--ct-dg-reach);color:var(--ct-dg-fg);font-weight:400}
 .ct-diagram .ct-dg-gone{opacity:.28;border-style:dotted;pointer-events:none}
 .ct-diagram .ct-dg-more,.ct-diagram .ct-dg-open{color:var(--ct-dg-accent);cursor:pointer;background:none;border:0;
  font:inherit;padding:0;text-align:left}
@@ -394,6 +403,14 @@ export function createDiagram(host, options = {}) {
     return out;
   };
 
+  /** Functions of the frames whose names point at node `id` directly. @param {string} id */
+  const sharedFrames = (id) => {
+    if (!data) return [];
+    const out = [];
+    for (const f of data.frames) if (f.slots.some((s) => s.ref === id)) out.push(f.function);
+    return out;
+  };
+
   const select = (/** @type {string | null} */ id) => {
     selected = id;
     for (const b of canvas.querySelectorAll(".ct-dg-box")) {
@@ -478,6 +495,14 @@ export function createDiagram(host, options = {}) {
     head.appendChild(el("span", "ct-dg-title", headerText(n)));
     if (n.new) head.appendChild(el("span", "ct-dg-tag", "new"));
     else if (n.mutated) head.appendChild(el("span", "ct-dg-tag", "changed"));
+    const frames = sharedFrames(n.id);
+    if (frames.length > 1) {
+      // aliasing across calls (the caller's list passed to a function): say so on the box
+      box.classList.add("ct-dg-shared");
+      const tag = el("span", "ct-dg-tag ct-dg-tag-shared", `${frames.length} frames`);
+      tag.title = `Reached from ${frames.join(", ")}`;
+      head.appendChild(tag);
+    }
     box.appendChild(head);
     const choose = () => { select(n.id); options.onObject?.(n, namesOf(n.id)); };
     box.addEventListener("click", choose);
