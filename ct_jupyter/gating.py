@@ -88,6 +88,7 @@ def install(session: Any) -> None:
     gate.recorder = session.recorder
     gate.backend_name = session.backend.name
     session.recorder.gate = gate
+    session.builder.meta["core"] = "python"  # the C hot path does not consult the gate
     session.filter.gate = gate.classify
 
 
