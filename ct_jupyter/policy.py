@@ -308,7 +308,10 @@ def reset_policy() -> None:
     """Forget every `configure_policy` setting (the environment and defaults remain)."""
     with _lock:
         _configured.clear()
-    _apply_logging(resolve())
+    try:
+        _apply_logging(resolve())
+    except PolicyError:  # a bad environment is reported when something is recorded
+        _apply_logging(Policy())
 
 
 def policy_snapshot() -> dict[str, object]:
