@@ -436,12 +436,9 @@ class FilterChain:
             else:
                 local = self.value_action("local", *where, (name,))
                 out = (local, "local")
-                if name in fn.params:
+                if name in fn.params:  # an argument, and a local afterwards: the stricter wins
                     arg = self.value_action("arg", *where, (name,))
-                    if _STRICT[arg] > _STRICT[local]:
-                        out = (arg, "arg")
-                    else:
-                        out = (local, "arg" if local == "allow" else "local")
+                    out = (arg if _STRICT[arg] > _STRICT[local] else local, "arg")
             cache[key] = out
             return out
 
