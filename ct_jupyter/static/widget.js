@@ -1,5 +1,5 @@
 // ct_jupyter viewer (anywidget entry), built from js/src by js/build.mjs. Do not edit.
-// source-hash: 61f07fe360d08478
+// source-hash: 17114ebac31f83f1
 
 // src/dom.js
 function h(tag, attrs = {}, ...children) {
