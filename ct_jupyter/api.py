@@ -20,10 +20,10 @@ from .core.backend import select_backend
 from .core.filters import CodeFilter
 from .core.recorder import Recorder
 from .errors import AlreadyTracing, CodetraceWarning, UsageError
+from .gating import install as install_gate
 from .model.builder import TraceBuilder
 from .model.trace import Trace
 from .options import TraceOptions
-from .gating import install as install_gate
 from .trace_filter import finish_counters, session_chain
 
 _last_trace: Trace | None = None

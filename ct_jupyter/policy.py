@@ -342,7 +342,7 @@ def resolve(*layers: tuple[str, Mapping[str, object]], ipython: Mapping[str, obj
     for source, values in stack:
         for name, value in values.items():
             if name == "trace_filter":
-                filters.extend(value)  # type: ignore[call-overload]
+                filters.extend(value)  # type: ignore[arg-type]
                 sources[name] = source if name not in sources else f"{sources[name]} + {source}"
                 continue
             merged[name] = value

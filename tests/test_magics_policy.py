@@ -80,6 +80,6 @@ def test_ipython_config_file(tmp_path: pathlib.Path) -> None:
     env = dict(os.environ, IPYTHONDIR=str(tmp_path), TERM="dumb")
     done = subprocess.run([sys.executable, "-m", "IPython", "--simple-prompt", "--colors=nocolor",
                            "--HistoryManager.enabled=False",
-                           f"--profile-dir={profile}"], input=code, capture_output=True,
+                           f"--profile-dir={profile}"], input=code, check=False, capture_output=True,
                           text=True, env=env, cwd=tmp_path, timeout=180)
     assert "STEPS 2 max_steps" in done.stdout, done.stdout + done.stderr

@@ -152,8 +152,8 @@ def test_project_filter_is_found_walking_up_and_explicit_ones_follow(tmp_path: p
     ('[meta]\nname = "x"\nversion = 1\n[[scope.rules]]\nselector = "pkg:regex:(("\n', 0, "regex"),
     ('[meta]\nname = "x"\nversion = 0\n', 3, "version"),
     ('[meta]\nname = "x"\nversion = 1\n[scope]\ndefault_exec = "maybe"\n', 5, "default_exec"),
-    ('[meta]\nname = "x"\nversion = 1\n[[scope.rules]]\nselector = "pkg:a"\n'
-     '[[scope.rules.value_patterns]]\nselector = "local:x"\naction = "hide"\n', 8, "action"),
+    (('[meta]\nname = "x"\nversion = 1\n[[scope.rules]]\nselector = "pkg:a"\n'
+      '[[scope.rules.value_patterns]]\nselector = "local:x"\naction = "hide"\n'), 8, "action"),
     ('[meta]\nname = "x"\nversion = 1\n[[scope.rules]]\nselector = "pkg:a"\nwhen = 1\n', 6, "when"),
     ('[meta\nname = "x"\n', 1, "TOML"),
 ])
