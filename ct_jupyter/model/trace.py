@@ -21,8 +21,8 @@ from operator import le
 from typing import Any
 
 from .columns import TraceColumns
-from .encoded import UNBOUND, Cut, Err, Named, Ref
 from .index import TraceIndex
+from .encoded import UNBOUND, Cut, Err, Named, Ref
 from .records import ExceptionEvent as ExceptionEvent
 from .records import Frame as Frame
 from .records import FunctionInfo as FunctionInfo
@@ -40,15 +40,8 @@ _RANGE_ITEMS = 20
 class Trace:
     """An immutable recording of one run. Build one with `ct_jupyter.record` or `TraceBuilder`."""
 
-    __slots__ = (
-        "__weakref__",
-        "_b",
-        "_by_frame",
-        "_by_line",
-        "_columns",
-        "_frame_changes",
-        "_index",
-    )
+    __slots__ = ("_b", "_by_frame", "_by_line", "_columns", "_frame_changes", "_index",
+                 "__weakref__")
 
     def __init__(self) -> None:
         raise TypeError("Trace is built by a recording (ct_jupyter.record) or TraceBuilder.freeze()")
