@@ -53,6 +53,8 @@ def make_core(recorder: object, start_slow: object, py_local: object) -> object 
     choice = chosen()
     if choice != "c" or _CCORE is None:
         return None
+    if getattr(recorder, "gate", None) is not None:
+        return None  # a gated recording (ct_jupyter.gating) decides each root frame in Python
     from ..model.encoded import UNBOUND
     from .analysis import LineEffects
     from .recorder import _SKIP_CHECK, CodeInfo, _FrameState
