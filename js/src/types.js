@@ -12,6 +12,7 @@
  * @typedef {Object} Summary  static facts about one recording (synced trait `summary`)
  * @property {number} schema
  * @property {string} title
+ * @property {string} [notebook]   the notebook's path (kernel env JPY_SESSION_NAME), to remember view choices
  * @property {number} steps          number of recorded steps (the end position equals it)
  * @property {PathInfo[]} paths
  * @property {Outcome|null} outcome
@@ -98,6 +99,7 @@
  * @property {Record<string, View>} views         step -> view at the step's own frame
  * @property {[number, number][]} gaps            inclusive step ranges not saved
  * @property {number} budget          the byte budget it was cut to
+ * @property {any} [diagrams]         frames-and-objects diagrams of saved steps (widget/saved_diagrams.py pack)
  */
 
 /** @typedef {{step: number, frame: number}} Position */
@@ -107,10 +109,12 @@
  * @property {(pos: Position) => void} onPosition   the position changed outside this view
  * @property {(summary: Summary) => void} onSummary
  * @property {(text: string) => void} onNotice       a sentence to show once (kernel gone, ...)
+ * @property {(kind: string) => void} onSourceChange  the data now comes from `kernel` or `saved`
  */
 /**
  * @typedef {Object} DataSource  where a viewer gets its data: `kernel` (live) or `saved` (notebook)
- * @property {string} kind
+ * @property {string} kind           "kernel" or "saved" (may change: see FallbackSource)
+ * @property {boolean} movesOnNav     true: after a `nav` reply the source itself moves the position
  * @property {() => Summary} summary
  * @property {() => Position} position
  * @property {(pos: Position) => void} save             remember the position (kernel: sync it)
