@@ -155,6 +155,8 @@ def _record_parser() -> _Parser:
     p.add_argument("--overwrite", action="store_true",
                    help="replace the trace folder if it exists and is not empty")
     p.add_argument("--max-steps", type=int, default=None, help="steps recorded at most")
+    p.add_argument("--repr-user", action="store_true",
+                   help="label the program's own objects with their __repr__ (calls them)")
     p.add_argument("--include", action="append", default=[], metavar="PATTERN",
                    help="module or path glob to step into as well (repeatable)")
     p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
@@ -216,6 +218,8 @@ def _record(args: list[str]) -> int:
                                "exclude": tuple(ns.exclude)}
     if ns.max_steps is not None:
         changes["max_steps"] = ns.max_steps
+    if ns.repr_user:
+        changes["repr_user"] = True
     if ns.io_capture is not None:
         changes["io"] = ns.io_capture
     try:

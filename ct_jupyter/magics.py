@@ -120,6 +120,8 @@ def _build_options(args: Any) -> TraceOptions:
     changes: dict[str, object] = {}
     if args.max_steps is not None:
         changes["max_steps"] = args.max_steps
+    if args.repr_user:
+        changes["repr_user"] = True
     if args.include:
         changes["include"] = tuple(args.include)
     if args.exclude:
@@ -163,6 +165,8 @@ class CodetraceMagics(Magics):
               help="widget (interactive viewer, default), text (static HTML snapshot) or none")
     @argument("--io", choices=IO_MODES, default=None,
               help="output capture: off, proxies (default) or proxies+fd")
+    @argument("--repr-user", dest="repr_user", action="store_true",
+              help="label the cell's own objects with their __repr__ (calls them)")
     @argument("--backend", choices=BACKENDS, default=None,
               help="tracing backend: auto (default), sysmon (3.12+) or settrace")
     @cell_magic

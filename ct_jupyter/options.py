@@ -38,6 +38,10 @@ class TraceOptions:
         Value snapshot bounds: container items kept, string characters kept, nesting shown.
     repr_timeout
         Seconds a foreign object's ``repr`` may take before it shows as a placeholder.
+    repr_user
+        Also label instances of the program's own classes with their ``__repr__`` (off by
+        default: the recorder then calls none of the program's code). Each call is silenced,
+        time-budgeted and counted (``trace.meta["user_repr_calls"]``).
     """
 
     max_steps: int = 1_000_000
@@ -50,6 +54,7 @@ class TraceOptions:
     max_str: int = 10_000
     max_depth: int = 8
     repr_timeout: float = 0.2
+    repr_user: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_steps, int) or self.max_steps < 0:
@@ -67,6 +72,8 @@ class TraceOptions:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise UsageError(f"{name} must be a positive integer", context={name: value})
+        if not isinstance(self.repr_user, bool):
+            raise UsageError("repr_user must be True or False", context={"repr_user": self.repr_user})
         for name in ("include", "exclude"):
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(p, str) and p for p in value):

@@ -11,23 +11,33 @@ from __future__ import annotations
 
 import sys
 import traceback
+import weakref
 from collections.abc import Callable
 from sys import _getframe
 from threading import get_ident as _get_ident
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
 
 from ..model.builder import FunctionInfo, TraceBuilder
-from ..model.encoded import UNBOUND, Err
+from ..model.encoded import UNBOUND, Err, Ref
 from ..options import TraceOptions
 from .analysis import LineEffects, analyse
 from .filters import CodeFilter
 from .purity import APPEND_METHODS, PURE_BUILTIN_OBJECTS, PURE_METHODS, LinePlan, line_plans
-from .values import ATOM_TYPES, Snapshotter
+from .repr_budget import safe_message
+from .values import ATOM_TYPES, HOLD_TYPES, Snapshotter, _instance_dict
 
 #: When True (the test suite sets it), a recorder failure raises instead of failing soft.
 TESTING = False
 
 _GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+#: Every this many steps (a power of two minus one, used as a mask) the recorder re-checks
+#: the whole frame, its memory estimate, and releases objects the program no longer holds.
+CHECK_EVERY = 4095
+_WREF = weakref.ReferenceType
+_getrefcount = sys.getrefcount
+# 3.11/3.12: reading ``frame.f_locals`` writes the fast locals into the dict ``locals()`` returns
+_LOCALS_SYNC = sys.version_info < (3, 13)
+_PROXY = (lambda: type(_getframe().f_locals))() if sys.version_info >= (3, 13) else dict
 _EQ_ATOMS = frozenset({int, str, bool, type(None), complex, bytes})
 # Values whose in-place change cannot matter: atoms, functions, classes, modules.
 _SKIP_CHECK = frozenset({int, float, bool, type(None), complex, str, bytes, FunctionType, type,
@@ -41,7 +51,7 @@ class CodeInfo:
     """Per-code-object facts worked out once: user or not, function id, line effects, names."""
 
     __slots__ = ("code", "is_user", "func_id", "effects", "names", "is_module", "is_gen",
-                 "enabled")
+                 "enabled", "optimized")
 
     def __init__(self, code: CodeType, is_user: bool) -> None:
         self.code = code
@@ -51,12 +61,20 @@ class CodeInfo:
         self.names: tuple[str, ...] = ()
         self.is_module = False
         self.is_gen = bool(code.co_flags & _GEN_FLAGS)
+        self.optimized = bool(code.co_flags & 0x1)  # CO_OPTIMIZED: fast locals
         self.enabled = False  # the sysmon backend has switched its local events on
 
 
 class _FrameState:
+    """One live user frame: its last line, and a token per variable (never a strong user object).
+
+    A token is an atom, the `Ref` of a tracked object, or a weak reference to an untracked one.
+    ``ldict`` is the frame's own locals dict on 3.12 (sys.monitoring), kept to leave it as the
+    program last saw it.
+    """
+
     __slots__ = ("fid", "info", "effects", "frame", "line", "objs", "pending", "dirty",
-                 "globals_owner", "resume_line", "names")
+                 "globals_owner", "resume_line", "names", "has_refs", "ldict", "plain")
 
     def __init__(self, fid: int, info: CodeInfo, frame: FrameType) -> None:
         self.fid = fid
@@ -70,6 +88,9 @@ class _FrameState:
         self.globals_owner = False
         self.resume_line = -1
         self.names = info.names
+        self.has_refs = False
+        self.ldict: dict[str, object] | None = None
+        self.plain = False  # its f_locals is a dict or a 3.13 proxy: .get runs no user code
 
 
 class Recorder:
@@ -90,6 +111,9 @@ class Recorder:
         self._module_names: dict[int, dict[str, None]] = {}
         self.off = False
         self.active = True
+        #: set by the sys.monitoring backend on 3.12: leave the program's ``locals()`` dict as is
+        self.restore_locals = False
+        self._mem_mark = 0
         self.owner = _get_ident()
         self.max_steps = options.max_steps
         self.max_memory = options.max_memory
@@ -225,6 +249,8 @@ class Recorder:
             if _get_ident() != self.owner or not self._resync(code, frame):
                 return None
         st = stack[-1]
+        if line == st.line and st.pending is not None:
+            return None  # a hidden handler on the raising line (3.12+ comprehensions): no step
         step = len(self._step_line)
         if step >= self.max_steps:
             self.stop("max_steps")
@@ -236,14 +262,15 @@ class Recorder:
         st.line = line
         if prev >= 0:
             eff = st.effects.get(prev)
-            if st.dirty or st.pending is not None or step & 4095 == 4095:
+            if st.dirty or st.pending is not None or step & CHECK_EVERY == CHECK_EVERY:
                 pass
             elif eff is None:
                 return None
-            elif eff.local_only:
+            elif eff.local_only and st.plain:
                 # The commonest line: it rebinds locals to atoms (`s += x`, `m = p * p`). Atoms
                 # run no user code when stored, so this needs no re-entrancy guard.
-                loc = frame.f_locals
+                d = st.ldict
+                loc = frame.f_locals if d is None or _getrefcount(d) <= 3 else self._locals(st)
                 objs = st.objs
                 for name in eff.rebinds:
                     value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
@@ -251,7 +278,7 @@ class Recorder:
                     if value is old:
                         continue
                     t = type(value)
-                    if t not in ATOM_TYPES:
+                    if t not in ATOM_TYPES or (old is not UNBOUND and type(old) not in ATOM_TYPES):
                         break  # the full path below takes it from here
                     if t is type(old) and t is not float and value == old:
                         continue
@@ -277,8 +304,15 @@ class Recorder:
                 exc = st.pending
                 st.pending = None
                 self.builder.add_exception(step, st.fid, "caught", type(exc).__name__, _message(exc))
-            if step & 4095 == 4095 and self._memory() > self.max_memory:
-                self.stop("max_memory")
+            snap = self.snap
+            if step & CHECK_EVERY == CHECK_EVERY:
+                snap.sweep()
+                self._check_memory()
+            else:
+                if snap.needs_collect():
+                    snap.collect()
+                if snap.bytes >= self._mem_mark:
+                    self._check_memory()
         except Exception as exc:
             self.fail(exc)
         finally:
@@ -307,6 +341,9 @@ class Recorder:
                 self._leave(st)
             else:  # _leave, inlined for the common case: calls are the hot path of fib-like code
                 st.frame = None  # type: ignore[assignment]
+                st.ldict = None
+                if st.has_refs:
+                    self._drop_refs(st)
                 if stack:
                     stack[-1].dirty = True
         except Exception as exc:
@@ -358,7 +395,45 @@ class Recorder:
     # -- variables ------------------------------------------------------------------------
     def _capture_all(self, st: _FrameState, step: int) -> None:
         """Record every variable of a frame at its first step."""
-        self._rebind(st, st.names, st.frame.f_locals, step)
+        self._rebind(st, st.names, self._locals(st), step)
+
+    def _locals(self, st: _FrameState) -> object:
+        """Return the frame's variables as a mapping read without running the program's code.
+
+        On 3.12 with sys.monitoring, reading ``f_locals`` writes the fast locals into the dict
+        ``locals()`` returned to the program; when the program holds that dict, it is put back
+        as it was and a copy is read instead.
+        """
+        frame = st.frame
+        d = st.ldict
+        if d is not None and _getrefcount(d) > 3:
+            before = d.copy()
+            loc = frame.f_locals
+            now = loc.copy()  # type: ignore[attr-defined]
+            d.clear()
+            d.update(before)
+            return now
+        loc = frame.f_locals
+        t = type(loc)
+        if t is dict:
+            st.plain = True
+            if self.restore_locals and st.info.optimized:
+                st.ldict = loc
+            return loc
+        if t is _PROXY:
+            st.plain = True
+            return loc
+        if isinstance(loc, dict):
+            return dict.copy(loc)  # a dict subclass (a class body's namespace): its C contents
+        return {}  # a custom locals mapping: reading it would run the program's code
+
+    def _drop_refs(self, st: _FrameState) -> None:
+        """The frame is gone: objects only its variables held may be released."""
+        suspect = self.snap.suspect
+        for tok in st.objs.values():
+            if tok.__class__ is Ref:
+                suspect(tok.oid)  # type: ignore[attr-defined]
+        st.has_refs = False
 
     def _rebind(self, st: _FrameState, names: tuple[str, ...], values: object, step: int) -> None:
         """Record each of ``names`` whose value in ``values`` is not the one ``st`` last had.
@@ -369,28 +444,44 @@ class Recorder:
         objs = st.objs
         skip_modules = st.info.is_module
         fid = st.fid
+        snap = self.snap
+        get = values.get if type(values) is dict or type(values) is _PROXY else \
+            (lambda n, d, m=values: dict.get(m, n, d))  # type: ignore[misc,arg-type]
         for name in names:
-            value = values.get(name, UNBOUND)  # type: ignore[attr-defined]
+            value = get(name, UNBOUND)  # type: ignore[attr-defined]
             old = objs.get(name, UNBOUND)
             if value is old:
                 continue
             t = type(value)
             if t is type(old) and t in _EQ_ATOMS and value == old:
                 continue
+            c = old.__class__
+            if (c is Ref or c is _WREF) and snap.same(old, value):
+                continue
             if t is ModuleType and skip_modules:
                 continue
-            objs[name] = value
+            if t in ATOM_TYPES or value is UNBOUND:
+                enc = value
+                objs[name] = value
+            else:
+                enc = self._encode(value, step)
+                if enc.__class__ is Ref:
+                    objs[name] = enc
+                    st.has_refs = True
+                else:
+                    objs[name] = value if t in HOLD_TYPES else snap.token(value, enc)
+            if c is Ref:
+                snap.suspect(old.oid)  # type: ignore[attr-defined]
             self._ch_step(step)
             self._ch_frame(fid)
             self._ch_name(name)
-            self._ch_val(value if t in ATOM_TYPES else
-                         UNBOUND if value is UNBOUND else self._encode(value, step))
+            self._ch_val(enc)
 
     def _apply(self, st: _FrameState, eff: LineEffects, step: int) -> None:
         objs = st.objs
         loc = None
         if eff.rebinds:
-            loc = st.frame.f_locals
+            loc = self._locals(st)
             self._rebind(st, eff.rebinds, loc, step)
         if eff.grebinds:  # `global x; x = …` in a function changes the module frame's x
             g = st.frame.f_globals
@@ -400,21 +491,24 @@ class Recorder:
         if eff.cands or eff.gcands:
             # Objects the line names that could change in place (atoms and functions cannot).
             found: list[object] = []
+            get_obj = self.snap.get
             for name in eff.cands:
-                value = objs.get(name, UNBOUND)
-                if value is not UNBOUND and type(value) not in _SKIP_CHECK:
-                    found.append(value)
+                tok = objs.get(name, UNBOUND)
+                if tok.__class__ is Ref:
+                    value = get_obj(tok.oid)  # type: ignore[attr-defined]
+                    if value is not None:
+                        found.append(value)
             if eff.gcands:
                 g = st.frame.f_globals
                 for name in eff.gcands:
-                    value = g.get(name, UNBOUND)
+                    value = dict.get(g, name, UNBOUND)
                     if value is not UNBOUND and type(value) not in _SKIP_CHECK:
                         found.append(value)
             if not found:
                 return
             plan = eff.plan
             if plan is not None and self._run_plan(
-                    st, plan, step, loc if loc is not None else st.frame.f_locals):
+                    st, plan, step, loc if loc is not None else self._locals(st)):
                 return
             check = self.snap.check_value
             for value in found:
@@ -431,7 +525,7 @@ class Recorder:
             name = call[1]
             found = loc.get(name, _NOTHING)  # type: ignore[attr-defined]
             if found is _NOTHING:
-                found = g.get(name, _NOTHING)
+                found = dict.get(g, name, _NOTHING)
             if call[0] == "call":
                 if found is _NOTHING:
                     found = _BUILTINS.get(name, _NOTHING)
@@ -449,7 +543,7 @@ class Recorder:
                     grown = []
                 grown.append(found)
                 continue
-            if t.__module__ != "builtins" and self._is_user_callable(getattr(t, attr, None)):
+            if t.__module__ != "builtins" and self._is_user_callable(_type_attr(t, attr)):
                 continue
             return False
         snap = self.snap
@@ -460,7 +554,7 @@ class Recorder:
         for base, path, inplace in plan.targets:
             obj = loc.get(base, _NOTHING)  # type: ignore[attr-defined]
             if obj is _NOTHING:
-                obj = g.get(base, _NOTHING)
+                obj = dict.get(g, base, _NOTHING)
                 if obj is _NOTHING:
                     continue
             if not path:
@@ -481,7 +575,7 @@ class Recorder:
                 if arg[0] == "name":  # the common `a[i] = …`: one lookup, inline
                     key = loc.get(arg[1], _NOTHING)  # type: ignore[attr-defined,index]
                     if key is _NOTHING:
-                        key = g.get(arg[1], _NOTHING)  # type: ignore[index]
+                        key = dict.get(g, arg[1], _NOTHING)  # type: ignore[index]
                 else:
                     key = _index_value(arg, loc, g)  # type: ignore[arg-type]
                 if key is _NOTHING:
@@ -494,7 +588,7 @@ class Recorder:
 
     def _recheck(self, st: _FrameState, step: int) -> None:
         """After a call into user code returned here: rebindings may have happened anywhere."""
-        self._rebind(st, st.names, st.frame.f_locals, step)
+        self._rebind(st, st.names, self._locals(st), step)
 
     def _flush_last_line(self, st: _FrameState) -> None:
         """Record what the frame's last line changed, as of the step that comes next."""
@@ -510,6 +604,9 @@ class Recorder:
             if self.globals_owners.get(id(g)) is st:
                 del self.globals_owners[id(g)]
         st.frame = None  # type: ignore[assignment]
+        st.ldict = None
+        if st.has_refs:
+            self._drop_refs(st)
         if self.stack:
             self.stack[-1].dirty = True
 
@@ -529,8 +626,16 @@ class Recorder:
         return bool(stack) and stack[-1].frame is frame
 
     def _memory(self) -> int:
+        """Estimate the bytes the recording holds (steps, changes, frames, snapshots, strings)."""
         b = self.builder
         return self.snap.bytes + len(b.step_line) * 16 + len(b.ch_step) * 40 + len(b.frame_rows) * 96
+
+    def _check_memory(self) -> None:
+        """Stop at ``max_memory``; check again after another 1/64 of it was stored."""
+        used = self._memory()
+        if used > self.max_memory:
+            self.stop("max_memory")
+        self._mem_mark = self.snap.bytes + max(self.max_memory // 64, 4096)
 
     # -- limits and failures --------------------------------------------------------------
     def stop(self, reason: str) -> None:
@@ -572,8 +677,10 @@ class Recorder:
         if error is None:
             b.outcome = Outcome("returned", self._safe_encode(value))
         else:
-            tb = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            tb = _traceback_text(error)
             b.outcome = Outcome("raised", None, type(error).__name__, _message(error), tb)
+        b.meta["repr_calls"] = self.snap.repr.calls
+        b.meta["user_repr_calls"] = self.snap.user_reprs
         self.snap.release()
         self.globals_owners.clear()
         self._module_names.clear()
@@ -600,7 +707,7 @@ def _index_value(index: tuple[object, ...], loc: object, g: dict[str, object]) -
     name = index[1]
     value = loc.get(name, _NOTHING)  # type: ignore[attr-defined]
     if value is _NOTHING:
-        value = g.get(name, _NOTHING)  # type: ignore[arg-type]
+        value = dict.get(g, name, _NOTHING)  # type: ignore[arg-type]
     if kind == "add":
         return value + index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
     return value
@@ -610,22 +717,44 @@ def _step_into(obj: object, op: str, arg: object, loc: object, g: dict[str, obje
     """Follow one path step (``[i]`` on a list/tuple/dict, ``.name`` on a plain object)."""
     try:
         if op == "item":
-            if type(obj) not in (list, dict, tuple):
+            t = type(obj)
+            if t not in (list, dict, tuple):
                 return _NOTHING
             key = _index_value(arg, loc, g)  # type: ignore[arg-type]
-            return _NOTHING if key is _NOTHING else obj[key]  # type: ignore[index]
-        d = object.__getattribute__(obj, "__dict__")
-        return d.get(arg, _NOTHING) if type(d) is dict else _NOTHING
+            if key is _NOTHING or (t is dict and type(key) not in _KEY_ATOMS):
+                return _NOTHING  # hashing a user object would run its __hash__/__eq__
+            return obj[key]  # type: ignore[index]
+        d = _instance_dict(obj)
+        return d.get(arg, _NOTHING) if d is not None else _NOTHING
     except Exception:
         return _NOTHING
 
 
 def _message(exc: BaseException) -> str:
-    try:
-        text = str(exc)
-    except Exception:
-        text = "<str() of the exception failed>"
+    text = safe_message(exc)
     return text if len(text) <= 2000 else text[:2000] + "…"
+
+
+def _traceback_text(error: BaseException) -> str:
+    """Format ``error``'s traceback without calling its (possibly user-written) ``__str__``."""
+    try:
+        lines = traceback.format_tb(error.__traceback__)
+    except Exception:
+        lines = []
+    head = "Traceback (most recent call last):\n" if lines else ""
+    return head + "".join(lines) + f"{type(error).__name__}: {_message(error)}\n"
+
+
+_KEY_ATOMS = frozenset({int, str, bool, type(None), bytes})
+
+
+def _type_attr(t: type, name: str) -> object:
+    """Look ``name`` up along ``t``'s MRO without running a metaclass's code."""
+    for klass in type.__dict__["__mro__"].__get__(t):  # type: ignore[attr-defined]
+        ns = type.__dict__["__dict__"].__get__(klass)  # type: ignore[attr-defined]
+        if name in ns:
+            return ns[name]
+    return None
 
 
 def _source_of(path: str) -> str | None:

@@ -11,9 +11,21 @@ import dis
 import re
 import sys
 import warnings
-from types import CodeType, FrameType
+from types import CodeType, FrameType, FunctionType, MethodType
 
+from ..errors import BackendUnavailable, CodetraceWarning
 from .recorder import Recorder
+
+_gettrace = sys.gettrace
+
+
+def tracer_name(fn: object) -> str:
+    """Name a trace function (``module.qualname``) without calling into it."""
+    if isinstance(fn, (FunctionType, MethodType)):
+        func = fn.__func__ if isinstance(fn, MethodType) else fn
+        return f"{func.__module__}.{func.__qualname__}"
+    t = type(fn)
+    return f"{t.__module__}.{t.__qualname__}"
 
 _HIDDEN_LOCALS_WARNING = (
     ("ignore", re.compile("assigning None to unbound local", re.I), RuntimeWarning, None, 0)
@@ -35,11 +47,23 @@ class SetTraceBackend:
         self._started: dict[int, FrameType] = {}
         self._installed = False
         self._counting = False
+        self.replaced_by: object = None
+        self._tracer = self._global  # one bound method, so `sys.gettrace() is` can tell it
         recorder.on_stop = self._switch_to_counting
 
     def start(self) -> None:
-        """Install the trace function in this thread."""
+        """Install the trace function in this thread; refuse to replace another one.
+
+        A running debugger or ``coverage run`` would silently lose its events: that is the
+        program's tracer, so recording stops before it starts, naming it.
+        """
         self._previous = sys.gettrace()
+        if self._previous is not None:
+            raise BackendUnavailable(
+                f"another trace function is running ({tracer_name(self._previous)}); the "
+                "settrace backend would replace it. Stop it, or record on Python 3.12+ where "
+                "sys.monitoring runs beside it", code="ERR_TRACER_ACTIVE",
+                context={"tracer": tracer_name(self._previous)})
         if _HIDDEN_LOCALS_WARNING is not None:
             # 3.12 only: reading f_locals from a trace function while an inlined comprehension's
             # hidden variable is unbound makes CPython warn when it writes the locals back. The
@@ -47,7 +71,7 @@ class SetTraceBackend:
             # so keep the user's stderr clean while we record.
             warnings.filters.insert(0, _HIDDEN_LOCALS_WARNING)
             warnings._filters_mutated()  # type: ignore[attr-defined]
-        sys.settrace(self._global)
+        sys.settrace(self._tracer)
         self._installed = True
 
     def stop(self) -> None:
@@ -55,8 +79,20 @@ class SetTraceBackend:
         if not self._installed:
             return
         self._installed = False
-        sys.settrace(self._previous)  # type: ignore[arg-type]
+        current = sys.gettrace()
+        if current is self._tracer:
+            sys.settrace(self._previous)  # type: ignore[arg-type]
+        elif self.replaced_by is None:
+            self.replaced_by = current if current is not None else "None"
         self._started.clear()
+        if self.replaced_by is not None:  # the program's own tracer stays, as it set it
+            name = "None" if self.replaced_by == "None" else tracer_name(self.replaced_by)
+            self.rec.builder.meta["tracer_replaced"] = name
+            self.replaced_by = None
+            warnings.warn(CodetraceWarning(
+                f"the program called sys.settrace ({name}) while it was recorded: calls made "
+                "while its tracer was installed are missing from the trace",
+                code="WARN_TRACER_REPLACED"), stacklevel=4)
         if _HIDDEN_LOCALS_WARNING is not None:
             try:
                 warnings.filters.remove(_HIDDEN_LOCALS_WARNING)
@@ -82,6 +118,8 @@ class SetTraceBackend:
             return None
         if self._counting:
             return self._count
+        if rec.off:
+            return None  # code the recorder itself calls (a repr): not the program's steps
         kind = "call"
         if info.is_gen:
             key = id(frame)
@@ -119,6 +157,9 @@ class SetTraceBackend:
             if op in _YIELD_OPS or (op == _RESUME and lasti >= 2 and raw[lasti - 2] in _YIELD_OPS):
                 rec.on_return("yield", code, lasti, arg)
                 return self._local
+            if self.replaced_by is None and _gettrace() is not self._tracer:
+                now = _gettrace()  # the program set its own tracer
+                self.replaced_by = now if now is not None else "None"
             if code.co_flags & 0x2A0:
                 self._started.pop(id(frame), None)
             if op in _RETURN_OPS:

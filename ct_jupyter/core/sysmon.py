@@ -42,6 +42,8 @@ class SysMonBackend:
         self._touched: list[CodeType] = []
         self._events: list[int] = []
         recorder.on_stop = self._switch_to_counting
+        # 3.12: f_locals writes into the program's locals() dict; leave that dict as it was
+        recorder.restore_locals = sys.version_info < (3, 13)
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
