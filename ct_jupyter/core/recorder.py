@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import traceback
 import weakref
+from bisect import bisect_right
 from collections.abc import Callable
 from sys import _getframe
 from threading import get_ident as _get_ident
@@ -37,6 +38,8 @@ _WREF = weakref.ReferenceType
 _getrefcount = sys.getrefcount
 # 3.11/3.12: reading ``frame.f_locals`` writes the fast locals into the dict ``locals()`` returns
 _LOCALS_SYNC = sys.version_info < (3, 13)
+# the exception an except/finally block of the running frame is handling (alive, so its id is its)
+_handled = getattr(sys, "exception", None) or (lambda: sys.exc_info()[1])
 _PROXY = (lambda: type(_getframe().f_locals))() if sys.version_info >= (3, 13) else dict
 _EQ_ATOMS = frozenset({int, str, bool, type(None), complex, bytes})
 # Values whose in-place change cannot matter: atoms, functions, classes, modules.
@@ -74,7 +77,8 @@ class _FrameState:
     """
 
     __slots__ = ("fid", "info", "effects", "frame", "line", "objs", "pending", "dirty",
-                 "globals_owner", "resume_line", "names", "has_refs", "ldict", "plain")
+                 "globals_owner", "resume_line", "names", "has_refs", "ldict", "plain", "catching",
+                 "last")
 
     def __init__(self, fid: int, info: CodeInfo, frame: FrameType) -> None:
         self.fid = fid
@@ -91,6 +95,10 @@ class _FrameState:
         self.has_refs = False
         self.ldict: dict[str, object] | None = None
         self.plain = False  # its f_locals is a dict or a 3.13 proxy: .get runs no user code
+        # an exception whose handler (except or finally) runs: (step, id, type, message); it
+        # counts as caught unless the frame is left with that same exception
+        self.catching: tuple[int, int, str, str] | None = None
+        self.last: tuple[int, str, str] | None = None  # (id, type, message) of the last raise
 
 
 class Recorder:
@@ -114,6 +122,7 @@ class Recorder:
         #: set by the sys.monitoring backend on 3.12: leave the program's ``locals()`` dict as is
         self.restore_locals = False
         self._mem_mark = 0
+        self._unwound = 0  # id of the exception that last left a user frame
         self.owner = _get_ident()
         self.max_steps = options.max_steps
         self.max_memory = options.max_memory
@@ -224,6 +233,7 @@ class Recorder:
             else:
                 rows.append((info.func_id, -1, 0, len(self._step_line) - 1, kind, id(frame)))
             st = _FrameState(fid, info, frame)
+            self._unwound = 0
             if info.is_module:
                 g = frame.f_globals
                 if id(g) not in self.globals_owners:
@@ -290,6 +300,7 @@ class Recorder:
                 else:
                     return None
         self.off = True
+        self._unwound = 0  # an unwinding exception arrives in the caller before any line
         try:
             if prev < 0:
                 self._frame_first[st.fid] = step
@@ -303,7 +314,11 @@ class Recorder:
             if st.pending is not None:
                 exc = st.pending
                 st.pending = None
-                self.builder.add_exception(step, st.fid, "caught", type(exc).__name__, _message(exc))
+                if st.catching is None:
+                    st.catching = (step, id(exc), type(exc).__name__, _message(exc))
+                elif st.catching[1] != id(exc):  # caught inside the handler of another one
+                    self.builder.add_exception(step, st.fid, "caught", type(exc).__name__,
+                                               _message(exc))
             snap = self.snap
             if step & CHECK_EVERY == CHECK_EVERY:
                 snap.sweep()
@@ -337,6 +352,8 @@ class Recorder:
                 self._apply(st, eff, step)
             enc = value if type(value) in ATOM_TYPES else self._encode(value, step)
             self._frame_ends[st.fid] = (step - 1, kind, enc)
+            if st.catching is not None:
+                self._caught(st)
             if st.globals_owner:
                 self._leave(st)
             else:  # _leave, inlined for the common case: calls are the hot path of fib-like code
@@ -363,13 +380,25 @@ class Recorder:
         try:
             self._flush_last_line(st)
             exc = exc if exc is not None else st.pending
-            tname = type(exc).__name__ if exc is not None else "BaseException"
-            msg = _message(exc) if exc is not None else ""
+            if exc is not None:
+                ident, tname, msg = id(exc), type(exc).__name__, _message(exc)
+            elif st.catching is not None:  # settrace: a finally or a bare raise re-raised it
+                ident, tname, msg = st.catching[1:]
+            elif st.last is not None:
+                ident, tname, msg = st.last
+            else:
+                ident, tname, msg = 0, "BaseException", ""
+            if st.catching is not None:
+                if st.catching[1] == ident:
+                    st.catching = None  # its handler re-raised it: it was never caught
+                else:
+                    self._caught(st)
             self.builder.add_exception(len(self._step_line) - 1, st.fid, "unwind", tname, msg)
             self.builder.end_frame(st.fid, "exception", Err(tname, msg))
             self._leave(st)
-            if stack and exc is not None:
-                stack[-1].pending = exc
+            # the caller records it when it arrives there (a RAISE / exception event); a
+            # generator closed from C code swallows it and the caller never sees it
+            self._unwound = ident
         except Exception as err:
             self.fail(err)
         finally:
@@ -384,13 +413,38 @@ class Recorder:
             return
         st = stack[-1]
         if st.pending is exc:
-            return  # propagated from a callee: recorded as its unwind; caught or unwound here
+            return
         try:
             st.pending = exc
-            self.builder.add_exception(len(self._step_line) - 1, st.fid, "raise",
-                                       type(exc).__name__, _message(exc))
+            ident = id(exc)
+            catching = st.catching
+            if catching is not None:
+                handled = _handled()
+                if handled is None or id(handled) != catching[1]:
+                    self._caught(st)  # its handler finished earlier: it was caught
+                elif ident == catching[1]:
+                    return  # re-raised by its own handler (settrace reports a bare `raise`)
+            if ident == self._unwound:
+                self._unwound = 0
+                return  # propagated from a callee: recorded as its unwind; caught or unwound here
+            st.last = (ident, type(exc).__name__, _message(exc))
+            self.builder.add_exception(len(self._step_line) - 1, st.fid, "raise", st.last[1],
+                                       st.last[2])
         except Exception as err:
             self.fail(err)
+
+    def _caught(self, st: _FrameState) -> None:
+        """Record the exception ``st`` was handling as caught, at the step its handler began."""
+        step, _, tname, msg = st.catching  # type: ignore[misc]
+        st.catching = None
+        b = self.builder
+        at = bisect_right(b.exc_step, step)
+        if at == len(b.exc_step):
+            b.add_exception(step, st.fid, "caught", tname, msg)
+            return
+        for column, value in ((b.exc_step, step), (b.exc_frame, st.fid), (b.exc_kind, "caught"),
+                              (b.exc_type, tname), (b.exc_msg, msg)):
+            column.insert(at, value)  # type: ignore[attr-defined]
 
     # -- variables ------------------------------------------------------------------------
     def _capture_all(self, st: _FrameState, step: int) -> None:
@@ -665,6 +719,8 @@ class Recorder:
         b = self.builder
         while self.stack:
             st = self.stack.pop()
+            if st.catching is not None:
+                self._caught(st)
             if st.fid not in b.frame_ends:
                 end = "exception" if error is not None else "return"
                 if not self.stack and error is None and b.stop_reason is None:
