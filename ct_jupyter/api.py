@@ -243,10 +243,5 @@ def _adopt(session: _Session, frame: FrameType) -> None:
         session.filter.add_file(frame.f_code.co_filename)
         rec.infos.pop(id(frame.f_code), None)
         info = rec.classify(frame.f_code, frame)
-    backend = session.backend
-    if backend.name == "sysmon":
-        backend._enable(frame.f_code)  # type: ignore[attr-defined]
-        info.enabled = True
-    else:
-        backend.adopt(frame)  # type: ignore[attr-defined]
+    session.backend.adopt(frame)
     rec.on_start(info, frame, "call")

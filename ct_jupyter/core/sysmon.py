@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 from functools import partial
-from types import CodeType
+from types import CodeType, FrameType
 
 from ..errors import BackendUnavailable
 from .recorder import Recorder
@@ -26,6 +26,11 @@ def free_tool_id() -> int | None:
         if mon.get_tool(tool) is None:
             return tool
     return None
+
+
+def tool_holders() -> str:
+    """Describe who holds the tool ids we may use (for an error message)."""
+    return ", ".join(f"{i}={sys.monitoring.get_tool(i)!r}" for i in _PREFERRED_IDS)
 
 
 class SysMonBackend:
@@ -53,10 +58,9 @@ class SysMonBackend:
         with self._lock:
             tool = free_tool_id()
             if tool is None:
-                holders = ", ".join(f"{i}={mon.get_tool(i)!r}" for i in _PREFERRED_IDS)
                 raise BackendUnavailable(
                     "no sys.monitoring tool id is free for ct_jupyter",
-                    context={"tool_ids": holders},
+                    context={"tool_ids": tool_holders()},
                 )
             mon.use_tool_id(tool, TOOL_NAME)
             self.tool = tool
@@ -98,6 +102,12 @@ class SysMonBackend:
                 self.tool = None
                 if mon.get_tool(tool) == TOOL_NAME:
                     mon.free_tool_id(tool)
+
+    def adopt(self, frame: FrameType) -> None:
+        """Deliver line events of ``frame``, already running (a ``with recording()`` body)."""
+        info = self.rec.classify(frame.f_code, frame)
+        self._enable(frame.f_code)
+        info.enabled = True
 
     def _switch_to_counting(self) -> None:
         """After a limit or failure: keep the program running, only count steps."""

@@ -376,7 +376,7 @@ class Snapshotter:
 
     def _label(self, obj: object) -> object:
         if not self.repr_user:
-            return None
+            return _exception_label(obj)
         t = type(obj)
         wants = self._wants_label.get(t)
         if wants is None:
@@ -789,6 +789,24 @@ class Snapshotter:
             self.bytes += 72
             return
         self.check(oid, step, None)
+
+
+_LABEL_ATOMS = frozenset({str, int, float, bool, type(None), bytes, complex})
+
+
+def _exception_label(obj: object) -> str | None:
+    """``ValueError('x')`` for an exception whose repr is CPython's and whose args are atoms."""
+    if not isinstance(obj, BaseException):
+        return None
+    rep = _class_attrs(type(obj)).get("__repr__")
+    args = obj.args
+    if type(rep) is not types.WrapperDescriptorType or type(args) is not tuple \
+            or not all(type(a) in _LABEL_ATOMS for a in args):
+        return None
+    try:
+        return rep.__get__(obj)()[:10_000]  # type: ignore[attr-defined,no-any-return]
+    except Exception:
+        return None
 
 
 def _class_attrs(t: type) -> dict[str, object]:
