@@ -280,7 +280,7 @@ class Recorder:
                 # The commonest line: it rebinds locals to atoms (`s += x`, `m = p * p`). Atoms
                 # run no user code when stored, so this needs no re-entrancy guard.
                 d = st.ldict
-                loc = frame.f_locals if d is None or _getrefcount(d) <= 3 else self._locals(st)
+                loc = frame.f_locals if d is None or _getrefcount(d) <= 4 else self._locals(st)
                 objs = st.objs
                 for name in eff.rebinds:
                     value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
@@ -460,7 +460,7 @@ class Recorder:
         """
         frame = st.frame
         d = st.ldict
-        if d is not None and _getrefcount(d) > 3:
+        if d is not None and _getrefcount(d) > 4:  # the frame, st.ldict, d, the argument
             before = d.copy()
             loc = frame.f_locals
             now = loc.copy()  # type: ignore[attr-defined]
