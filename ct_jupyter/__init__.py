@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -20,7 +22,20 @@ if TYPE_CHECKING:
 __all__ = [
     "CodetraceError",
     "CodetraceWarning",
+    "EnvironmentError",
+    "InternalError",
+    "RecorderError",
+    "TargetError",
     "Trace",
+    "TraceSession",
+    "UsageError",
+    "configure_policy",
+    "flush",
+    "is_tracing",
+    "policy_snapshot",
+    "start",
+    "stop",
+    "trace",
     "TraceOptions",
     "TraceWidget",
     "Value",
@@ -44,8 +59,19 @@ _LAZY = {
     "TraceWidget": ("widget", "TraceWidget"),
     "CodetraceError": ("errors", "CodetraceError"),
     "CodetraceWarning": ("errors", "CodetraceWarning"),
-    "export": ("export", "export"),
-    "load": ("export", "load"),
+    "start": ("tracing", "start"),
+    "stop": ("tracing", "stop"),
+    "is_tracing": ("tracing", "is_tracing"),
+    "flush": ("tracing", "flush"),
+    "trace": ("tracing", "trace"),
+    "TraceSession": ("tracing", "TraceSession"),
+    "configure_policy": ("policy", "configure_policy"),
+    "policy_snapshot": ("policy", "policy_snapshot"),
+    "RecorderError": ("errors", "RecorderError"),
+    "UsageError": ("errors", "UsageError"),
+    "EnvironmentError": ("errors", "EnvironmentError_"),
+    "TargetError": ("errors", "TargetError"),
+    "InternalError": ("errors", "InternalError"),
 }
 
 
@@ -58,6 +84,24 @@ def __getattr__(name: str) -> Any:
 
     module = importlib.import_module(f".{target[0]}", __name__)
     return getattr(module, target[1])
+
+
+def export(trace: Trace, path: str | os.PathLike[str], *, overwrite: bool = False,
+           exit_code: int | None = None) -> pathlib.Path:
+    """Write ``trace`` as a CodeTracer JSON trace folder at ``path`` and return the folder's path.
+
+    See `ct_jupyter.codetracer.export` for what may be replaced and how the write stays atomic.
+    """
+    from .codetracer import export as _export
+
+    return _export(trace, path, overwrite=overwrite, exit_code=exit_code)
+
+
+def load(path: str | os.PathLike[str]) -> Trace:
+    """Read a CodeTracer JSON trace folder (or its ``trace.json``) into a `Trace`."""
+    from .codetracer import load as _load
+
+    return _load(path)
 
 
 def load_ipython_extension(ipython: Any) -> None:

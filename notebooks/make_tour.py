@@ -136,7 +136,7 @@ ct_jupyter.last_trace()""", []),
     ("markdown", """\
 ## 5. Export to CodeTracer
 
-`--out DIR` (or `export(trace, DIR)` from `ct_jupyter.export`) writes a standard CodeTracer trace folder —
+`--out DIR` (or `ct_jupyter.export(trace, DIR)`) writes a standard CodeTracer trace folder —
 `trace.json`, `trace_metadata.json`, `trace_paths.json` and the recorded sources — that the
 CodeTracer GUI can open for full omniscient debugging.""", []),
     ("code", """\
@@ -151,9 +151,7 @@ words""", []),
     ("code", """\
 sorted(p.name for p in export_dir.iterdir())""", []),
     ("code", """\
-from ct_jupyter.export import export
-
-export(trace, export_dir.parent / "fib-trace")
+ct_jupyter.export(trace, export_dir.parent / "fib-trace")
 sorted(p.name for p in (export_dir.parent / "fib-trace").iterdir())""", []),
     ("markdown", """\
 ## 6. In a terminal

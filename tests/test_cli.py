@@ -13,8 +13,8 @@ from importlib.metadata import entry_points
 import pytest
 
 from ct_jupyter.cli import main, split_record_args
-from ct_jupyter.export import load
-from ct_jupyter.export.validate import validate
+from ct_jupyter.codetracer import load
+from ct_jupyter.codetracer.validate import validate
 from tests.test_reader import HAND_WRITTEN, write_folder
 
 HAS_SYSMON = hasattr(sys, "monitoring")
@@ -29,7 +29,7 @@ def _script(tmp_path: pathlib.Path, text: str, name: str = "prog.py") -> pathlib
 def _trailer(stderr: str) -> dict[str, object]:
     last = stderr.strip().splitlines()[-1]
     data = json.loads(last)
-    assert sorted(data) == ["context", "error_code", "error_kind", "message"]
+    assert sorted(data) == ["context", "error_code", "error_kind", "message", "run_id", "trace_id"]
     return data
 
 
@@ -83,7 +83,7 @@ def test_default_folder_and_overwrite(tmp_path: pathlib.Path, monkeypatch: pytes
     capsys.readouterr()
     assert main(["record", "--json-errors", str(script)]) == 1
     err = capsys.readouterr().err
-    assert "not empty" in err
+    assert "already holds a trace" in err
     trailer = _trailer(err)
     assert trailer["error_code"] == "ERR_TRACE_DIR_CONFLICT" and trailer["error_kind"] == "Usage"
     assert trailer["context"] == {"path": str(tmp_path / "trace-out")}

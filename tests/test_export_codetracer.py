@@ -38,9 +38,9 @@ import pytest
 import ct_jupyter
 from ct_jupyter.cli import record_script
 from ct_jupyter.errors import CodetraceError, ExportError
-from ct_jupyter.export import TraceDirConflict, export, load
-from ct_jupyter.export.codetracer import MAX_VALUE_DEPTH
-from ct_jupyter.export.validate import validate
+from ct_jupyter.codetracer import TraceDirConflict, export, load
+from ct_jupyter.codetracer.writer import MAX_VALUE_DEPTH
+from ct_jupyter.codetracer.validate import validate
 from ct_jupyter.model import FunctionInfo, Outcome, Trace, TraceBuilder
 from ct_jupyter.options import TraceOptions
 
@@ -478,8 +478,10 @@ def test_existing_folder_is_not_overwritten_without_the_option(tmp_path: pathlib
         export(_small_trace(), target)
     assert info.value.code == "ERR_TRACE_DIR_CONFLICT"
     assert (target / "keep.txt").read_text() == "mine"
-    export(_small_trace(), target, overwrite=True)
-    assert not (target / "keep.txt").exists() and (target / "trace.json").is_file()
+    (target / "keep.txt").unlink()
+    export(_small_trace(), target)
+    export(_small_trace(), target, overwrite=True)  # a folder holding only a trace
+    assert (target / "trace.json").is_file()
     empty = tmp_path / "empty"
     empty.mkdir()
     assert export(_small_trace(), empty) == empty
@@ -492,7 +494,7 @@ def test_existing_folder_is_not_overwritten_without_the_option(tmp_path: pathlib
 
 def test_failed_export_leaves_no_half_written_folder(tmp_path: pathlib.Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from ct_jupyter.export import codetracer
+    from ct_jupyter.codetracer import writer as codetracer
 
     def explode(self: codetracer.CodeTracerWriter) -> None:
         self.out.write(b"[\n{\"Path\":\"x\"}")
@@ -540,7 +542,7 @@ def synthetic_trace(steps: int) -> Trace:
 _MEASURE = """
 import json, os, sys
 from tests.test_export_codetracer import synthetic_trace
-from ct_jupyter.export import export
+from ct_jupyter.codetracer import export
 
 def status(key):
     with open("/proc/self/status") as fh:
@@ -601,7 +603,7 @@ def test_million_step_export_is_streamed(tmp_path: pathlib.Path) -> None:
 
 def test_writer_memory_does_not_grow_with_the_trace() -> None:
     """tracemalloc: the writer's own peak stays flat from 5,000 to 50,000 steps."""
-    from ct_jupyter.export.codetracer import CodeTracerWriter
+    from ct_jupyter.codetracer.writer import CodeTracerWriter
 
     class Sink:
         written = 0
@@ -624,13 +626,18 @@ def test_writer_memory_does_not_grow_with_the_trace() -> None:
     assert peaks[1] < peaks[0] * 3, peaks
 
 
-def test_package_name_export_is_callable_both_ways(tmp_path: pathlib.Path) -> None:
-    """``ct_jupyter.export`` is a function and a package; calling it exports either way."""
-    import ct_jupyter.export.validate  # makes the attribute the package
+def test_top_level_export_and_load_are_plain_functions(tmp_path: pathlib.Path) -> None:
+    """``ct_jupyter.export``/``load`` stay functions even after the codetracer package is imported."""
+    import inspect
 
+    import ct_jupyter.codetracer.validate  # noqa: F401  (must not shadow the function)
+
+    assert inspect.isfunction(ct_jupyter.export) and inspect.isfunction(ct_jupyter.load)
+    assert list(inspect.signature(ct_jupyter.export).parameters) == [
+        "trace", "path", "overwrite", "exit_code"]
     trace = _small_trace()
-    assert ct_jupyter.export(trace, tmp_path / "a") == tmp_path / "a"  # type: ignore[operator]
+    assert ct_jupyter.export(trace, tmp_path / "a") == tmp_path / "a"
     from ct_jupyter import export as exported
 
-    assert exported(trace, tmp_path / "b") == tmp_path / "b"  # type: ignore[operator]
+    assert exported(trace, tmp_path / "b") == tmp_path / "b"
     assert ct_jupyter.load(tmp_path / "a").paths == trace.paths

@@ -10,8 +10,8 @@ import pytest
 
 import ct_jupyter
 from ct_jupyter.errors import CodetraceWarning, TraceFormatError
-from ct_jupyter.export import export, load
-from ct_jupyter.export.validate import validate
+from ct_jupyter.codetracer import export, load
+from ct_jupyter.codetracer.validate import validate
 from tests.test_export_codetracer import (
     REFERENCE,
     files_equal,

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from ct_jupyter.export import export
-from ct_jupyter.export.validate import validate
+from ct_jupyter.codetracer import export
+from ct_jupyter.codetracer.validate import validate
 from tests.test_export_codetracer import REFERENCE, record_program
 from tests.test_reader import HAND_WRITTEN, REFERENCE_TRACES, write_folder
 

@@ -13,6 +13,7 @@ import sys
 import traceback
 import weakref
 from bisect import bisect_right
+from functools import partial
 from collections.abc import Callable
 from sys import _getframe
 from threading import get_ident as _get_ident
@@ -22,6 +23,7 @@ from ..model.builder import FunctionInfo, TraceBuilder
 from ..model.encoded import UNBOUND, Err, Ref
 from ..options import TraceOptions
 from .analysis import LineEffects, analyse
+from .ccore import get_var as _ccore_get_var
 from .filters import CodeFilter
 from .purity import APPEND_METHODS, PURE_BUILTIN_OBJECTS, PURE_METHODS, LinePlan, line_plans
 from .repr_budget import safe_message
@@ -29,6 +31,10 @@ from .values import ATOM_TYPES, HOLD_TYPES, Snapshotter, _instance_dict
 
 #: When True (the test suite sets it), a recorder failure raises instead of failing soft.
 TESTING = False
+#: After a limit, steps are counted exactly up to this many; then every event is switched off
+#: (the program runs on at plain speed) and the count is a lower bound
+#: (``meta["dropped_steps_exact"] = False``).
+COUNT_AFTER_STOP = 1_000
 
 _GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 #: Every this many steps (a power of two minus one, used as a mask) the recorder re-checks
@@ -40,6 +46,17 @@ _getrefcount = sys.getrefcount
 _LOCALS_SYNC = sys.version_info < (3, 13)
 # the exception an except/finally block of the running frame is handling (alive, so its id is its)
 _handled = getattr(sys, "exception", None) or (lambda: sys.exc_info()[1])
+# 3.12 with the C extension: fast locals read one by one, never syncing the locals() dict
+_get_var = _ccore_get_var if sys.version_info < (3, 13) else None
+
+
+class _VarReader:
+    """A function frame's variables read through ``PyFrame_GetVar`` (``.get`` like a dict)."""
+
+    __slots__ = ("get",)
+
+    def __init__(self, frame: FrameType) -> None:
+        self.get = partial(_get_var, frame)  # type: ignore[arg-type]
 _PROXY = (lambda: type(_getframe().f_locals))() if sys.version_info >= (3, 13) else dict
 _EQ_ATOMS = frozenset({int, str, bool, type(None), complex, bytes})
 # Values whose in-place change cannot matter: atoms, functions, classes, modules.
@@ -72,8 +89,8 @@ class _FrameState:
     """One live user frame: its last line, and a token per variable (never a strong user object).
 
     A token is an atom, the `Ref` of a tracked object, or a weak reference to an untracked one.
-    ``ldict`` is the frame's own locals dict on 3.12 (sys.monitoring), kept to leave it as the
-    program last saw it.
+    ``ldict`` (3.12) is how its variables are read without syncing its ``locals()`` dict: a
+    `_VarReader`, or else that dict itself, kept to put it back as the program last saw it.
     """
 
     __slots__ = ("fid", "info", "effects", "frame", "line", "objs", "pending", "dirty",
@@ -117,6 +134,8 @@ class Recorder:
         self.globals_owners: dict[int, _FrameState] = {}
         self._plans: dict[str, dict[int, LinePlan | None]] = {}
         self._module_names: dict[int, dict[str, None]] = {}
+        self._continues: set[int] = set()  # ids of codes whose frame continues the last root frame
+        self._last_root: _FrameState | None = None
         self.off = False
         self.active = True
         #: set by the sys.monitoring backend on 3.12: leave the program's ``locals()`` dict as is
@@ -159,6 +178,15 @@ class Recorder:
             self._describe(info, frame, module)
         return info
 
+    def continue_frame(self, code: CodeType) -> None:
+        """Record a root frame of ``code`` as the continuation of the root frame before it.
+
+        IPython compiles a cell's trailing expression as a second code object that runs right
+        after the body; the cell is still one frame: same id, same variables, no re-capture.
+        """
+        self._continues.add(id(code))
+        self.codes.append(code)  # keep alive while its id is a key
+
     def _is_user_callable(self, obj: object) -> bool:
         """True for a function or plain class of the user's code: its frames record its changes."""
         if type(obj) is FunctionType:
@@ -200,7 +228,7 @@ class Recorder:
         params = () if info.is_module else tuple(code.co_varnames[:nparams])
         info.func_id = self.builder.add_function(
             FunctionInfo(code.co_name, qualname, pid, code.co_firstlineno, module, info.is_module,
-                         params))
+                         params, is_class=not info.is_module and not code.co_flags & 0x02))
 
     def _is_user_module(self, module: str) -> bool:
         if module in ("__main__", "__mp_main__", "builtins"):
@@ -223,6 +251,9 @@ class Recorder:
             return
         try:
             stack = self.stack
+            if not stack and self._last_root is not None and id(info.code) in self._continues:
+                self._revive(info, frame)
+                return
             rows = self._frame_rows
             fid = len(rows)
             if stack:
@@ -280,7 +311,12 @@ class Recorder:
                 # The commonest line: it rebinds locals to atoms (`s += x`, `m = p * p`). Atoms
                 # run no user code when stored, so this needs no re-entrancy guard.
                 d = st.ldict
-                loc = frame.f_locals if d is None or _getrefcount(d) <= 4 else self._locals(st)
+                if d is None:
+                    loc = frame.f_locals
+                elif d.__class__ is _VarReader:
+                    loc = d
+                else:
+                    loc = frame.f_locals if _getrefcount(d) <= 4 else self._locals(st)
                 objs = st.objs
                 for name in eff.rebinds:
                     value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
@@ -299,6 +335,14 @@ class Recorder:
                     self._ch_val(value)
                 else:
                     return None
+        return self._line_work(st, prev, step)
+
+    def _line_work(self, st: _FrameState, prev: int, step: int) -> None:
+        """The rest of a LINE event once its step is appended: captures, changes, exceptions.
+
+        ``prev`` is the frame's previous line (-1 at its first line). The C core calls this
+        for every line its fast paths do not finish.
+        """
         self.off = True
         self._unwound = 0  # an unwinding exception arrives in the caller before any line
         try:
@@ -306,6 +350,7 @@ class Recorder:
                 self._frame_first[st.fid] = step
                 self._capture_all(st, step)
             else:
+                eff = st.effects.get(prev)
                 if eff is not None:
                     self._apply(st, eff, step)
                 if st.dirty:
@@ -460,6 +505,12 @@ class Recorder:
         """
         frame = st.frame
         d = st.ldict
+        if d.__class__ is _VarReader:
+            return d
+        if _get_var is not None and st.info.optimized:
+            st.plain = True
+            st.ldict = reader = _VarReader(frame)  # type: ignore[assignment]
+            return reader
         if d is not None and _getrefcount(d) > 4:  # the frame, st.ldict, d, the argument
             before = d.copy()
             loc = frame.f_locals
@@ -499,7 +550,8 @@ class Recorder:
         skip_modules = st.info.is_module
         fid = st.fid
         snap = self.snap
-        get = values.get if type(values) is dict or type(values) is _PROXY else \
+        tv = type(values)
+        get = values.get if tv is dict or tv is _PROXY or tv is _VarReader else \
             (lambda n, d, m=values: dict.get(m, n, d))  # type: ignore[misc,arg-type]
         for name in names:
             value = get(name, UNBOUND)  # type: ignore[attr-defined]
@@ -652,7 +704,30 @@ class Recorder:
         if eff is not None:
             self._apply(st, eff, len(self._step_line))
 
+    def _revive(self, info: CodeInfo, frame: FrameType) -> None:
+        """Reopen the last root frame for ``frame``, a continuation of it (see continue_frame)."""
+        st = self._last_root
+        assert st is not None
+        self._last_root = None
+        self._frame_ends.pop(st.fid, None)
+        st.info = info
+        st.effects = info.effects
+        st.frame = frame
+        st.line = 0  # not a first step: no re-capture; the recheck records only real changes
+        st.dirty = True
+        if info.is_module:
+            g = frame.f_globals
+            seen = self._module_names.setdefault(id(g), {})
+            seen.update(dict.fromkeys(info.names))
+            st.names = tuple(seen)
+            if id(g) not in self.globals_owners:
+                self.globals_owners[id(g)] = st
+                st.globals_owner = True
+        self.stack.append(st)
+
     def _leave(self, st: _FrameState) -> None:
+        if not self.stack and self._continues:
+            self._last_root = st
         if st.globals_owner:
             g = st.frame.f_globals
             if self.globals_owners.get(id(g)) is st:
@@ -766,6 +841,8 @@ def _index_value(index: tuple[object, ...], loc: object, g: dict[str, object]) -
         value = dict.get(g, name, _NOTHING)  # type: ignore[arg-type]
     if kind == "add":
         return value + index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
+    if kind == "mod":
+        return value % index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
     return value
 
 

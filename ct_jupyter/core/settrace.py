@@ -14,7 +14,8 @@ import warnings
 from types import CodeType, FrameType, FunctionType, MethodType
 
 from ..errors import BackendUnavailable, CodetraceWarning
-from .recorder import Recorder
+from .ccore import chosen, make_core
+from .recorder import COUNT_AFTER_STOP, Recorder
 
 _gettrace = sys.gettrace
 
@@ -48,7 +49,13 @@ class SetTraceBackend:
         self._installed = False
         self._counting = False
         self.replaced_by: object = None
-        self._tracer = self._global  # one bound method, so `sys.gettrace() is` can tell it
+        self._global_fn = self._global  # one bound method, so `sys.gettrace() is` can tell it
+        self._switched_off = False  # we removed our own tracer after a limit
+        #: the local trace function user frames get: `_local`, or the C core's
+        self._tracer: object = self._local
+        self._core: object | None = None
+        self.core = chosen()
+        recorder.builder.meta["core"] = self.core
         recorder.on_stop = self._switch_to_counting
 
     def start(self) -> None:
@@ -71,7 +78,11 @@ class SetTraceBackend:
             # so keep the user's stderr clean while we record.
             warnings.filters.insert(0, _HIDDEN_LOCALS_WARNING)
             warnings._filters_mutated()  # type: ignore[attr-defined]
-        sys.settrace(self._tracer)
+        core = self._core = make_core(self.rec, None, self._local)
+        if core is not None:  # the C hot path runs lines; other events come back to `_local`
+            self._tracer = core.trace  # type: ignore[attr-defined]
+            core.set_tracer(self._tracer)  # type: ignore[attr-defined]
+        sys.settrace(self._global_fn)
         self._installed = True
 
     def stop(self) -> None:
@@ -80,9 +91,9 @@ class SetTraceBackend:
             return
         self._installed = False
         current = sys.gettrace()
-        if current is self._tracer:
+        if current is self._global_fn:
             sys.settrace(self._previous)  # type: ignore[arg-type]
-        elif self.replaced_by is None:
+        elif self.replaced_by is None and not (self._switched_off and current is None):
             self.replaced_by = current if current is not None else "None"
         self._started.clear()
         if self.replaced_by is not None:  # the program's own tracer stays, as it set it
@@ -93,6 +104,10 @@ class SetTraceBackend:
                 f"the program called sys.settrace ({name}) while it was recorded: calls made "
                 "while its tracer was installed are missing from the trace",
                 code="WARN_TRACER_REPLACED"), stacklevel=4)
+        if self._core is not None:
+            self._core.release()  # type: ignore[attr-defined]
+            self._core = None
+            self._tracer = self._local
         if _HIDDEN_LOCALS_WARNING is not None:
             try:
                 warnings.filters.remove(_HIDDEN_LOCALS_WARNING)
@@ -102,7 +117,7 @@ class SetTraceBackend:
 
     def adopt(self, frame: FrameType) -> None:
         """Trace lines of an already running frame (the body of a ``with recording()``)."""
-        frame.f_trace = self._local
+        frame.f_trace = self._tracer
         frame.f_trace_lines = True
 
     def _switch_to_counting(self) -> None:
@@ -131,13 +146,11 @@ class SetTraceBackend:
         if kind == "resume" and rec.stack and rec.stack[-1].frame is frame:
             # sys.monitoring reports no line on resuming at the line that yielded
             rec.stack[-1].resume_line = frame.f_lineno
-        return self._local
+        return self._tracer
 
     def _local(self, frame: FrameType, event: str, arg: object) -> object:
         if self._counting:
-            if event == "line":
-                self.rec.builder.dropped_steps += 1
-            return self._count
+            return self._count(frame, event, arg)
         rec = self.rec
         if event == "line":
             # settrace also reports a line again after a backward jump within it (one-line
@@ -147,7 +160,7 @@ class SetTraceBackend:
             line = frame.f_lineno
             if stack and stack[-1].frame is frame and (
                     stack[-1].line == line or (stack[-1].line < 0 and stack[-1].resume_line == line)):
-                return self._local
+                return self._tracer
             rec.on_line(frame.f_code, line, frame)
         elif event == "return":
             code: CodeType = frame.f_code
@@ -156,8 +169,9 @@ class SetTraceBackend:
             op = raw[lasti] if lasti >= 0 else -1
             if op in _YIELD_OPS or (op == _RESUME and lasti >= 2 and raw[lasti - 2] in _YIELD_OPS):
                 rec.on_return("yield", code, lasti, arg)
-                return self._local
-            if self.replaced_by is None and _gettrace() is not self._tracer:
+                return self._tracer
+            if self.replaced_by is None and _gettrace() is not self._global_fn \
+                    and not self._switched_off:
                 now = _gettrace()  # the program set its own tracer
                 self.replaced_by = now if now is not None else "None"
             if code.co_flags & 0x2A0:
@@ -168,9 +182,17 @@ class SetTraceBackend:
                 rec.on_unwind(code, None)
         elif event == "exception":
             rec.on_raise(frame.f_code, arg[1])  # type: ignore[index]
-        return self._local
+        return self._tracer
 
     def _count(self, frame: FrameType, event: str, arg: object) -> object:
         if event == "line":
-            self.rec.builder.dropped_steps += 1
+            b = self.rec.builder
+            b.dropped_steps += 1
+            if b.dropped_steps >= COUNT_AFTER_STOP and self._installed:
+                # Stop counting too: no trace function at all, the program runs at plain speed.
+                b.meta["dropped_steps_exact"] = False
+                if sys.gettrace() is self._global_fn:  # never the program's own tracer
+                    sys.settrace(None)
+                    self._switched_off = True
+                return None
         return self._count

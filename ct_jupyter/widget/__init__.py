@@ -2,7 +2,8 @@
 
 Only a few small traits are synced (the summary, the position ``step`` and the selected
 ``frame``). Everything else travels as bounded windows over custom messages: the browser sends
-``{"type": "view" | "source" | "nav" | "expand" | "history" | "table", "req": n, ...}`` and the kernel
+``{"type": "view" | "source" | "nav" | "expand" | "history" | "table" | "diagram", "req": n,
+...}`` and the kernel
 answers ``{"type": ..., "req": n}`` with the payload as one JSON buffer (see `payload`).
 """
 
@@ -25,13 +26,12 @@ __all__ = ["TraceWidget"]
 
 
 def _asset(name: str) -> pathlib.Path:
-    """Return the path of a front-end asset: the wheel's ``static/`` or the checkout's ``js/``."""
-    here = pathlib.Path(__file__).resolve().parent.parent
-    for candidate in (here / "static" / name, here.parent / "js" / name):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"ct_jupyter front-end asset {name!r} is missing (looked in "
-                            f"{here / 'static'} and {here.parent / 'js'}); reinstall ct_jupyter")
+    """Return the path of a built front-end asset in the package's ``static/`` folder."""
+    candidate = pathlib.Path(__file__).resolve().parent.parent / "static" / name
+    if candidate.is_file():
+        return candidate
+    raise FileNotFoundError(f"ct_jupyter front-end asset {name!r} is missing from {candidate.parent} "
+                            "(built by `npm run build` in js/); reinstall ct_jupyter")
 
 
 class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
@@ -123,6 +123,10 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
         elif kind == "table":
             step = int(msg.get("step", self.step))
             self._reply("table", req, _table.table_payload(trace, int(msg["frame"]), step))
+        elif kind == "diagram":
+            step = int(msg.get("step", self.step))
+            self._reply("diagram", req, _payload.diagram_payload(
+                trace, step, msg.get("open"), msg.get("limits")))
         elif kind == "nav":
             self._navigate(req, msg)
         else:

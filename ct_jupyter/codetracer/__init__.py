@@ -1,10 +1,11 @@
-"""Export a `Trace` as a CodeTracer JSON trace folder, and load such folders back.
+"""Write a `Trace` as a CodeTracer JSON trace folder, and read such folders back.
 
 ``export(trace, "out")`` writes ``out/trace.json``, ``out/trace_metadata.json``,
 ``out/trace_paths.json`` and ``out/files/…`` (the source of every recorded path, notebook cells
 included). Everything is written into a temporary folder beside the target and renamed into
-place at the end, so a failed export leaves no half-written folder. An existing non-empty
-folder is only replaced with ``overwrite=True``.
+place at the end, so a failed export leaves no half-written folder. An existing folder is only
+replaced when it holds nothing but a trace (and then only with ``overwrite=True``); see
+`ct_jupyter.codetracer.target`.
 
 ``load("out")`` reads a CodeTracer JSON trace folder — ours, the CodeTracer recorders', or a
 hand-written one — into a `Trace`.
@@ -15,19 +16,11 @@ from __future__ import annotations
 import os
 import pathlib
 import shutil
-import sys
-import types
-import uuid
-from typing import Any
 
 from ..errors import CodetraceError, ExportError, UsageError
 from ..model.trace import Trace
-
-
-class TraceDirConflict(UsageError):
-    """The export target exists and is not an empty folder (pass ``overwrite=True``)."""
-
-    code = "ERR_TRACE_DIR_CONFLICT"
+from .target import (TraceDirConflict, check_target, clean_leftovers, foreign_entries,
+                     temporary_sibling)
 
 
 def export(trace: Trace, path: str | os.PathLike[str], *, overwrite: bool = False,
@@ -41,7 +34,9 @@ def export(trace: Trace, path: str | os.PathLike[str], *, overwrite: bool = Fals
     path
         The folder to create. It must not exist, or be an empty folder, unless ``overwrite``.
     overwrite
-        Replace an existing folder (the old one is removed only after the new one is complete).
+        Replace an existing folder that holds nothing but a trace's own files (the old one is
+        removed only after the new one is complete). A folder holding anything else, the
+        working directory, ``$HOME`` and folders holding recorded files are never replaced.
     exit_code
         The process exit status to record (the ``<toplevel>`` return value); by default it is
         derived from the trace's outcome (0 when it returned, the ``SystemExit`` code, else 1).
@@ -50,18 +45,20 @@ def export(trace: Trace, path: str | os.PathLike[str], *, overwrite: bool = Fals
         raise UsageError("export() needs a Trace", code="ERR_INVALID_TARGET",
                          context={"type": type(trace).__name__})
     target = pathlib.Path(os.path.abspath(os.fspath(path)))
-    _check_target(target, overwrite)
+    protect = _recorded_files(trace)
+    check_target(target, overwrite, protect)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError("cannot create the parent folder of the trace folder",
                           code="ERR_TRACE_DIR_CREATE_FAILED",
                           context={"path": str(target.parent), "io": str(exc)}) from exc
-    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:12]}"
+    clean_leftovers(target)
+    tmp = temporary_sibling(target, "tmp")
     try:
         tmp.mkdir()
         _write_folder(trace, tmp, exit_code)
-        _move_into_place(tmp, target, overwrite)
+        _move_into_place(tmp, target, overwrite, protect)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, CodetraceError) or not isinstance(exc, Exception):
@@ -74,21 +71,15 @@ def export(trace: Trace, path: str | os.PathLike[str], *, overwrite: bool = Fals
     return target
 
 
-def _check_target(target: pathlib.Path, overwrite: bool) -> None:
-    if target.exists() or target.is_symlink():
-        if not target.is_dir():
-            raise TraceDirConflict("the trace folder path exists and is not a folder",
-                                   context={"path": str(target)})
-        if not overwrite and any(target.iterdir()):
-            raise TraceDirConflict(
-                "the trace folder exists and is not empty; pass overwrite=True "
-                "(--overwrite on the command line) to replace it", context={"path": str(target)})
+def _recorded_files(trace: Trace) -> list[str]:
+    """Return the recorded paths that are real files (their folders are never replaced)."""
+    return [p for p in trace.paths if os.path.isabs(p) and os.path.isfile(p)]
 
 
 def _write_folder(trace: Trace, folder: pathlib.Path, exit_code: int | None) -> None:
     import orjson
 
-    from .codetracer import CodeTracerWriter, exported_paths, iter_files, write_metadata
+    from .writer import CodeTracerWriter, exported_paths, iter_files, write_metadata
 
     names = exported_paths(trace)
     with open(folder / "trace.json", "wb", buffering=1 << 20) as fh:
@@ -110,28 +101,27 @@ def _write_folder(trace: Trace, folder: pathlib.Path, exit_code: int | None) -> 
             out.write(text)
 
 
-def _move_into_place(tmp: pathlib.Path, target: pathlib.Path, overwrite: bool) -> None:
-    if target.is_dir() and not target.is_symlink():
-        if not any(target.iterdir()):
-            target.rmdir()
-        elif overwrite:
-            old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
-            os.rename(target, old)
-            try:
-                os.rename(tmp, target)
-            except BaseException:
-                os.rename(old, target)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-            return
-        else:  # pragma: no cover - checked before writing; a racing writer filled it
-            raise TraceDirConflict("the trace folder was filled while exporting",
-                                   context={"path": str(target)})
-    elif target.is_symlink() or target.exists():
-        if not overwrite:
-            raise TraceDirConflict("the trace folder path exists", context={"path": str(target)})
-        target.unlink()
-    os.rename(tmp, target)
+def _move_into_place(tmp: pathlib.Path, target: pathlib.Path, overwrite: bool,
+                     protect: list[str]) -> None:
+    check_target(target, overwrite, protect)  # again: the folder may have changed meanwhile
+    if not os.path.lexists(target):
+        os.rename(tmp, target)
+        return
+    if not os.listdir(target):
+        target.rmdir()
+        os.rename(tmp, target)
+        return
+    old = temporary_sibling(target, "old")
+    os.rename(target, old)
+    try:
+        os.rename(tmp, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    if foreign_entries(old):  # pragma: no cover - a racing writer added files: keep them
+        raise TraceDirConflict("files were added to the replaced trace folder while exporting; "
+                               "they are kept", context={"path": str(old)})
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def load(path: str | os.PathLike[str]) -> Trace:
@@ -140,19 +130,5 @@ def load(path: str | os.PathLike[str]) -> Trace:
 
     return read_trace(path)
 
-
-class _CallableModule(types.ModuleType):
-    """This package, callable like its `export` function.
-
-    ``ct_jupyter.export`` names both this package and the function the package root re-exports;
-    once the package is imported, the attribute is the package. Calling it still exports, so
-    ``ct_jupyter.export(trace, path)`` works however the name was reached.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> pathlib.Path:
-        return export(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = ["TraceDirConflict", "export", "load"]

@@ -34,7 +34,7 @@ from ..model.builder import FunctionInfo, Outcome, TraceBuilder
 from ..model.encoded import UNBOUND, Cut, Err, Named, Ref
 from ..model.trace import Trace
 from ._stream import iter_json_array, read_json
-from .codetracer import payload_path
+from .writer import payload_path
 
 MAX_DEPTH = 200
 MAX_SOURCE_BYTES = 8 << 20

@@ -213,7 +213,7 @@ class CodeTracerWriter:
     def __init__(self, trace: Trace, out: IO[bytes], *, paths: dict[str, str],
                  exit_code: int | None = None) -> None:
         self.trace = trace
-        self.b: Any = trace._b  # type: ignore[attr-defined]
+        self.b = trace.columns
         self.out = out
         self.path_names = paths
         self.exit = exit_status(trace, exit_code)
@@ -826,7 +826,7 @@ def _int_text(value: int) -> str:
 
 def write_metadata(trace: Trace, out: IO[bytes], writer: CodeTracerWriter) -> None:
     """Write ``trace_metadata.json``: CodeTracer's fields plus the ``ct_jupyter`` block."""
-    b: Any = trace._b  # type: ignore[attr-defined]
+    b = trace.columns
     meta = {k: v for k, v in b.meta.items() if k not in ("exit_code", "exit_label")}
     program = meta.get("program")
     if not isinstance(program, str):
