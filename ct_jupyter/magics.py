@@ -55,7 +55,8 @@ def _show(shell: Any, trace: Any, view: str) -> None:
             from .widget import TraceWidget
 
             labels = trace.path_labels
-            widget = TraceWidget(trace, title=labels.get(trace.paths[0], "") if trace.paths else "")
+            widget = TraceWidget(trace, title=labels.get(trace.paths[0], "") if trace.paths else "",
+                                 cell=_cell_id(shell))
             bundle = widget._repr_mimebundle_()
         except Exception as exc:  # noqa: BLE001 - no widget (missing build, old front end)
             print(f"codetrace: the interactive viewer is unavailable ({type(exc).__name__}: "
@@ -66,6 +67,16 @@ def _show(shell: Any, trace: Any, view: str) -> None:
                 display(data, metadata=metadata, raw=True)
                 return
     display(static_bundle(trace), raw=True)
+
+
+def _cell_id(shell: Any) -> str | None:
+    """Return the notebook cell id of the running request (JupyterLab/Notebook 7 send it), or None."""
+    try:
+        parent = shell.kernel.get_parent()
+    except Exception:  # noqa: BLE001 - old kernels, other front ends
+        return None
+    cell = ((parent or {}).get("metadata") or {}).get("cellId")
+    return str(cell) if cell else None
 
 
 def static_bundle(trace: Any) -> dict[str, str]:

@@ -3,37 +3,15 @@
 //   ct_jupyter/labextension/                   the JupyterLab 4 / Notebook 7 extension (`npm run build:lab`)
 // Each output is stamped with a hash of js/src (sourceHash below); tests/test_assets.py checks
 // that the committed outputs match the sources.
-import { createHash } from "node:crypto";
-import { readFileSync, readdirSync, writeFileSync, mkdirSync, statSync } from "node:fs";
-import { join, relative, dirname } from "node:path";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { sourceHash } from "./source-hash.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SRC = join(HERE, "src");
 const STATIC = join(HERE, "..", "ct_jupyter", "static");
-
-/** Files under `dir`, recursively, as sorted posix paths relative to js/src. */
-function files(dir) {
-  const out = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...files(p));
-    else out.push(p);
-  }
-  return out;
-}
-
-/** sha256 over each source's relative path and bytes (same recipe as tests/test_assets.py). */
-export function sourceHash() {
-  const hash = createHash("sha256");
-  for (const rel of files(SRC).map((p) => relative(SRC, p).split("\\").join("/")).sort()) {
-    hash.update(rel + "\n");
-    hash.update(readFileSync(join(SRC, rel)));
-    hash.update("\n");
-  }
-  return hash.digest("hex").slice(0, 16);
-}
 
 const stamp = sourceHash();
 mkdirSync(STATIC, { recursive: true });

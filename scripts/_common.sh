@@ -67,7 +67,18 @@ for d in site.getsitepackages():
     pip_quiet "$venv/bin/python" install -q -e "$ROOT[$extras]"
     echo "$want" > "$stamp"
   fi
+  link_labextension "$venv"
   echo "$venv/bin/python"
+}
+
+# link_labextension VENV -> makes JupyterLab/Notebook 7 in VENV load the checkout's prebuilt
+# extension (ct_jupyter/labextension, committed). An editable install skips setup.py's
+# data_files, so link it where `pip install .` would copy it.
+link_labextension() {
+  local dest="$1/share/jupyter/labextensions/ct-jupyter-viewer"
+  mkdir -p "$(dirname "$dest")"
+  if [ -e "$dest" ] && [ ! -L "$dest" ]; then rm -rf "$dest"; fi
+  ln -sfn "$ROOT/ct_jupyter/labextension" "$dest"
 }
 
 # check_supported_python 3.14 -> dies unless the version is one ct_jupyter supports.

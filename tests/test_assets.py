@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -42,3 +43,47 @@ def test_bundle_is_one_module_without_imports():
     assert not re.search(r"^\s*import\s", js, re.M)
     assert "export default" in js or "export {" in js
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js
+
+
+def test_labextension_is_built_from_the_current_sources():
+    lab = ROOT / "ct_jupyter" / "labextension"
+    assert (lab / "source-hash.txt").read_text(encoding="utf-8").strip() == source_hash(), (
+        "ct_jupyter/labextension is stale: run `npm run build:lab` in js/ and commit the result")
+    meta = json.loads((lab / "package.json").read_text(encoding="utf-8"))
+    entry = lab / meta["jupyterlab"]["_build"]["load"]
+    assert entry.is_file()
+    assert meta["name"] == "ct-jupyter-viewer"
+
+
+def test_wheel_installs_the_labextension_where_jupyterlab_looks():
+    """setup.py's data_files put every built file under share/jupyter/labextensions/."""
+    import runpy
+    import sys
+    import types
+
+    calls: list[dict] = []
+
+    class _Stub(types.ModuleType):
+        """setuptools stand-in: `setup` records its arguments, anything else is a dummy class."""
+
+        def __getattr__(self, name: str) -> object:
+            if name == "setup":
+                return lambda **kw: calls.append(kw)
+            return type(name, (), {"__init__": lambda self, *a, **k: None})
+
+    names = ("setuptools", "setuptools.command", "setuptools.command.build_ext")
+    saved = {n: sys.modules.get(n) for n in names}
+    sys.modules.update({n: _Stub(n) for n in names})
+    try:
+        runpy.run_path(str(ROOT / "setup.py"), run_name="__main__")
+    finally:
+        for n, mod in saved.items():
+            if mod is None:
+                sys.modules.pop(n, None)
+            else:
+                sys.modules[n] = mod
+    data_files = dict(calls[0]["data_files"])
+    installed = {f"{dest}/{Path(f).name}" for dest, files in data_files.items() for f in files}
+    built = {f"share/jupyter/labextensions/ct-jupyter-viewer/{p.relative_to(ROOT / 'ct_jupyter' / 'labextension').as_posix()}"
+             for p in (ROOT / "ct_jupyter" / "labextension").rglob("*") if p.is_file()}
+    assert installed == built

@@ -25,7 +25,7 @@ import { ALT_VIEWS } from "./views/index.js";
 export const SLOW_MS = 1500;
 
 export class Viewer {
-  /** @param {DataSource & {movesOnNav?: boolean}} source @param {HTMLElement} el */
+  /** @param {DataSource} source @param {HTMLElement} el */
   constructor(source, el) {
     this.source = source;
     this.el = el;
@@ -74,7 +74,9 @@ export class Viewer {
       onPosition: (pos) => this.positionChanged(pos),
       onSummary: (summary) => { this.summary = summary || /** @type {any} */ ({}); this.controls.renderHeader(); this.renderCounter(); },
       onNotice: (text) => this.setNotice(text),
+      onSourceChange: (kind) => this.sourceChanged(kind),
     });
+    this.sourceChanged(source.kind);
     this.want = this.source.position();
     this.controls.renderHeader();
     this.renderCounter();
@@ -157,6 +159,12 @@ export class Viewer {
         } else this.afterNav(res);
       })
       .catch((err) => this.setNotice(errorText(err)));
+  }
+
+  /** Say where the data comes from. @param {string} kind */
+  sourceChanged(kind) {
+    this.root.setAttribute("data-source", kind);
+    this.controls.source.textContent = kind === "saved" ? "· saved in the notebook" : "";
   }
 
   /** @param {string} text */

@@ -141,3 +141,106 @@ export class WidgetSource {
     this.model.off("change:summary", this.onSum);
   }
 }
+
+/** How long the kernel has to confirm it still keeps a recording (ms). */
+export const OPEN_TIMEOUT_MS = 5000;
+
+/**
+ * The notebook renderer's live source: a comm (target `ct_jupyter.trace`) to the kernel that
+ * made the recording. Position is kept locally (nothing to sync).
+ * @implements {DataSource}
+ */
+export class CommSource {
+  /** @param {any} comm an opened JupyterLab kernel comm @param {Summary} summary */
+  constructor(comm, summary) {
+    this.kind = "kernel";
+    this.movesOnNav = false;
+    this.comm = comm;
+    this.sum = summary;
+    /** @type {Position} */
+    this.pos = { step: clamp(summary.start, summary.steps), frame: -1 };
+    /** @type {((msg: any, buffers: any[]) => void)|null} */
+    this.handler = null;
+    /** @type {Transport} */
+    const transport = {
+      send: (content) => { try { comm.send(content); } catch (err) { /* closed: the request times out */ } },
+      listen: (fn) => { this.handler = fn; return () => { this.handler = null; }; },
+    };
+    /** @type {Partial<DataSourceEvents>} */
+    this.events = {};
+    this.channel = new Channel(transport, (type, body) => this.push(type, body));
+  }
+
+  /** The kernel moved the position (`w.step = n` on the recording's widget). @param {string} type @param {any} body */
+  push(type, body) {
+    if (type !== "view" || !body) return;
+    const pos = { step: body.step, frame: body.auto_frame === false ? body.frame : -1 };
+    this.pos = pos;
+    if (this.events.onPosition) this.events.onPosition(pos);
+    if (this.events.onView) this.events.onView(body);
+  }
+
+  /** @param {any} msg a kernel comm_msg */
+  deliver(msg) {
+    const data = msg && msg.content ? msg.content.data : null;
+    if (this.handler) this.handler(data, msg.buffers || []);
+  }
+
+  summary() { return this.sum; }
+  position() { return { ...this.pos }; }
+  /** @param {Position} pos */
+  save(pos) { this.pos = { ...pos }; }
+  /** @param {Partial<DataSourceEvents>} events */
+  subscribe(events) { this.events = events; }
+  /** @param {string} type @param {Record<string, any>} body */
+  request(type, body) { return this.channel.request(type, body); }
+  close() {
+    this.channel.close();
+    try { if (!this.comm.isDisposed) this.comm.close(); } catch (err) { /* already closed */ }
+  }
+}
+
+/**
+ * Open a comm to `kernel` for recording `traceId`; resolve to a CommSource when the kernel
+ * still keeps it, else null (released, another kernel, no ct_jupyter there, no answer).
+ * @param {any} kernel a JupyterLab IKernelConnection @param {string} traceId @param {Summary} summary
+ * @returns {Promise<CommSource|null>}
+ */
+export function openCommSource(kernel, traceId, summary) {
+  return new Promise((resolve) => {
+    /** @type {any} */
+    let comm;
+    try { comm = kernel.createComm("ct_jupyter.trace"); } catch (err) { resolve(null); return; }
+    const source = new CommSource(comm, summary);
+    let settled = false;
+    const finish = (/** @type {CommSource|null} */ value) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (!value) source.close();
+      resolve(value);
+    };
+    const timer = setTimeout(() => finish(null), OPEN_TIMEOUT_MS);
+    comm.onMsg = (/** @type {any} */ msg) => {
+      const data = msg && msg.content ? msg.content.data : null;
+      if (!settled) {
+        if (data && data.type === "ready") finish(source);
+        else if (data && data.type === "gone") finish(null);
+        return;
+      }
+      source.deliver(msg);
+    };
+    comm.onClose = () => {
+      finish(null);
+      // later requests fail fast instead of waiting for the timeout
+      for (const [req, p] of source.channel.pending) {
+        clearTimeout(p.timer);
+        source.channel.pending.delete(req);
+        const err = new Error("The kernel closed the connection to this recording.");
+        /** @type {any} */ (err).code = "gone";
+        p.reject(err);
+      }
+    };
+    try { comm.open({ trace_id: traceId }); } catch (err) { finish(null); }
+  });
+}
