@@ -373,7 +373,7 @@ class Recorder:
                 snap.sweep()
                 self._check_memory()
             else:
-                if snap.needs_collect():
+                if snap.suspects or snap._dead or snap._retry:
                     snap.collect()
                 if snap.bytes >= self._mem_mark:
                     self._check_memory()
@@ -601,11 +601,14 @@ class Recorder:
         if eff.cands or eff.gcands:
             # Objects the line names that could change in place (atoms and functions cannot).
             found: list[object] = []
-            get_obj = self.snap.get
+            snap = self.snap
             for name in eff.cands:
                 tok = objs.get(name, UNBOUND)
                 if tok.__class__ is Ref:
-                    value = get_obj(tok.oid)  # type: ignore[attr-defined]
+                    oid = tok.oid  # type: ignore[attr-defined]
+                    value = snap.objs[oid]  # snap.get, inlined: the object or its weak ref
+                    if snap.weak[oid]:
+                        value = value()  # type: ignore[operator]
                     if value is not None:
                         found.append(value)
             if eff.gcands:

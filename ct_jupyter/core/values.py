@@ -432,9 +432,21 @@ class Snapshotter:
 
     def _changed_at(self, head: list[object], toks: list[object]) -> list[int]:
         """Return the positions where ``head`` no longer holds what the mirror ``toks`` holds."""
-        same = self.same
-        return [i for i in compress(count(), map(_is_not, head, toks))
-                if i >= len(toks) or i >= len(head) or not same(toks[i], head[i])]
+        out: list[int] = []
+        objs, weak = self.objs, self.weak
+        nt, nh = len(toks), len(head)
+        for i in compress(count(), map(_is_not, head, toks)):
+            if i < nt and i < nh:
+                tok = toks[i]
+                c = tok.__class__
+                if c is Ref:  # `same`, inlined: lists of objects are checked at every step
+                    r = objs[tok.oid]  # type: ignore[attr-defined]
+                    if (r() if weak[tok.oid] else r) is head[i]:  # type: ignore[attr-defined,operator]
+                        continue
+                elif c is _WREF and tok() is head[i]:  # type: ignore[operator]
+                    continue
+            out.append(i)
+        return out
 
     def _check(self, oid: int, step: int, seen: set[int] | None) -> None:
         raw = self.raw[oid]
@@ -625,9 +637,10 @@ class Snapshotter:
     def _tracked(self, obj: object) -> int:
         """Return the oid of ``obj`` when it is tracked with a snapshot, else -1."""
         oid = self.ids.get(id(obj))
-        if oid is None or self.raw[oid] is None or self.get(oid) is not obj:
+        if oid is None or self.raw[oid] is None:
             return -1
-        return oid
+        r = self.objs[oid]
+        return oid if (r() if self.weak[oid] else r) is obj else -1  # type: ignore[operator]
 
     def _adopt_kid(self, oid: int, enc: object) -> None:
         """Make a newly stored child enc of ``oid`` part of its in-place re-checks."""
@@ -738,7 +751,8 @@ class Snapshotter:
                 return  # past the shown head: nothing to store
             new = container[k]  # type: ignore[index]
             tok = raw[k]  # type: ignore[index]
-            if tok is new or self.same(tok, new):
+            if tok is new or ((tok.__class__ is Ref or tok.__class__ is _WREF)
+                              and self.same(tok, new)):
                 if inplace:
                     self.check_value(new, step)
                 return
@@ -767,7 +781,8 @@ class Snapshotter:
                     self.check(oid, step, None)  # a removal shifts positions: compare afresh
                     return
                 tok = vtoks[i]
-                if tok is new or self.same(tok, new):
+                if tok is new or ((tok.__class__ is Ref or tok.__class__ is _WREF)
+                                  and self.same(tok, new)):
                     if inplace:
                         self.check_value(new, step)
                     return
