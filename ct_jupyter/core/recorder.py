@@ -43,8 +43,6 @@ _GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENER
 CHECK_EVERY = 4095
 _WREF = weakref.ReferenceType
 _getrefcount = sys.getrefcount
-# 3.11/3.12: reading ``frame.f_locals`` writes the fast locals into the dict ``locals()`` returns
-_LOCALS_SYNC = sys.version_info < (3, 13)
 # the exception an except/finally block of the running frame is handling (alive, so its id is its)
 _handled = getattr(sys, "exception", None) or (lambda: sys.exc_info()[1])
 # 3.12 with the C extension: fast locals read one by one, never syncing the locals() dict
@@ -634,18 +632,16 @@ class Recorder:
         """
         g = st.frame.f_globals
         grown: list[object] | None = None
-        for call in plan.calls:
-            name = call[1]
+        for name, attr in plan.calls:  # PlanCall records, unpacked once
             found = loc.get(name, _NOTHING)  # type: ignore[attr-defined]
             if found is _NOTHING:
                 found = dict.get(g, name, _NOTHING)
-            if call[0] == "call":
+            if not attr:  # a plain call
                 if found is _NOTHING:
                     found = _BUILTINS.get(name, _NOTHING)
                 if found is PURE_BUILTIN_OBJECTS.get(name) or self._is_user_callable(found):
                     continue
                 return False
-            attr = call[2]
             t = type(found)
             allowed = PURE_METHODS.get(t)
             if allowed is not None and attr in allowed:
@@ -664,7 +660,7 @@ class Recorder:
             for obj in grown:
                 snap.check_tail(obj, step)
         snap = self.snap
-        for base, path, inplace in plan.targets:
+        for base, path, inplace in plan.targets:  # PlanTarget records
             obj = loc.get(base, _NOTHING)  # type: ignore[attr-defined]
             if obj is _NOTHING:
                 obj = dict.get(g, base, _NOTHING)

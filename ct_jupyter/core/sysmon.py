@@ -136,6 +136,7 @@ class SysMonBackend:
 
     # -- callbacks (hot path) ---------------------------------------------------------------
     def _enable(self, code: CodeType) -> None:
+        """Switch on the local events (lines, returns, yields, resumes) of user code ``code``."""
         E = sys.monitoring.events
         with self._lock:
             if self._on and self.tool is not None:
@@ -144,6 +145,7 @@ class SysMonBackend:
                 self._touched.append(code)
 
     def _on_py_start(self, code: CodeType, offset: int) -> object:
+        """PY_START: classify ``code`` once; user code gets local events and a frame, the rest DISABLE."""
         rec = self.rec
         info = rec.infos.get(id(code))
         if info is None:
@@ -158,30 +160,35 @@ class SysMonBackend:
         return None
 
     def _on_py_resume(self, code: CodeType, offset: int) -> object:
+        """PY_RESUME: a user generator or coroutine frame resumes."""
         info = self.rec.infos.get(id(code))
         if info is not None and info.is_user and threading.get_ident() == self._owner:
             self.rec.on_start(info, sys._getframe(1), "resume")
         return None
 
     def _on_py_throw(self, code: CodeType, offset: int, exc: BaseException) -> object:
+        """PY_THROW: a user generator resumes with an exception thrown in (``throw``, ``close``)."""
         info = self.rec.infos.get(id(code))
         if info is not None and info.is_user and threading.get_ident() == self._owner:
             self.rec.on_start(info, sys._getframe(1), "resume")
         return None
 
     def _on_py_unwind(self, code: CodeType, offset: int, exc: BaseException) -> object:
+        """PY_UNWIND: an exception leaves a user frame."""
         info = self.rec.infos.get(id(code))
         if info is not None and info.is_user and threading.get_ident() == self._owner:
             self.rec.on_unwind(code, exc)
         return None
 
     def _on_raise(self, code: CodeType, offset: int, exc: BaseException) -> object:
+        """RAISE: an exception is raised in, or propagates into, a user frame."""
         info = self.rec.infos.get(id(code))
         if info is not None and info.is_user and threading.get_ident() == self._owner:
             self.rec.on_raise(code, exc)
         return None
 
     def _count_line(self, code: CodeType, line: int) -> object:
+        """LINE after a limit: count the step only (and switch every event off past a bound)."""
         if threading.get_ident() == self._owner:
             b = self.rec.builder
             b.dropped_steps += 1
@@ -203,6 +210,7 @@ class SysMonBackend:
             self._touched.clear()
 
     def _count_start(self, code: CodeType, offset: int) -> object:
+        """PY_START after a limit: keep lines of user code countable, DISABLE the rest."""
         info = self.rec.infos.get(id(code))
         if info is None:
             info = self.rec.classify(code, sys._getframe(1))

@@ -13,7 +13,6 @@ Nothing here lets an exception escape: a ``__repr__`` that raises, sleeps or rec
 from __future__ import annotations
 
 import collections
-import dataclasses
 import enum
 import operator
 import sys
