@@ -107,7 +107,7 @@ class _Session:
         self._teardown()
         self.recorder.finish(value, error)
         internal = self.recorder.internal_error
-        if internal is not None and _recorder_module.TESTING:
+        if internal is not None and _recorder_module.fails_loud():
             _set_last_trace(self.builder.freeze())
             raise internal
         self.builder.meta["io"] = self.options.io

@@ -34,7 +34,7 @@ def _present(shell: Any, trace: Any, view: str) -> None:
     except Exception as exc:  # our bug must not become the user's error
         from .core import recorder
 
-        if getattr(recorder, "TESTING", False):
+        if recorder.fails_loud():
             raise
         print(f"CodetraceWarning: [WARN_DISPLAY_FAILED] could not show the recording "
               f"({type(exc).__name__}: {exc}); it is still available as "

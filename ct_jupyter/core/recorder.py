@@ -30,8 +30,14 @@ from .purity import APPEND_METHODS, PURE_BUILTIN_OBJECTS, PURE_METHODS, LinePlan
 from .repr_budget import safe_message
 from .values import ATOM_TYPES, HOLD_TYPES, Snapshotter, _instance_dict
 
-#: When True (the test suite sets it), a recorder failure raises instead of failing soft.
+#: The one fail-soft switch: when True (the test suite sets it), a failure of the recorder,
+#: the output capture or the display raises instead of failing soft. Read it with `fails_loud`.
 TESTING = False
+
+
+def fails_loud() -> bool:
+    """True when failures must raise (the test suite), False when they fail soft (users)."""
+    return TESTING
 #: After a limit, steps are counted exactly up to this many; then every event is switched off
 #: (the program runs on at plain speed) and the count is a lower bound
 #: (``meta["dropped_steps_exact"] = False``).
