@@ -172,6 +172,8 @@ def _record_parser() -> _Parser:
     p.add_argument("--overwrite", action="store_true",
                    help="replace the trace folder if it holds a trace (and nothing else)")
     p.add_argument("--max-steps", type=int, default=None, help="steps recorded at most")
+    p.add_argument("--repr-user", action="store_true",
+                   help="label the program's own objects with their __repr__ (calls them)")
     p.add_argument("--include", action="append", default=[], metavar="PATTERN",
                    help="module or path glob to step into as well (repeatable)")
     p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
@@ -212,7 +214,7 @@ _FLAG_OF = {"max_steps": "--max-steps", "include": "--include", "exclude": "--ex
             "on_recorder_error": "--on-recorder-error", "require_trace": "--require-trace",
             "keep_partial_trace": "--keep-partial-trace",
             "propagate_script_exit": "--propagate-script-exit", "log_level": "--log-level",
-            "log_file": "--log-file"}
+            "log_file": "--log-file", "repr_user": "--repr-user"}
 
 
 def record_policy(ns: argparse.Namespace) -> Any:
@@ -225,6 +227,7 @@ def record_policy(ns: argparse.Namespace) -> Any:
     raw["include"] = raw["include"] or None
     raw["exclude"] = raw["exclude"] or None
     raw["functions"] = raw["functions"] or None
+    raw["repr_user"] = raw["repr_user"] or None
     raw["trace_filter"] = [p for v in ns.trace_filter for p in v.split("::") if p] or None
     raw = {k: v for k, v in raw.items() if v is not None}
     check_layer(raw, "command line", {k: f"command line ({_FLAG_OF[k]})" for k in raw})

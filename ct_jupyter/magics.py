@@ -34,7 +34,7 @@ def _present(shell: Any, trace: Any, view: str) -> None:
     except Exception as exc:  # our bug must not become the user's error
         from .core import recorder
 
-        if getattr(recorder, "TESTING", False):
+        if recorder.fails_loud():
             raise
         print(f"CodetraceWarning: [WARN_DISPLAY_FAILED] could not show the recording "
               f"({type(exc).__name__}: {exc}); it is still available as "
@@ -132,6 +132,8 @@ def _build_options(args: Any, config: dict[str, object] | None = None) -> TraceO
     changes: dict[str, object] = {}
     if args.max_steps is not None:
         changes["max_steps"] = args.max_steps
+    if args.repr_user:
+        changes["repr_user"] = True
     if args.include:
         changes["include"] = tuple(args.include)
     if args.exclude:
@@ -212,6 +214,8 @@ class CodetraceMagics(Magics):
               help="widget (interactive viewer, default), text (static HTML snapshot) or none")
     @argument("--io", choices=IO_MODES, default=None,
               help="output capture: off, proxies (default) or proxies+fd")
+    @argument("--repr-user", dest="repr_user", action="store_true",
+              help="label the cell's own objects with their __repr__ (calls them)")
     @argument("--backend", choices=BACKENDS, default=None,
               help="tracing backend: auto (default), sysmon (3.12+) or settrace")
     @argument("--trace-filter", dest="trace_filter", metavar="PATH", action="append", default=[],
