@@ -3,7 +3,7 @@
 Usage (from the repository root, with any Python 3.11+)::
 
     python benchmarks/run.py                 # full run, about 10 minutes on 2 cores
-    python benchmarks/run.py --quick         # cell sizes only, fewer repeats, under 2 minutes
+    python benchmarks/run.py --quick         # small size only, fewer repeats, a few minutes
     python benchmarks/run.py --python 3.13   # another interpreter (default 3.12)
     python benchmarks/run.py --programs fib,bubble --no-codetracer --markdown
 
@@ -48,12 +48,16 @@ from dataclasses import asdict, dataclass, field
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 WORKER = os.path.join(HERE, "_worker.py")
+VIEWER = os.path.join(HERE, "_viewer.py")
+#: the viewer measurement: sieve at this size records about 1,200,000 steps
+VIEWER_PROGRAM, VIEWER_SIZE = "sieve", 200_000
+TARGET_VIEWER_S = 1.0
 CT_REQUIREMENT = "codetracer-python-recorder==0.3.0"
 
 
 @dataclass(frozen=True)
 class Program:
-    """A benchmark program and its sizes (untraced ~2 ms, ~20 ms and ~300 ms)."""
+    """A benchmark program, its sizes (untraced ~2 ms, ~20 ms, ~300 ms) and scaling sizes."""
 
     name: str
     small: int
@@ -61,6 +65,8 @@ class Program:
     large: int
     loop_heavy: bool
     what: str
+    #: sizes for the scaling column: about 1,000, 30,000 and 1,000,000 recorded steps
+    scale: tuple[int, ...] = ()
 
     def size(self, size_class: str) -> int:
         """Return N for ``small``, ``cell`` or ``large``."""
@@ -71,19 +77,43 @@ class Program:
 # notebook cell), *large* ~300 ms, *small* ~2 ms: the size at which CodeTracer (600-30,000x
 # slower) finishes within its budget, so both recorders are compared on the same size.
 PROGRAMS = (
-    Program("fib", 22, 27, 32, False, "recursion: naive fib(N)"),
-    Program("matmul", 28, 60, 140, True, "nested loops at cell level: N x N matrix product"),
-    Program("sieve", 30_000, 300_000, 2_000_000, True, "nested loops in a function: sieve"),
-    Program("wordcount", 4_500, 45_000, 500_000, False, "string/dict: build N words, count"),
-    Program("objects", 2_400, 24_000, 250_000, False, "classes, methods, sort with a key"),
-    Program("bubble", 2, 20, 250, True, "bubble sort of 200 items, N times"),
+    Program("fib", 22, 27, 32, False, "recursion: naive fib(N)", (12, 19, 27)),
+    Program("matmul", 28, 60, 140, True, "nested loops at cell level: N x N matrix product",
+            (8, 23, 74)),
+    Program("sieve", 30_000, 300_000, 2_000_000, True, "nested loops in a function: sieve",
+            (200, 6_000, 200_000)),
+    Program("wordcount", 4_500, 45_000, 500_000, False, "string/dict: build N words, count",
+            (140, 4_300, 142_000)),
+    Program("objects", 2_400, 24_000, 250_000, False, "classes, methods, sort with a key",
+            (95, 2_800, 95_000)),
+    Program("bubble", 2, 20, 250, True, "bubble sort of 200 items, N times", (1, 2, 16)),
+    Program("reprclass", 3_000, 30_000, 400_000, False,
+            "classes that define __repr__, methods called in a loop", (88, 2_600, 88_000)),
+    Program("replace", 3_700, 37_000, 500_000, False,
+            "a new list stored into a dict slot and an attribute each iteration",
+            (250, 7_500, 250_000)),
+    Program("generators", 9_000, 90_000, 1_200_000, False, "a pipeline of generators",
+            (118, 3_500, 118_000)),
+    Program("closures", 4_200, 42_000, 600_000, False, "closures with nonlocal state",
+            (150, 4_500, 151_000)),
+    Program("comprehensions", 230, 2_300, 30_000, False,
+            "list/dict/set comprehensions in a loop", (200, 6_000, 200_000)),
+    Program("strbuild", 1_800, 18_000, 250_000, False, "string building: +=, f-strings, join",
+            (195, 5_800, 195_000)),
+    Program("library", 100, 1_000, 15_000, False,
+            "library-heavy: re, json, collections, heapq, statistics from a short loop",
+            (166, 5_000, 40_000)),
 )
 SIZE_CLASSES = ("small", "cell", "large")
 
 TARGET_MEDIAN = 25.0
-TARGET_WORST = 80.0
+TARGET_WORST = 60.0
 TARGET_VS_CT = 20.0
 TARGET_BYTES = 100.0
+TARGET_SCALING = 1.5
+TARGET_AFTER_LIMIT = 2.0
+#: what a row of ours is called: "<backend>:<core>", e.g. "sysmon:c"; plus these special rows
+NOOP, LIMIT, SCALE, CT = "noop", "after-limit", "scaling", "codetracer"
 
 
 @dataclass
@@ -93,7 +123,7 @@ class Row:
     program: str
     size_class: str  # small | cell | large
     size: int
-    recorder: str  # "sysmon" | "settrace" | "codetracer"
+    recorder: str  # "sysmon:c" | "sysmon:python" | "settrace:…" | noop | after-limit | scaling | codetracer
     untraced: list[float] = field(default_factory=list)
     traced: list[float] = field(default_factory=list)
     steps: int | None = None
@@ -106,6 +136,11 @@ class Row:
     mismatches: list[str] | None = None
     compared: int | None = None
     truncated: bool = False
+    dropped: int | None = None
+    dropped_exact: bool | None = None
+    core: str | None = None
+    #: scaling rows: [size, steps, seconds] per size
+    scale: list[list[float]] = field(default_factory=list)
 
     @property
     def untraced_median(self) -> float | None:
@@ -126,6 +161,15 @@ class Row:
     @property
     def is_lower_bound(self) -> bool:
         return not self.traced and self.lower_bound is not None
+
+    @property
+    def scaling(self) -> float | None:
+        """Time per step at the most steps / the least time per step at fewer steps (1 = linear)."""
+        pts = [(steps, sec / steps) for _, steps, sec in self.scale if steps]
+        if len(pts) < 2:
+            return None
+        pts.sort()
+        return pts[-1][1] / min(p for _, p in pts[:-1])
 
     @property
     def bytes_per_step(self) -> float | None:
@@ -177,8 +221,11 @@ def ensure_venv(version: str, with_ct: bool) -> tuple[str, bool]:
         print(f"creating {os.path.relpath(venv, REPO)} with {base}", flush=True)
         subprocess.run([base, "-m", "venv", venv], check=True)
     marker = os.path.join(venv, ".installed")
-    with open(os.path.join(REPO, "pyproject.toml"), "rb") as fh:
-        wanted = f"{REPO} {hashlib.sha1(fh.read()).hexdigest()}"  # reinstall when deps change
+    digest = hashlib.sha1()
+    for name in ("pyproject.toml", "setup.py", os.path.join("ct_jupyter", "core", "_ccore.c")):
+        with open(os.path.join(REPO, name), "rb") as fh:  # reinstall (rebuild) when they change
+            digest.update(fh.read())
+    wanted = f"{REPO} {digest.hexdigest()}"
     have = ""
     if os.path.exists(marker):
         with open(marker) as fh:
@@ -251,8 +298,11 @@ def run_worker(py: str, args: list[str], row: Row, budget: float) -> None:
                 row.traced.append(ev["seconds"])
                 row.steps = ev["steps"]
                 row.trace_bytes = ev.get("trace_bytes")
+                row.core = ev.get("core", row.core)
                 if ev.get("stop_reason") or ev.get("dropped"):
                     row.truncated = True
+                    row.dropped = ev.get("dropped")
+                    row.dropped_exact = ev.get("dropped_exact")
                 if ev.get("failure"):
                     row.error = f"recorder failure: {ev['failure']}"
             elif kind == "memory":
@@ -260,6 +310,8 @@ def run_worker(py: str, args: list[str], row: Row, budget: float) -> None:
                 row.bytes_peak = ev["peak"]
                 if row.steps is None:
                     row.steps = ev["steps"]
+            elif kind == "scale":
+                row.scale.append([ev["size"], ev["steps"], ev["seconds"]])
             elif kind == "check":
                 row.mismatches = ev["mismatches"]
                 row.compared = ev["compared_with_trace"]
@@ -295,6 +347,11 @@ class Plan:
     settrace: bool
     codetracer: bool
     memory_large: bool
+    cores: list[str] = field(default_factory=lambda: ["c", "python"])
+    noop: bool = True
+    limit: bool = True
+    scale_points: int = 3  # how many of each program's scaling sizes run (0: no scaling column)
+    only_limit: bool = False  # only the after-limit rows
     primary: str = "sysmon"  # the headline backend: sysmon, or settrace before 3.12
 
 
@@ -308,24 +365,44 @@ def measure(py: str, plan: Plan, ct_ok: bool, tmp: str) -> list[Row]:
             backends = [plan.primary]
             if plan.settrace and size_class == "cell" and plan.primary != "settrace":
                 backends.append("settrace")
-            for backend in backends:
-                row = Row(prog.name, size_class, size, backend)
-                extra = []
-                if backend != plan.primary:
-                    extra.append("--no-memory")  # memory is about what is stored: same as sysmon
-                if size_class != "cell":  # values and memory: checked at the cell size
-                    extra.append("--no-check")
-                    if not (plan.memory_large and size_class == "large") \
-                            and "--no-memory" not in extra:
-                        extra.append("--no-memory")
-                soft = plan.soft[size_class] * (0.5 if backend == "settrace" else 1.0)
+            for backend in backends if not plan.only_limit else []:
+                for core in plan.cores:
+                    row = Row(prog.name, size_class, size, f"{backend}:{core}")
+                    extra = [f"--core={core}"]
+                    headline = backend == plan.primary and core == plan.cores[0]
+                    if not headline:
+                        extra.append("--no-memory")  # memory is about what is stored: the same
+                        extra.append("--no-check")  # values: test_cores checks both cores agree
+                    if size_class != "cell":  # values and memory: checked at the cell size
+                        extra.append("--no-check")
+                        if not (plan.memory_large and size_class == "large") \
+                                and "--no-memory" not in extra:
+                            extra.append("--no-memory")
+                    soft = plan.soft[size_class] * (0.5 if not headline else 1.0)
+                    _progress(row)
+                    run_worker(py, ["ours", path, str(size), str(plan.reps[size_class]), backend,
+                                    f"--soft={soft}", *extra], row, max(4 * soft, plan.hard_min))
+                    rows.append(row)
+                    _progress_done(row)
+            if plan.noop:
+                row = Row(prog.name, size_class, size, NOOP)
+                soft = plan.soft[size_class] / 2
                 _progress(row)
-                run_worker(py, ["ours", path, str(size), str(plan.reps[size_class]), backend,
-                                f"--soft={soft}", *extra], row, max(4 * soft, plan.hard_min))
+                run_worker(py, ["noop", path, str(size), str(plan.reps[size_class]),
+                                f"--soft={soft}"], row, max(4 * soft, plan.hard_min))
+                rows.append(row)
+                _progress_done(row)
+            if plan.limit and size_class == "cell":
+                row = Row(prog.name, size_class, size, LIMIT)
+                soft = plan.soft[size_class] / 2
+                _progress(row)
+                run_worker(py, ["limit", path, str(size), str(plan.reps[size_class]),
+                                plan.primary, f"--core={plan.cores[0]}", f"--soft={soft}"], row,
+                           max(4 * soft, plan.hard_min))
                 rows.append(row)
                 _progress_done(row)
             if plan.codetracer and size_class in plan.ct_sizes:
-                row = Row(prog.name, size_class, size, "codetracer")
+                row = Row(prog.name, size_class, size, CT)
                 if not ct_ok:
                     row.error = f"{CT_REQUIREMENT} not installed"
                 else:
@@ -335,7 +412,43 @@ def measure(py: str, plan: Plan, ct_ok: bool, tmp: str) -> list[Row]:
                                row, plan.ct_budget)
                     _progress_done(row)
                 rows.append(row)
+        if plan.scale_points and prog.scale:
+            sizes = prog.scale[:plan.scale_points]
+            row = Row(prog.name, "scaling", sizes[-1], SCALE)
+            _progress(row)
+            run_worker(py, ["scale", path, ",".join(map(str, sizes)), plan.primary,
+                            f"--core={plan.cores[0]}"], row, max(plan.hard_min, 120.0))
+            rows.append(row)
+            _progress_done(row)
     return rows
+
+
+def measure_viewer(py: str, core: str) -> dict[str, float] | None:
+    """Time opening the viewer on a ~1M-step recording (`_viewer.py`); None if it failed."""
+    print(f"  viewer     {VIEWER_PROGRAM} N={VIEWER_SIZE:,} ...", end="", flush=True)
+    env = dict(os.environ, CT_JUPYTER_CORE=core)
+    try:
+        done = subprocess.run([py, VIEWER, os.path.join(HERE, "programs", f"{VIEWER_PROGRAM}.py"),
+                               str(VIEWER_SIZE)], capture_output=True, text=True, cwd=REPO,
+                              env=env, timeout=600, check=False)
+    except subprocess.TimeoutExpired:
+        print(" stopped after 600 s", flush=True)
+        return None
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if done.returncode != 0 or not lines:
+        print(f" ERROR {(done.stderr.strip().splitlines() or ['failed'])[-1][:200]}", flush=True)
+        return None
+    result = json.loads(lines[-1])
+    print(f" {result['steps']:,} steps, opens in {result['open_s']:.3f} s", flush=True)
+    return result
+
+
+def viewer_verdict(viewer: dict[str, float]) -> str:
+    """The verdict line for the viewer target."""
+    ok = viewer["open_s"] < TARGET_VIEWER_S
+    return (f"the viewer opens a {viewer['steps']:,}-step recording in < {TARGET_VIEWER_S:g} s: "
+            f"{'MET' if ok else 'MISSED'} — {viewer['open_s']:.3f} s (first open: widget "
+            f"summary + start view + source; again: {viewer['reopen_s']:.3f} s)")
 
 
 def _progress(row: Row) -> None:
@@ -344,6 +457,10 @@ def _progress(row: Row) -> None:
 
 
 def _progress_done(row: Row) -> None:
+    if row.recorder == SCALE:
+        pts = ", ".join(f"{int(st):,} steps {sec / st * 1e6:.2f} us/step" for _, st, sec in row.scale)
+        print(f" {pts}{' ERROR ' + row.error if row.error else ''}", flush=True)
+        return
     s = row.slowdown
     text = "-" if s is None else (">" if row.is_lower_bound else "") + f"{s:,.1f}x"
     print(f" {text}{' (stopped at its time budget)' if row.timed_out else ''}"
@@ -363,58 +480,85 @@ def _fmt_ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1000:,.1f}"
 
 
+OURS = ("sysmon:c", "sysmon:python", "settrace:c", "settrace:python")
+
+
 def _primary(rows: list[Row]) -> str:
-    return "sysmon" if any(r.recorder == "sysmon" for r in rows) else "settrace"
+    """The headline recorder of a run: sysmon (settrace before 3.12), the C core if built."""
+    have = {r.recorder for r in rows if r.slowdown is not None or r.error is None}
+    for name in OURS:
+        if name in have:
+            return name
+    return OURS[0]
 
 
 def table(rows: list[Row], markdown: bool) -> str:
-    """Render the results: one line per program/size/recorder of ours, CodeTracer beside sysmon."""
-    ct = {(r.program, r.size_class): r for r in rows if r.recorder == "codetracer"}
-    head = ["program", "size", "N", "recorder", "untraced ms", "recorded ms", "slowdown",
-            "steps", "steps/s", "B/step", "CT slowdown", "CT steps", "CT B/step", "CT/ours",
-            "final values"]
-    lines = []
+    """Render the results: one line per program and size, every recorder side by side."""
+    primary = _primary(rows)
+    by: dict[tuple[str, str], dict[str, Row]] = {}
+    order: list[tuple[str, str]] = []
+    scaling: dict[str, Row] = {}
     for r in rows:
-        if r.recorder == "codetracer":
+        if r.recorder == SCALE:
+            scaling[r.program] = r
             continue
-        c = ct.get((r.program, r.size_class)) if r.recorder == _primary(rows) else None
-        slow = r.slowdown
-        ctslow = c.slowdown if c else None
+        key = (r.program, r.size_class)
+        if key not in by:
+            by[key] = {}
+            order.append(key)
+        by[key][r.recorder] = r
+    ours_cols = [name for name in OURS if any(name in d for d in by.values())]
+    head = ["program", "size", "N", "untraced ms", "steps",
+            *[f"ours {name}" for name in ours_cols], "no-op floor", "after limit", "B/step",
+            "CodeTracer", "CT/ours", "us/step 1k..1M", "scaling", "final values"]
+    lines = []
+    for key in order:
+        d = by[key]
+        main_row = d.get(primary) or next((d[n] for n in ours_cols if n in d), None) \
+            or d.get(LIMIT) or d.get(NOOP)
+        if main_row is None:
+            continue
+        c = d.get(CT)
         ratio = None
-        if slow and ctslow and not r.is_lower_bound:
-            ratio = ctslow / slow
-        tm = r.traced_median
-        sps = (r.steps / tm) if (r.steps and tm) else None
-        if r.mismatches is None:
+        if main_row.slowdown and c and c.slowdown and not main_row.is_lower_bound:
+            ratio = c.slowdown / main_row.slowdown
+        if main_row.mismatches is None:
             check = "-"
-        elif r.mismatches:
-            check = f"MISMATCH ({len(r.mismatches)})"
+        elif main_row.mismatches:
+            check = f"MISMATCH ({len(main_row.mismatches)})"
         else:
-            check = f"ok ({r.compared} vars)"
-        ct_cell = "-" if c is None else (c.error and "n/a") or _fmt_x(ctslow, c.is_lower_bound)
-        lines.append([
-            r.program, r.size_class, f"{r.size:,}",
-            r.recorder + (" (trunc)" if r.truncated else ""),
-            _fmt_ms(r.untraced_median), _fmt_ms(tm) if tm else ("stopped" if r.timed_out else "-"),
-            _fmt_x(slow, r.is_lower_bound),
-            "-" if r.steps is None else f"{r.steps:,}",
-            "-" if sps is None else f"{sps / 1e6:,.2f}M",
-            "-" if r.bytes_per_step is None else f"{r.bytes_per_step:,.0f}",
+            check = f"ok ({main_row.compared} vars)"
+        sc = scaling.get(key[0]) if key[1] == "cell" else None
+        ct_cell = "-" if c is None else (c.error and "n/a") or _fmt_x(c.slowdown, c.is_lower_bound)
+        lim = d.get(LIMIT)
+        cells = [key[0], key[1], f"{main_row.size:,}", _fmt_ms(main_row.untraced_median),
+                 "-" if main_row.steps is None else f"{main_row.steps:,}"]
+        for name in ours_cols:
+            r = d.get(name)
+            cells.append("-" if r is None else ("ERR" if r.error and r.slowdown is None else
+                                                _fmt_x(r.slowdown, r.is_lower_bound)))
+        noop = d.get(NOOP)
+        cells += [
+            "-" if noop is None else _fmt_x(noop.slowdown, noop.is_lower_bound),
+            "-" if lim is None else _fmt_x(lim.slowdown, lim.is_lower_bound),
+            "-" if main_row.bytes_per_step is None else f"{main_row.bytes_per_step:,.0f}",
             ct_cell,
-            "-" if c is None or c.steps is None else f"{c.steps:,}",
-            "-" if c is None or c.bytes_per_step is None else f"{c.bytes_per_step:,.0f}",
             "-" if ratio is None else _fmt_x(ratio, bool(c and c.is_lower_bound)),
+            "-" if sc is None or not sc.scale else " / ".join(
+                f"{sec / st * 1e6:.2f}" for _, st, sec in sorted(sc.scale, key=lambda x: x[1])),
+            "-" if sc is None or sc.scaling is None else f"{sc.scaling:.2f}x",
             check,
-        ])
+        ]
+        lines.append(cells)
     if markdown:
         out = ["| " + " | ".join(head) + " |",
-               "|" + "|".join("---" if i < 4 else "---:" for i in range(len(head))) + "|"]
+               "|" + "|".join("---" if i < 2 else "---:" for i in range(len(head))) + "|"]
         out += ["| " + " | ".join(cells) + " |" for cells in lines]
         return "\n".join(out)
     widths = [max(len(h), *(len(c[i]) for c in lines)) if lines else len(h)
               for i, h in enumerate(head)]
     fmt = lambda cells: "  ".join(
-        c.ljust(widths[i]) if i < 4 else c.rjust(widths[i]) for i, c in enumerate(cells))
+        c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(cells))
     return "\n".join([fmt(head), fmt(["-" * w for w in widths])] + [fmt(c) for c in lines])
 
 
@@ -438,7 +582,7 @@ def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
         out.append(f"worst slowdown <= {TARGET_WORST:g}x ({label}, {primary}): "
                    f"{'MET' if worst.slowdown <= TARGET_WORST else 'MISSED'} — worst "  # type: ignore[operator]
                    f"{worst.program}/{worst.size_class} {_fmt_x(worst.slowdown, worst.is_lower_bound)}")
-    ct = {(r.program, r.size_class): r for r in rows if r.recorder == "codetracer"}
+    ct = {(r.program, r.size_class): r for r in rows if r.recorder == CT}
     parts, status = [], []
     for r in ours:
         c = ct.get((r.program, r.size_class))
@@ -461,6 +605,19 @@ def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
                    "INCONCLUSIVE" if "INCONCLUSIVE" in status else "MET")
         out.append(f">= {TARGET_VS_CT:g}x less slowdown than CodeTracer on every program (same "
                    f"size, same run): {overall} — " + ", ".join(parts))
+    scal = [r for r in rows if r.recorder == SCALE and r.scaling is not None]
+    if scal:
+        bad = [r for r in scal if r.scaling > TARGET_SCALING]  # type: ignore[operator]
+        out.append(f"linear: time per step at the most steps <= {TARGET_SCALING:g}x the least "
+                   f"at fewer steps ({primary}): {'MISSED' if bad else 'MET'} — "
+                   + ", ".join(f"{r.program} {r.scaling:.2f}x (to {int(max(s[1] for s in r.scale)):,}"
+                               " steps)" for r in scal))
+    lim = [r for r in rows if r.recorder == LIMIT and r.slowdown is not None]
+    if lim:
+        bad = [r for r in lim if r.slowdown > TARGET_AFTER_LIMIT]  # type: ignore[operator]
+        out.append(f"after a limit (max_steps) the program runs at <= {TARGET_AFTER_LIMIT:g}x "
+                   f"plain: {'MISSED' if bad else 'MET'} — "
+                   + ", ".join(f"{r.program} {r.slowdown:.2f}x" for r in lim))
     heavy = {p.name for p in programs if p.loop_heavy}
     mem = [r for r in ours if r.program in heavy and r.bytes_retained is not None and r.steps]
     if mem:
@@ -470,17 +627,18 @@ def verdicts(rows: list[Row], programs: list[Program]) -> list[str]:
                    + ", ".join(f"{r.program}/{r.size_class} {r.bytes_per_step:,.0f} B"
                                for r in mem))
     checked = [r for r in rows if r.mismatches is not None]
-    bad = [r for r in checked if r.mismatches]
+    bad_rows = [r for r in checked if r.mismatches]
     if not checked:
         out.append("final variables of recorded runs equal the untraced runs: NOT CHECKED "
                    "(they are checked at the cell size, and no cell row finished its check)")
     else:
         missing = sorted({f"{r.program}/{r.recorder}" for r in rows
-                          if r.recorder != "codetracer" and r.size_class == "cell"
+                          if r.recorder == primary and r.size_class == "cell"
                           and r.mismatches is None})
         out.append("final variables of recorded runs equal the untraced runs: "
-                   + ("YES" if not bad else "NO — " + "; ".join(
-                       f"{r.program}/{r.recorder}: {m}" for r in bad for m in r.mismatches or []))
+                   + ("YES" if not bad_rows else "NO — " + "; ".join(
+                       f"{r.program}/{r.recorder}: {m}" for r in bad_rows
+                       for m in r.mismatches or []))
                    + f" ({len(checked)} rows checked"
                    + (f"; not checked: {', '.join(missing)}" if missing else "") + ")")
     return out
@@ -490,7 +648,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse options, set up the venv, measure, print the table and the verdicts."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
-                    help="small and cell sizes, sysmon only, fewer repeats (<2 min)")
+                    help="small size only, sysmon only, fewer repeats, scaling to ~30k steps")
     ap.add_argument("--python", default="3.12", help="interpreter version (default 3.12)")
     ap.add_argument("--programs", default="", help="comma-separated subset of: "
                     + ",".join(p.name for p in PROGRAMS))
@@ -501,6 +659,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=0, help="paired runs per row at most (default 5; "
                     "large 3; --quick 3)")
     ap.add_argument("--no-settrace", action="store_true", help="skip the settrace rows")
+    ap.add_argument("--cores", default="c,python",
+                    help="recorder cores to measure, the first is the headline (default c,python; "
+                    "the C core is dropped when it was not built)")
+    ap.add_argument("--no-noop", action="store_true", help="skip the no-op callback floor")
+    ap.add_argument("--no-viewer", action="store_true",
+                    help="skip timing the viewer opening a ~1M-step recording (--quick skips it)")
+    ap.add_argument("--no-limit", action="store_true", help="skip the after-limit column")
+    ap.add_argument("--only-limit", action="store_true",
+                    help="measure only the after-limit column (and nothing else)")
+    ap.add_argument("--scale-points", type=int, default=-1,
+                    help="scaling sizes per program (~1k, ~30k, ~1M steps; default 3, --quick 2, "
+                    "0 = no scaling column)")
     ap.add_argument("--no-codetracer", action="store_true", help="skip the CodeTracer columns")
     ap.add_argument("--memory-large", action="store_true",
                     help="also measure memory at the large size (slow)")
@@ -528,13 +698,15 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for line in verdicts(rows, list(PROGRAMS)):
             print(("- " if args.markdown else "  ") + line)
+        if saved.get("viewer"):
+            print(("- " if args.markdown else "  ") + viewer_verdict(saved["viewer"]))
         return 0
     names = [n for n in args.programs.split(",") if n]
     unknown = sorted(set(names) - {p.name for p in PROGRAMS})
     if unknown:
         ap.error(f"unknown program(s): {', '.join(unknown)}")
     programs = [p for p in PROGRAMS if not names or p.name in names]
-    sizes = [s for s in args.sizes.split(",") if s] or (["small", "cell"] if args.quick else
+    sizes = [s for s in args.sizes.split(",") if s] or (["small"] if args.quick else
                                                          list(SIZE_CLASSES))
     ct_sizes = [s for s in args.ct_sizes.split(",") if s]
     if set(sizes) - set(SIZE_CLASSES) or set(ct_sizes) - set(SIZE_CLASSES):
@@ -543,7 +715,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = Plan(
         programs=programs, sizes=sizes,
         reps={"small": args.reps or (3 if args.quick else 5),
-              "cell": args.reps or (3 if args.quick else 5), "large": args.reps or 3},
+              "cell": args.reps or (2 if args.quick else 5), "large": args.reps or 3},
         ct_reps=args.reps or (2 if args.quick else 3),
         soft={"small": args.budget or 3, "cell": args.budget or (4 if args.quick else 15),
               "large": args.budget or 20},
@@ -553,7 +725,18 @@ def main(argv: list[str] | None = None) -> int:
         settrace=not args.no_settrace and not args.quick,
         codetracer=not args.no_codetracer,
         memory_large=args.memory_large,
+        cores=[c for c in args.cores.split(",") if c],
+        noop=not args.no_noop,
+        limit=not args.no_limit,
+        scale_points=args.scale_points if args.scale_points >= 0 else (2 if args.quick else 3),
     )
+    if args.only_limit:
+        plan.only_limit = True
+        plan.noop = plan.codetracer = plan.settrace = False
+        plan.scale_points = 0
+        plan.limit = True
+    if set(plan.cores) - {"c", "python"} or not plan.cores:
+        ap.error("--cores takes c and/or python")
     t0 = time.monotonic()
     py, ct_ok = ensure_venv(args.python, plan.codetracer)
     script = "import sys, platform; print(platform.python_version(), sys.implementation.name)"
@@ -564,23 +747,35 @@ def main(argv: list[str] | None = None) -> int:
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
     if tuple(int(x) for x in info.split()[0].split(".")[:2]) < (3, 12):
         plan.primary = "settrace"  # no sys.monitoring before 3.12
+    if "c" in plan.cores and not _imports(py, "ct_jupyter.core._ccore"):
+        print("  the C core was not built in the benchmark venv (no compiler?): Python core only",
+              flush=True)
+        plan.cores = [c for c in plan.cores if c != "c"] or ["python"]
     with tempfile.TemporaryDirectory(prefix="ctbench-") as tmp:
         rows = measure(py, plan, ct_ok, tmp)
+    viewer = None if args.quick or args.no_viewer or args.only_limit else \
+        measure_viewer(py, plan.cores[0])
     print()
     print(table(rows, args.markdown))
     print()
     for line in verdicts(rows, programs):
         print("  " + line)
+    if viewer is not None:
+        print("  " + viewer_verdict(viewer))
     elapsed = time.monotonic() - t0
     print(f"\n(load average {os.getloadavg()[0]:.1f} at the end; {elapsed:,.0f} s in all; "
-          "slowdown = median of paired recorded/untraced ratios; B/step = bytes the trace keeps "
-          "alive per step (tracemalloc), CodeTracer: trace.json bytes per step; '>' = lower "
-          "bound, the run was stopped at its time budget)")
+          "slowdown = median of paired recorded/untraced ratios, measured side by side on a "
+          "shared machine: compare ratios, not times; ours <backend>:<core>; no-op floor = "
+          "do-nothing Python callbacks on every line/call/return; after limit = whole run with "
+          "max_steps=100 / untraced; B/step = bytes the trace keeps alive per step "
+          "(tracemalloc), CodeTracer: trace.json bytes per step; us/step at ~1k/~30k/~1M "
+          "recorded steps, scaling = the last / the least before it; '>' = lower bound, the "
+          "run was stopped at its time budget)")
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as fh:
             json.dump({"python": info, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                       "cores": os.cpu_count(), "quick": args.quick,
+                       "cores": os.cpu_count(), "quick": args.quick, "viewer": viewer,
                        "rows": [asdict(r) | {"slowdown": r.slowdown} for r in rows]}, fh,
                       indent=1)
     return 0

@@ -20,9 +20,11 @@ from .core.backend import select_backend
 from .core.filters import CodeFilter
 from .core.recorder import Recorder
 from .errors import AlreadyTracing, CodetraceWarning, UsageError
+from .gating import install as install_gate
 from .model.builder import TraceBuilder
 from .model.trace import Trace
 from .options import TraceOptions
+from .trace_filter import finish_counters, session_chain
 
 _last_trace: Trace | None = None
 _active = threading.local()
@@ -60,8 +62,10 @@ class _Session:
         self.builder = TraceBuilder()
         self.filter = CodeFilter(user_files, is_user_file=is_user_file,
                                  include=options.include, exclude=options.exclude)
+        self.chain = session_chain(options, self.filter, meta, user_files)  # may raise: nothing ran
         self.recorder = Recorder(self.builder, options, self.filter, labels)
         self.backend, reason = select_backend(options.backend, self.recorder)
+        install_gate(self)
         self.builder.meta.update({
             "backend": self.backend.name, "backend_reason": reason,
             "python": sys.version.split()[0], "thread": threading.get_ident(),
@@ -107,6 +111,7 @@ class _Session:
             _set_last_trace(self.builder.freeze())
             raise internal
         self.builder.meta["io"] = self.options.io
+        finish_counters(self.builder, self.chain)
         trace = self.builder.freeze()
         _set_last_trace(trace)
         _warn_if_incomplete(trace)
@@ -114,15 +119,16 @@ class _Session:
 
 
 def _warn_if_incomplete(trace: Trace) -> None:
+    count = f"{'at least ' if not trace.dropped_steps_exact else ''}{trace.dropped_steps}"
     if trace.stop_reason == "failure":
         warnings.warn(CodetraceWarning(
             f"recording stopped by an internal error ({trace.failure}); the trace is partial "
-            f"and {trace.dropped_steps} later steps were not recorded", code="WARN_RECORDER_FAILED"),
+            f"and {count} later steps were not recorded", code="WARN_RECORDER_FAILED"),
             stacklevel=3)
     elif trace.stop_reason is not None:
         warnings.warn(CodetraceWarning(
             f"recording stopped at the {trace.stop_reason} limit; the program ran on and "
-            f"{trace.dropped_steps} more steps were not recorded", code="WARN_TRUNCATED"),
+            f"{count} more steps were not recorded", code="WARN_TRUNCATED"),
             stacklevel=3)
 
 
@@ -134,8 +140,12 @@ def run_recorded(
     is_user_file: Callable[[str], bool] | None = None,
     labels: dict[str, str] | None = None,
     meta: dict[str, object] | None = None,
+    continuations: Iterable[CodeType] = (),
 ) -> RunResult:
     """Run ``body()`` once under recording and return the trace, its value and its exception.
+
+    ``continuations``: code objects whose root frame continues the root frame before it (a
+    cell's trailing expression continues the cell's body: one frame).
 
     The body's exception (KeyboardInterrupt included) is returned, never raised: the caller
     decides whether to re-raise it. Recorder errors the user can cause (bad options, no
@@ -146,6 +156,8 @@ def run_recorded(
     body_code = getattr(body, "__code__", None)
     if body_code is not None:
         session.recorder.exclude_code(body_code)  # the harness, not the program
+    for code in continuations:
+        session.recorder.continue_frame(code)
     session.start()
     value: Any = None
     error: BaseException | None = None

@@ -33,9 +33,12 @@ from .errors import CodetraceError, UsageError
 PROG = "ct-jupyter"
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
-_RECORD_VALUE_OPTIONS = ("--out", "-o", "--max-steps", "--include", "--exclude",
-                         "--io-capture", "--backend")
-_RECORD_FLAGS = ("--overwrite", "--json-errors", "-h", "--help")
+_RECORD_VALUE_OPTIONS = ("--out", "-o", "--trace-dir", "--max-steps", "--include", "--exclude",
+                         "--io-capture", "--backend", "--format", "--trace-filter",
+                         "--on-recorder-error", "--log-level", "--log-file", "--function")
+_RECORD_FLAGS = ("--overwrite", "--json-errors", "--codetracer-json-errors", "--require-trace",
+                 "--keep-partial-trace", "--propagate-script-exit", "--no-propagate-script-exit",
+                 "-h", "--help")
 
 USAGE = f"""usage: {PROG} COMMAND ...
 
@@ -127,11 +130,25 @@ def _wants_json_errors(args: list[str]) -> bool:
                 if tok == "--":
                     break
                 ours.append(tok)
-        return "--json-errors" in ours
-    return "--json-errors" in args
+        return bool({"--json-errors", "--codetracer-json-errors"} & set(ours)) or _env_json_errors()
+    return "--json-errors" in args or _env_json_errors()
+
+
+def _env_json_errors() -> bool:
+    from .policy import check_layer
+
+    raw = os.environ.get("CODETRACER_JSON_ERRORS")
+    try:
+        return raw is not None and bool(check_layer({"json_errors": raw}, "environment")
+                                        .get("json_errors"))
+    except CodetraceError:
+        return False
 
 
 def _fail(exc: CodetraceError, json_errors: bool, usage: bool = False) -> None:
+    from .logs import log_error
+
+    log_error(exc, exc.message)
     prefix = f"{PROG}: error: "
     if usage and exc.context.get("usage"):
         print(exc.context["usage"], file=sys.stderr)
@@ -150,8 +167,8 @@ def _record_parser() -> _Parser:
                 description="Record SCRIPT (run as __main__ with args) into a CodeTracer "
                             "trace folder. Options must come before SCRIPT.")
     p.add_argument("-h", "--help", action="store_true", help="show this help")
-    p.add_argument("-o", "--out", default="trace-out",
-                   help="trace folder to write (default: ./trace-out)")
+    p.add_argument("-o", "--out", "--trace-dir", dest="out", default=None,
+                   help="trace folder to write (default: $CODETRACER_DB_TRACE_PATH or ./trace-out)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the trace folder if it holds a trace (and nothing else)")
     p.add_argument("--max-steps", type=int, default=None, help="steps recorded at most")
@@ -161,11 +178,59 @@ def _record_parser() -> _Parser:
                    help="module or path glob never to step into (repeatable)")
     p.add_argument("--io-capture", choices=("off", "proxies", "proxies+fd"), default=None,
                    help="record stdout/stderr/stdin (default: proxies, or CODETRACER_CAPTURE_IO)")
-    p.add_argument("--backend", choices=("auto", "sysmon", "settrace"), default="auto",
+    p.add_argument("--backend", choices=("auto", "sysmon", "settrace"), default=None,
                    help="tracing mechanism (default: sys.monitoring where available)")
-    p.add_argument("--json-errors", action="store_true",
+    p.add_argument("--json-errors", "--codetracer-json-errors", dest="json_errors",
+                   action="store_true", default=None,
                    help="on failure, add a one-line JSON error trailer on stderr")
+    p.add_argument("--format", choices=("json",), default="json",
+                   help="trace format (only json: CodeTracer's JSON trace folder)")
+    p.add_argument("--trace-filter", action="append", default=[], metavar="PATH",
+                   help="CodeTracer trace-filter TOML file(s); repeatable, '::' separates several")
+    p.add_argument("--function", dest="functions", action="append", default=[], metavar="NAME",
+                   help="record only calls of NAME (qualified name or glob) and what they call")
+    p.add_argument("--on-recorder-error", choices=("abort", "disable"), default=None,
+                   help="abort: a recorder failure fails the run (exit 1); disable: warn, keep going")
+    p.add_argument("--require-trace", action="store_true", default=None,
+                   help="fail (exit 1) when nothing was recorded")
+    p.add_argument("--keep-partial-trace", action="store_true", default=None,
+                   help="write the partial trace after a recorder failure")
+    p.add_argument("--propagate-script-exit", dest="propagate_script_exit", action="store_true",
+                   default=None, help="exit with the script's status (the default)")
+    p.add_argument("--no-propagate-script-exit", dest="propagate_script_exit",
+                   action="store_false", help="exit 0 when recording succeeded")
+    p.add_argument("--log-level", default=None, metavar="LEVEL",
+                   help="recorder log level (warning by default; 'target=level,…' accepted)")
+    p.add_argument("--log-file", default=None, metavar="PATH",
+                   help="write the JSON-lines log here instead of stderr")
     return p
+
+
+_FLAG_OF = {"max_steps": "--max-steps", "include": "--include", "exclude": "--exclude",
+            "io": "--io-capture", "backend": "--backend", "json_errors": "--json-errors",
+            "trace_filter": "--trace-filter", "functions": "--function",
+            "on_recorder_error": "--on-recorder-error", "require_trace": "--require-trace",
+            "keep_partial_trace": "--keep-partial-trace",
+            "propagate_script_exit": "--propagate-script-exit", "log_level": "--log-level",
+            "log_file": "--log-file"}
+
+
+def record_policy(ns: argparse.Namespace) -> Any:
+    """Resolve the policy for a ``record`` run: the layers below plus these command-line flags."""
+    from .logs import configure_logging
+    from .policy import check_layer, resolve
+
+    raw: dict[str, object] = {name: getattr(ns, name if name != "io" else "io_capture")
+                              for name in _FLAG_OF}
+    raw["include"] = raw["include"] or None
+    raw["exclude"] = raw["exclude"] or None
+    raw["functions"] = raw["functions"] or None
+    raw["trace_filter"] = [p for v in ns.trace_filter for p in v.split("::") if p] or None
+    raw = {k: v for k, v in raw.items() if v is not None}
+    check_layer(raw, "command line", {k: f"command line ({_FLAG_OF[k]})" for k in raw})
+    policy = resolve(("command line", raw))
+    configure_logging(policy.log_level, policy.log_file, default="warning")
+    return policy
 
 
 def split_record_args(args: list[str]) -> tuple[list[str], str | None, list[str]]:
@@ -210,18 +275,8 @@ def _record(args: list[str]) -> int:
     if script is None:
         parser.error("the script to record is missing")
     assert script is not None
-    from .options import TraceOptions
-
-    changes: dict[str, Any] = {"backend": ns.backend, "include": tuple(ns.include),
-                               "exclude": tuple(ns.exclude)}
-    if ns.max_steps is not None:
-        changes["max_steps"] = ns.max_steps
-    if ns.io_capture is not None:
-        changes["io"] = ns.io_capture
-    try:
-        options = TraceOptions.build(None, **changes)
-    except UsageError as exc:
-        raise _ArgumentError(exc.message, context=exc.context) from None
+    policy = record_policy(ns)
+    options = policy.options()
     path = os.path.abspath(script)
     if not os.path.isfile(path):
         raise _ArgumentError(f"script {script!r} does not exist", context={"script": script})
@@ -231,15 +286,33 @@ def _record(args: list[str]) -> int:
     from .codetracer import export
     from .codetracer.target import check_target
 
-    out = os.path.abspath(ns.out)
+    out = os.path.abspath(ns.out or os.environ.get("CODETRACER_DB_TRACE_PATH") or "trace-out")
     check_target(pathlib.Path(out), ns.overwrite, protect=[path])
     trace, code, error = record_script(path, script_args, options)
-    written = export(trace, out, overwrite=ns.overwrite, exit_code=code)
-    note = f" ({trace.stop_reason} reached, {trace.dropped_steps} steps not recorded)" \
-        if trace.truncated else ""
-    print(f"{PROG}: recorded {len(trace)} steps into {written}{note}", file=sys.stderr)
+    if policy.require_trace and len(trace) == 0:
+        raise UsageError("recorder policy requires a trace but no events were recorded",
+                         code="ERR_TRACE_MISSING", context={"path": out})
+    failed = trace.stop_reason == "failure"
+    if failed and not policy.keep_partial_trace:
+        print(f"{PROG}: the recorder failed ({trace.failure}); no trace written "
+              "(--keep-partial-trace keeps it)", file=sys.stderr)
+    else:
+        written = export(trace, out, overwrite=ns.overwrite, exit_code=code)
+        note = f" ({trace.stop_reason} reached, {'≥' if not trace.dropped_steps_exact else ''}"\
+            f"{trace.dropped_steps} steps not recorded)" \
+            if trace.truncated else ""
+        print(f"{PROG}: recorded {len(trace)} steps into {written}{note}", file=sys.stderr)
+    if failed and policy.on_recorder_error == "abort":
+        from .errors import InternalError
+
+        raise InternalError(f"the recorder failed: {trace.failure}", code="ERR_TRACE_INCOMPLETE",
+                            context={"path": out})
     if error is not None:
-        _fail(error, ns.json_errors)
+        _fail(error, policy.json_errors)
+    if code != EXIT_OK and not policy.propagate_script_exit:
+        print(f"Script exited with status {code}; returning 0. Use '--propagate-script-exit' "
+              "to mirror the script exit code.", file=sys.stderr)
+        return EXIT_OK
     return code
 
 
@@ -399,4 +472,14 @@ def _parse_range(parser: _Parser, text: str) -> tuple[int, int | None]:
     return start, stop
 
 
-__all__ = ["main", "record_script", "split_record_args"]
+def codetracer_record(argv: Sequence[str] | None = None) -> int:
+    """``codetracer-record [recorder options] SCRIPT [args...]``: the pure-Python recorder's CLI.
+
+    Same as ``ct-jupyter record``; the trace folder is ``$CODETRACER_DB_TRACE_PATH`` (else
+    ``./trace-out``), and the recorder's flags are accepted before the script.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    return main(["record", *args])
+
+
+__all__ = ["codetracer_record", "main", "record_script", "split_record_args"]

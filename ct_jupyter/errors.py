@@ -2,7 +2,14 @@
 
 The scheme follows the CodeTracer recorder's structured errors: every error carries a stable
 ``code`` (``ERR_…``), a ``kind`` (``Usage``, ``Environment``, ``Target``, ``Internal``) and a
-``context`` dict of strings.
+``context`` dict of strings (``context_values`` keeps the original JSON types, which the
+``--json-errors`` trailer uses).
+
+The four kinds are classes under `CodetraceError`: `UsageError`, `EnvironmentError_`,
+`TargetError` and `InternalError`. Code written against the CodeTracer recorder can use its
+names: `RecorderError` is `CodetraceError`, and ``ct_jupyter.errors.EnvironmentError`` (a
+module attribute only, so it never shadows the builtin inside our own modules) is
+`EnvironmentError_`.
 """
 
 from __future__ import annotations
@@ -26,7 +33,9 @@ class CodetraceError(Exception):
         if code is not None:
             self.code = code
         self.message = message
-        self.context: dict[str, str] = {str(k): str(v) for k, v in (context or {}).items()}
+        self.context_values: dict[str, object] = {
+            str(k): _json_value(v) for k, v in (context or {}).items()}
+        self.context: dict[str, str] = {k: _text(v) for k, v in self.context_values.items()}
         super().__init__(self._format())
 
     def _format(self) -> str:
@@ -35,14 +44,35 @@ class CodetraceError(Exception):
             text += " (" + ", ".join(f"{k}={v}" for k, v in self.context.items()) + ")"
         return text
 
-    def to_json(self) -> dict[str, object]:
-        """Return the one-line JSON error trailer fields (CodeTracer's key names)."""
+    def to_json(self, *, run_id: str | None = None, trace_id: str | None = None) -> dict[str, object]:
+        """Return the one-line JSON error trailer fields (CodeTracer's key names and types)."""
+        from .logs import current_trace_id
+        from .logs import run_id as _run_id
+
         return {
-            "context": dict(self.context),
+            "context": dict(self.context_values),
             "error_code": self.code,
             "error_kind": self.kind,
             "message": self.message,
+            "run_id": run_id if run_id is not None else _run_id(),
+            "trace_id": trace_id if trace_id is not None else current_trace_id(),
         }
+
+
+def _json_value(value: object) -> object:
+    """Keep JSON-typed context values (str, int, float, bool, None, lists of them); else str."""
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if isinstance(value, (list, tuple)) and all(
+            v is None or type(v) in (str, int, float, bool) for v in value):
+        return list(value)
+    return str(value)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 class UsageError(CodetraceError):
@@ -71,7 +101,14 @@ class AlreadyTracing(UsageError):
     code = "ERR_ALREADY_TRACING"
 
 
-class TraceFormatError(CodetraceError):
+class TargetError(CodetraceError):
+    """The traced program raised, or refused inspection, so the trace is incomplete."""
+
+    code = "ERR_TRACE_INCOMPLETE"
+    kind = "Target"
+
+
+class TraceFormatError(TargetError):
     """A trace file is malformed, truncated or not a trace."""
 
     code = "ERR_TRACE_FORMAT"
@@ -89,6 +126,16 @@ class InternalError(CodetraceError):
 
     code = "ERR_UNKNOWN"
     kind = "Internal"
+
+
+class PolicyError(UsageError):
+    """A bad policy value: the context names the field and where it came from."""
+
+    code = "ERR_INVALID_POLICY_VALUE"
+
+
+#: The CodeTracer recorder's name for the root class.
+RecorderError = CodetraceError
 
 
 class DependencyError(CodetraceError, ImportError):
@@ -115,6 +162,16 @@ __all__ = [
     "EnvironmentError_",
     "ExportError",
     "InternalError",
+    "PolicyError",
+    "RecorderError",
+    "TargetError",
     "TraceFormatError",
     "UsageError",
 ]
+
+
+def __getattr__(name: str) -> type[CodetraceError]:
+    """Serve ``EnvironmentError`` (the CodeTracer name) without shadowing the builtin here."""
+    if name == "EnvironmentError":
+        return EnvironmentError_
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

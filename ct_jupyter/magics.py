@@ -15,6 +15,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import Float, Integer, List, Unicode
 
 from .errors import CodetraceError
 from .options import BACKENDS, IO_MODES, TraceOptions
@@ -54,7 +55,8 @@ def _show(shell: Any, trace: Any, view: str) -> None:
             from .widget import TraceWidget
 
             labels = trace.path_labels
-            widget = TraceWidget(trace, title=labels.get(trace.paths[0], "") if trace.paths else "")
+            widget = TraceWidget(trace, title=labels.get(trace.paths[0], "") if trace.paths else "",
+                                 cell=_cell_id(shell))
             bundle = widget._repr_mimebundle_()
         except Exception as exc:  # noqa: BLE001 - no widget (missing build, old front end)
             print(f"codetrace: the interactive viewer is unavailable ({type(exc).__name__}: "
@@ -65,6 +67,16 @@ def _show(shell: Any, trace: Any, view: str) -> None:
                 display(data, metadata=metadata, raw=True)
                 return
     display(static_bundle(trace), raw=True)
+
+
+def _cell_id(shell: Any) -> str | None:
+    """Return the notebook cell id of the running request (JupyterLab/Notebook 7 send it), or None."""
+    try:
+        parent = shell.kernel.get_parent()
+    except Exception:  # noqa: BLE001 - old kernels, other front ends
+        return None
+    cell = ((parent or {}).get("metadata") or {}).get("cellId")
+    return str(cell) if cell else None
 
 
 def static_bundle(trace: Any) -> dict[str, str]:
@@ -113,7 +125,10 @@ def _export(trace: Any, target: str) -> str:
     return f"codetrace: trace written to {written}"
 
 
-def _build_options(args: Any) -> TraceOptions:
+def _build_options(args: Any, config: dict[str, object] | None = None) -> TraceOptions:
+    """Resolve the policy: lower layers, IPython ``config``, then this cell's flags."""
+    from .policy import resolve
+
     changes: dict[str, object] = {}
     if args.max_steps is not None:
         changes["max_steps"] = args.max_steps
@@ -125,10 +140,14 @@ def _build_options(args: Any) -> TraceOptions:
         changes["io"] = args.io
     if args.backend is not None:
         changes["backend"] = args.backend
+    if args.trace_filter:
+        changes["trace_filter"] = [p for v in args.trace_filter for p in v.split("::") if p]
+    if args.functions:
+        changes["functions"] = tuple(args.functions)
     try:
-        return TraceOptions.build(None, **changes)
+        return resolve(("%%codetrace flags", changes), ipython=config).options()  # type: ignore[no-any-return]
     except CodetraceError as exc:
-        raise UsageError(f"%%codetrace: {exc.message}") from None
+        raise UsageError(f"%%codetrace: {exc}") from None
 
 
 def _record_last(trace: Any) -> None:
@@ -141,7 +160,40 @@ def _record_last(trace: Any) -> None:
 
 @magics_class
 class CodetraceMagics(Magics):
-    """The ``%%codetrace`` cell magic."""
+    """The ``%%codetrace`` cell magic; its traits are the IPython-config layer of the policy.
+
+    ``%config CodetraceMagics.max_steps = 5000`` or ``c.CodetraceMagics.max_steps = 5000`` in
+    ``ipython_config.py`` set a default for every ``%%codetrace`` cell (flags still win).
+    """
+
+    max_steps = Integer(None, allow_none=True, help="steps recorded at most").tag(config=True)
+    max_memory = Integer(None, allow_none=True, help="bytes recorded at most").tag(config=True)
+    include = List(Unicode(), default_value=None, allow_none=True,
+                   help="module/path globs also stepped into").tag(config=True)
+    exclude = List(Unicode(), default_value=None, allow_none=True,
+                   help="module/path globs never stepped into").tag(config=True)
+    backend = Unicode(None, allow_none=True, help="auto, sysmon or settrace").tag(config=True)
+    io = Unicode(None, allow_none=True, help="off, proxies or proxies+fd").tag(config=True)
+    max_items = Integer(None, allow_none=True, help="container items kept").tag(config=True)
+    max_str = Integer(None, allow_none=True, help="string characters kept").tag(config=True)
+    max_depth = Integer(None, allow_none=True, help="nesting levels kept").tag(config=True)
+    repr_timeout = Float(None, allow_none=True, help="seconds a repr may take").tag(config=True)
+    trace_filter = List(Unicode(), default_value=None, allow_none=True,
+                        help="CodeTracer trace-filter files").tag(config=True)
+    functions = List(Unicode(), default_value=None, allow_none=True,
+                     help="record only calls of these functions").tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        configurables = getattr(shell, "configurables", None)
+        if isinstance(configurables, list) and self not in configurables:
+            configurables.append(self)  # so %config CodetraceMagics finds it
+
+    def config_layer(self) -> dict[str, object]:
+        """Return the policy fields set through IPython configuration."""
+        names = ("max_steps", "max_memory", "include", "exclude", "backend", "io", "max_items",
+                 "max_str", "max_depth", "repr_timeout", "trace_filter", "functions")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
 
     @magic_arguments(name="%codetrace")  # usage line reads "%%codetrace ..."
     @argument("--out", metavar="DIR", default=None,
@@ -162,6 +214,11 @@ class CodetraceMagics(Magics):
               help="output capture: off, proxies (default) or proxies+fd")
     @argument("--backend", choices=BACKENDS, default=None,
               help="tracing backend: auto (default), sysmon (3.12+) or settrace")
+    @argument("--trace-filter", dest="trace_filter", metavar="PATH", action="append", default=[],
+              help="CodeTracer trace-filter TOML file(s), after the project's; repeatable, "
+                   "'::' separates several")
+    @argument("--function", dest="functions", metavar="NAME", action="append", default=[],
+              help="record only calls of NAME (qualified name or glob) and what they call")
     @cell_magic
     def codetrace(self, line: str, cell: str) -> object:
         """Record the cell step by step and show the recording under it.
@@ -185,7 +242,7 @@ class CodetraceMagics(Magics):
         args = parse_argstring(self.codetrace, line)
         if args.as_name is not None and not args.as_name.isidentifier():
             raise UsageError(f"%%codetrace: --as needs a Python name, got {args.as_name!r}")
-        options = _build_options(args)
+        options = _build_options(args, self.config_layer())
 
         from .session import record_cell
 
@@ -228,3 +285,6 @@ def unload_ipython_extension(ipython: Any) -> None:
     manager = ipython.magics_manager
     manager.magics["cell"].pop("codetrace", None)
     manager.registry.pop(CodetraceMagics.__name__, None)
+    configurables = getattr(ipython, "configurables", None)
+    if isinstance(configurables, list):
+        configurables[:] = [c for c in configurables if not isinstance(c, CodetraceMagics)]

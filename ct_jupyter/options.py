@@ -11,8 +11,6 @@ from .errors import UsageError
 BACKENDS = ("auto", "sysmon", "settrace")
 IO_MODES = ("off", "proxies", "proxies+fd")
 
-_OFF_WORDS = {"0", "off", "false", "disable", "disabled", "none", "no", "n", "f"}
-_ON_WORDS = {"1", "on", "true", "enable", "enabled", "yes", "y", "t"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +36,13 @@ class TraceOptions:
         Value snapshot bounds: container items kept, string characters kept, nesting shown.
     repr_timeout
         Seconds a foreign object's ``repr`` may take before it shows as a placeholder.
+    trace_filter
+        CodeTracer trace-filter files (TOML) applied after the built-in default and the
+        project's ``.codetracer/trace-filter.toml``, in order.
+    functions
+        Record only calls of these functions (qualified names or globs) and what they call.
+    focus
+        Record only inside ``with ct_jupyter.focus():`` blocks (and calls of ``functions``).
     """
 
     max_steps: int = 1_000_000
@@ -50,29 +55,16 @@ class TraceOptions:
     max_str: int = 10_000
     max_depth: int = 8
     repr_timeout: float = 0.2
+    trace_filter: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
+    focus: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.max_steps, int) or self.max_steps < 0:
-            raise UsageError("max_steps must be a non-negative integer",
-                             context={"max_steps": self.max_steps})
-        if not isinstance(self.max_memory, int) or self.max_memory <= 0:
-            raise UsageError("max_memory must be a positive integer",
-                             context={"max_memory": self.max_memory})
-        if self.backend not in BACKENDS:
-            raise UsageError(f"backend must be one of {', '.join(BACKENDS)}",
-                             context={"backend": self.backend})
-        if self.io not in IO_MODES:
-            raise UsageError(f"io must be one of {', '.join(IO_MODES)}", context={"io": self.io})
-        for name in ("max_items", "max_str", "max_depth"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise UsageError(f"{name} must be a positive integer", context={name: value})
-        for name in ("include", "exclude"):
-            value = getattr(self, name)
-            if isinstance(value, str) or not all(isinstance(p, str) and p for p in value):
-                raise UsageError(f"{name} must be a sequence of non-empty pattern strings",
-                                 context={name: value})
-            object.__setattr__(self, name, tuple(value))
+        from .policy import check_layer
+
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        for name, value in check_layer(values, "TraceOptions").items():
+            object.__setattr__(self, name, value)
 
     def replace(self, **changes: object) -> TraceOptions:
         """Return a copy with some fields changed (validated again)."""
@@ -80,36 +72,30 @@ class TraceOptions:
 
     @classmethod
     def build(cls, options: TraceOptions | None = None, **kwargs: object) -> TraceOptions:
-        """Merge keyword options into ``options`` (or the defaults), rejecting unknown names."""
-        base = options if options is not None else cls(io=io_mode_from_env() or "proxies")
-        if not kwargs:
-            return base
+        """Merge keyword options into ``options`` (or the policy's), rejecting unknown names.
+
+        Without ``options`` the base is the resolved `ct_jupyter.policy` (defaults, environment,
+        ``configure_policy``); keyword options are the run's own layer on top of it.
+        """
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(kwargs) - known)
         if unknown:
             raise UsageError(f"unknown option(s): {', '.join(unknown)}",
                              code="ERR_UNKNOWN_OPTION", context={"known": ", ".join(sorted(known))})
-        return base.replace(**kwargs)
+        if options is None:
+            from .policy import resolve
+
+            return resolve(("options", kwargs)).options()  # type: ignore[no-any-return]
+        if not kwargs:
+            return options
+        return options.replace(**kwargs)
 
 
 def parse_io_mode(text: str) -> str:
     """Map a CodeTracer-style IO capture value (``CODETRACER_CAPTURE_IO``) to an io mode."""
-    value = text.strip().lower()
-    if value in ("", "default"):
-        return "proxies"
-    if value in _OFF_WORDS:
-        return "off"
-    if value in _ON_WORDS:
-        return "proxies"
-    tokens = {t.strip() for t in value.replace("+", ",").split(",") if t.strip()}
-    fd = {"fd", "mirror", "fallback"}
-    proxies = {"proxies", "proxy"}
-    if not tokens or not tokens <= fd | proxies:
-        raise UsageError(
-            "invalid IO capture value; use off, proxies or proxies+fd",
-            code="ERR_INVALID_POLICY_VALUE", context={"value": text},
-        )
-    return "proxies+fd" if tokens & fd else "proxies"
+    from .policy import parse_io
+
+    return parse_io("io", text, "CODETRACER_CAPTURE_IO")
 
 
 def io_mode_from_env() -> str | None:

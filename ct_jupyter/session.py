@@ -263,8 +263,11 @@ def record_cell(shell: Any, cell: str, options: TraceOptions | None = None, *,
     caught: list[warnings.WarningMessage] = []
 
     def record() -> RunResult:
+        # the trailing expression is a second code object but the same cell: one frame
+        more = (compiled.last,) if compiled.last is not None and compiled.body is not None else ()
         return run_recorded(body, options=options, user_files=(filename,),
-                            is_user_file=_is_cell_file(shell), labels=labels, meta=run_meta)
+                            is_user_file=_is_cell_file(shell), labels=labels, meta=run_meta,
+                            continuations=more)
 
     with warnings.catch_warnings():
         warnings.simplefilter("always", CodetraceWarning)

@@ -29,7 +29,7 @@ def _script(tmp_path: pathlib.Path, text: str, name: str = "prog.py") -> pathlib
 def _trailer(stderr: str) -> dict[str, object]:
     last = stderr.strip().splitlines()[-1]
     data = json.loads(last)
-    assert sorted(data) == ["context", "error_code", "error_kind", "message"]
+    assert sorted(data) == ["context", "error_code", "error_kind", "message", "run_id", "trace_id"]
     return data
 
 

@@ -255,3 +255,57 @@ def test_big_trace_navigation(big):
     assert P.line_target(big, n - 1, 0, 2, backward=True) == n - 11
     assert P.line_target(big, 5, 0, 2, backward=True) == 1
     assert P.line_target(big, 2, 0, 39) is None
+
+
+@pytest.mark.parametrize("src, frame_last", [
+    # a frame's last line: what it assigned shows, never <unbound>
+    ("a = 1\nb = [a, 2]\nc = a + 10\n", ("c", "11")),
+    ("def f(x):\n    return x * 2\nr = f(3)\n", ("r", "6")),
+    ("def g():\n    t = 5\n    u = t + 1\n    return u\nv = g()\nw = v\n", ("w", "6")),
+])
+def test_trace_table_last_row_shows_what_the_last_line_left(src, frame_last):
+    trace = ct_jupyter.record(src)
+    t = T.table_payload(trace, 0, len(trace))
+    name, text = frame_last
+    last = t["rows"][-1]
+    assert last["cells"][t["names"].index(name)] == {"v": text, "c": 1}
+    assert all(c is None or "unbound" not in c["v"] for r in t["rows"] for c in r["cells"])
+    lines = [trace.line_of(i) for i in range(len(trace)) if trace.frame_of(i) == 0]
+    assert [r["line"] for r in t["rows"]] == lines          # no line missing
+
+
+def test_trace_table_every_recursive_frame_returns_its_value():
+    trace = ct_jupyter.record("def fact(n):\n    if n <= 1:\n        return 1\n"
+                              "    return n * fact(n - 1)\nr = fact(3)\n")
+    notes = {}
+    for f in range(1, trace.frame_count):
+        rows = T.table_payload(trace, f, trace.frame(f).first_step)["rows"]
+        n = trace.arguments(f)["n"].text
+        notes[n] = rows[-1].get("note")
+    assert notes == {"3": "returns 6", "2": "returns 2", "1": "returns 1"}
+    # the model query behind it, on the recursive call's line
+    f2 = next(f for f in range(trace.frame_count) if trace.arguments(f).get("n") and
+              trace.arguments(f)["n"].text == "2")
+    last2 = max(i for i in range(len(trace)) if trace.frame_of(i) == f2)
+    assert trace.step_effect(last2).returned == "returns 2"
+
+
+def test_stack_shows_each_frames_arguments_and_locals():
+    trace = ct_jupyter.record("def fact(n):\n    if n <= 1:\n        return 1\n"
+                              "    k = n - 1\n    return n * fact(k)\nr = fact(3)\n")
+    deepest = next(i for i in range(len(trace)) if trace.step(i).depth == 3)
+    stack = P.stack_payload(trace, deepest)
+    assert [e["call"] for e in stack] == ["<module>", "fact(n=3)", "fact(n=2)", "fact(n=1)"]
+    assert stack[1]["locals"] == [["n", "3"], ["k", "2"]]     # every frame's locals, not only one
+    assert stack[3]["locals"] == [["n", "1"]]
+    cls = ct_jupyter.record("class Account:\n    rate = 2\n")
+    assert P.stack_payload(cls, 1)[-1]["call"] == "class Account"
+
+
+def test_history_says_which_line_made_each_change():
+    trace = ct_jupyter.record("x = 1\ny = 0\nx = 2\nz = 3\n")
+    hist = P.history_payload(trace, "x", 0, len(trace))
+    # x = 2 is stored at step 3 (when line 4 is about to run) but was made by step 2's line
+    assert [(e["step"], e["by"]) for e in hist["entries"]] == [(1, 0), (3, 2)]
+    last = P.history_payload(trace, "z", 0, len(trace))["entries"][-1]
+    assert last["step"] == len(trace) and last["by"] == len(trace) - 1

@@ -332,13 +332,14 @@ def test_step_limit_keeps_running_and_counts(backend: str) -> None:
     with pytest.warns(CodetraceWarning, match="max_steps"):
         trace = record_source("""\
             total = 0
-            for i in range(1000):
+            for i in range(300):
                 total += i
             result = total
             """, backend, max_steps=50)
     assert len(trace) == 50
     assert trace.truncated and trace.stop_reason == "max_steps"
-    assert trace.dropped_steps == 2003 - 50  # 1 + 1001 + 1000 + 1 steps in all
+    assert trace.dropped_steps == 603 - 50  # 1 + 301 + 300 + 1 steps in all
+    assert trace.dropped_steps_exact
     assert trace.outcome.status == "returned"
 
 
@@ -489,7 +490,7 @@ def test_bad_options_are_typed_errors() -> None:
 
     with pytest.raises(UsageError) as info:
         ct_jupyter.record("a = 1", max_steps=-1)
-    assert info.value.code == "ERR_INVALID_OPTION" and info.value.kind == "Usage"
+    assert info.value.code == "ERR_INVALID_POLICY_VALUE" and info.value.kind == "Usage"
     with pytest.raises(UsageError) as info:
         ct_jupyter.record("a = 1", nonsense=True)
     assert info.value.code == "ERR_UNKNOWN_OPTION"
@@ -744,3 +745,73 @@ def test_container_whose_len_starts_raising_is_a_placeholder(backend: str) -> No
     fin = trace.variables(len(trace))
     assert fin["done"].py == 1 and not trace.truncated
     assert "len is broken" in fin["f"].text
+
+
+@pytest.mark.parametrize("loops", [3, 20_000])
+def test_after_a_limit_counting_stops_and_says_so(backend: str, loops: int) -> None:
+    # Past COUNT_AFTER_STOP counted steps every event is switched off (the program runs at
+    # plain speed); the count is then a lower bound, and the program still finishes.
+    from ct_jupyter.core.recorder import COUNT_AFTER_STOP
+
+    src = f"""\
+        def f(k):
+            return k + 1
+        total = 0
+        for i in range({loops}):
+            total = f(total)
+        result = total
+        """
+    steps = len(record_source(src, backend))
+    limit = steps - 2 if loops == 3 else 10
+    with pytest.warns(CodetraceWarning, match="at least" if loops > 3 else " 2 more steps"):
+        trace = record_source(src, backend, max_steps=limit)
+    assert trace.stop_reason == "max_steps" and trace.outcome.status == "returned"
+    assert len(trace) == limit
+    if loops > 3:
+        assert not trace.dropped_steps_exact
+        assert COUNT_AFTER_STOP <= trace.dropped_steps < steps - limit
+    else:
+        assert trace.dropped_steps_exact and trace.dropped_steps == 2
+    assert final(trace) is not None
+
+
+@pytest.mark.parametrize("store", [
+    "d[i % 10] = [i]",          # index the plan evaluates
+    "d[key(i)] = [i]",          # index it cannot: the whole container is re-checked
+    "d[0] = {'v': [i]}",        # one slot, nested replacement
+    "h.items = [i]",            # an attribute replaced
+    "lst[i % 10] = (i, [i])",   # a list slot replaced
+])
+def test_replacing_contents_in_a_loop_costs_the_same_per_step(backend: str, store: str,
+                                                              monkeypatch) -> None:
+    # The class of bug: work per step that grows with the run (replaced children piling up
+    # and being re-checked at every step). Count the snapshotter's work, never time it.
+    from ct_jupyter.core import values
+
+    calls = [0]
+    real_check = values.Snapshotter.check
+
+    def counting(self, oid, step, seen):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        return real_check(self, oid, step, seen)
+
+    monkeypatch.setattr(values.Snapshotter, "check", counting)
+
+    def work(n: int) -> int:
+        calls[0] = 0
+        trace = record_source(f"""\
+            class H:
+                pass
+            def key(i):
+                return i % 10
+            d = {{}}
+            h = H()
+            lst = [0] * 10
+            for i in range({n}):
+                {store}
+            """, backend)
+        assert trace.stop_reason is None
+        return calls[0]
+
+    small, big = work(200), work(2000)
+    assert big <= 12 * max(small, 1), (small, big)  # linear: 10x the steps, ~10x the work

@@ -182,3 +182,33 @@ def test_ast_node_interactivity_is_respected(shell: Any) -> None:
     finally:
         shell.ast_node_interactivity = before
     assert run(shell, "shown = 1\n").value is None
+
+
+@pytest.mark.parametrize("backend", ["sysmon", "settrace"])
+@pytest.mark.parametrize("src, last_line, changed", [
+    ("a = 1\nb = [a, 2]\nc = a + 10\nprint(c)\n", 4, ["c"]),    # ends in print(...)
+    ("a = 1\nb = [a, 2]\nc = a + 10\nc\n", 4, ["c"]),           # ends in an expression
+    ("a = 1\ndef f(x):\n    return x * 2\nr = f(3)\nf(r)\n", 5, ["r"]),  # it calls a function
+])
+def test_a_cell_is_one_frame_whatever_ipython_compiles_it_into(
+        shell: Any, src: str, last_line: int, changed: list[str], backend: str) -> None:
+    if backend == "sysmon" and sys.version_info < (3, 12):
+        pytest.skip("sys.monitoring needs 3.12")
+    for name in ("a", "b", "c", "f", "r"):
+        shell.user_ns.pop(name, None)
+    trace = run(shell, src, backend=backend).trace
+    cell_frames = {trace.frame_of(i) for i in range(len(trace)) if trace.step(i).depth == 0}
+    assert cell_frames == {0}
+    last = max(i for i in range(len(trace)) if trace.frame_of(i) == 0)
+    assert trace.line_of(last) == last_line
+    # only what the line before it changed is marked changed at the last line
+    assert trace.changed_names(last) == changed
+    # one history per name, no second first-capture
+    assert [s for s, _ in trace.history("a", 0)][-1] < last
+    assert trace.frame(0).end_kind == "return"
+
+
+def test_trailing_expression_value_is_the_cell_frames_result(shell: Any) -> None:
+    trace = run(shell, "x = 20\nx + 1\n").trace
+    assert trace.frame_count == 1
+    assert trace.frame(0).result is not None and trace.frame(0).result.text == "21"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import pathlib
 
+import pytest
 from rich.console import Console
 
 import ct_jupyter
 from ct_jupyter.codetracer import load
+from ct_jupyter.errors import CodetraceWarning
 from ct_jupyter.render.terminal import TraceView, render_text
 from tests.test_export_codetracer import REFERENCE
 
@@ -45,12 +47,17 @@ def test_header_source_variables_and_steps() -> None:
     # the step table: number, line, function indented by depth, code, changes, output
     rows = {line.split()[0]: line for line in lines if line[:3].strip().isdigit()}
     assert "→ add(a=1, b=2)" in rows["2"] and "  add " in rows["2"]
-    assert "total = a + b" in rows["2"]
-    assert "total = 3" in rows["3"] and "← return 3" in rows["3"]
-    assert "x = 3" in rows["4"]
+    # changes: what the row's own line did (values right after it)
+    assert "total = a + b" in rows["2"] and "total = 3" in rows["2"]
+    assert "← returns 3" in rows["3"] and "total" not in rows["3"].split("return total")[1]
+    assert "x = 3" in rows["1"] and "x = 3" not in rows["4"]
     assert "x is 3⏎" in rows["5"]
-    assert "items = [3, 6]" in rows["7"]
+    assert "items = [3, 6]" in rows["6"]
+    assert "items = [3, 6, 9]" in rows["7"]    # the last line's change is in its own row
     assert "more step" not in text
+    # and the final state is listed after the table
+    final = text.split("Final state")[1]
+    assert "items" in final and "[3, 6, 9]" in final and "x " in final
 
 
 def test_user_text_is_never_markup() -> None:
@@ -88,18 +95,19 @@ def test_exception_panel_and_width() -> None:
     assert "— raised ZeroDivisionError" in flat
     assert "ZeroDivisionError: integer division or modulo by zero" in flat
     assert "raised at step 2" in flat and "line 2, in f" in flat
-    assert "↑ raises ZeroDivisionError" in flat
+    assert flat.count("integer division or modulo by zero") == 2   # the raise row + the panel
+    assert "↑ ZeroDivisionError propagates" in flat
 
 
 def test_imported_trace_without_sources_and_generators() -> None:
     trace = load(REFERENCE / "generators")  # the reference cannot tell a yield from a return
     text = _render(TraceView(trace, start=10, limit=8), width=140)
     assert "(source not recorded)" in text
-    assert "← return 5" in text
+    assert "← returns 5" in text
     ours = ct_jupyter.record("def gen():\n    yield 1\n    yield 2\n\nout = list(gen())\n",
                              io="off")
     text = _render(TraceView(ours), width=120)
-    assert "← yield 1" in text and "↻ gen" in text and "out = [1, 2]" not in text
+    assert "← yields 1" in text and "↻ gen" in text
 
 
 def test_empty_trace_and_render_text() -> None:
@@ -118,6 +126,24 @@ def test_view_of_a_file_program(tmp_path: pathlib.Path) -> None:
     trace, _ = record_program(REFERENCE / "programs" / "recursion.py", io="proxies")
     text = _render(TraceView(trace, start=0, limit=400), width=250)
     assert text.count("→ factorial(n=") == 5
-    # the innermost call's last step ends all five activations at once
-    assert "← return 1  ← return 2  ← return 6  ← return 24  ← return 120" in text
+    # each activation's return is on its own last row
+    for value in (24, 120):
+        assert text.count(f"← returns {value} ") == 1, value
+    assert text.count("← returns ") == text.count("→ ")    # every call returned, fib's too
     assert "120⏎" in text
+
+
+def test_terminal_oddities_are_gone() -> None:
+    # a class body is not a constructor call; a loop's last step returns nothing
+    trace = ct_jupyter.record("class Account:\n    rate = 2\nacc = Account()\n"
+                              "for i in range(2):\n    x = i\n", io="off")
+    text = _render(TraceView(trace), width=120)
+    assert "class Account" in text and "→ Account()" not in text
+    assert "← return" not in text
+    # a stopped recording says so, and shows no invented final values or truncated returns
+    with pytest.warns(CodetraceWarning):
+        stopped = ct_jupyter.record("def f(k):\n    return k\ni = 0\nwhile i < 100:\n"
+                                    "    i = f(i) + 1\n", io="off", max_steps=30)
+    text = _render(TraceView(stopped), width=120)
+    assert "Recording stopped after 30 steps (the max_steps limit)" in text and "Final state" not in text
+    assert "truncated" not in text.replace("recording stopped early", "")

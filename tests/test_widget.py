@@ -125,13 +125,13 @@ def test_mimebundle_has_widget_html_and_text(widget):
     assert "17 steps" in data["text/plain"] and "ZeroDivisionError" in data["text/plain"]
 
 
-def test_assets_come_from_the_checkout_or_the_wheel():
+def test_assets_come_from_the_package_static_folder():
     from ct_jupyter.widget import _asset
 
     js = _asset("widget.js")
-    assert js.is_file() and "export default" in js.read_text(encoding="utf-8")
+    assert js.is_file() and "as default" in js.read_text(encoding="utf-8")
     assert _asset("widget.css").is_file()
-    assert f"export const SCHEMA = {P.SCHEMA};" in js.read_text(encoding="utf-8")
+    assert f"SCHEMA = {P.SCHEMA};" in js.read_text(encoding="utf-8")
     with pytest.raises(FileNotFoundError):
         _asset("nope.js")
 

@@ -225,7 +225,7 @@ class CodeTracerWriter:
     def __init__(self, trace: Trace, out: IO[bytes], *, paths: dict[str, str],
                  exit_code: int | None = None) -> None:
         self.trace = trace
-        self.b: Any = trace._b  # type: ignore[attr-defined]
+        self.b = trace.columns
         self.out = out
         self.path_names = paths
         self.exit = exit_status(trace, exit_code)
@@ -693,6 +693,11 @@ class CodeTracerWriter:
                 if enc is UNBOUND or name in _HIDDEN_NAMES:
                     continue
                 args.append((self._var(name), self.value(enc, s + 1)))
+        if args and self.steps_written == 0 and not getattr(self, "_stepped", False):
+            # A root frame adopted mid-run (ct_jupyter.start in a function) is the first call:
+            # its argument values need a Step to attach to.
+            self._write(b'{"Step":{"path_id":%d,"line":%d}}' % (pid, func.line))
+        self._stepped = True
         for vid, val in args:
             self._write(b'{"Value":{"variable_id":' + vid + b',"value":' + val + b"}}")
         self._write(b'{"Step":{"path_id":%d,"line":%d}}' % (pid, func.line))
@@ -838,7 +843,7 @@ def _int_text(value: int) -> str:
 
 def write_metadata(trace: Trace, out: IO[bytes], writer: CodeTracerWriter) -> None:
     """Write ``trace_metadata.json``: CodeTracer's fields plus the ``ct_jupyter`` block."""
-    b: Any = trace._b  # type: ignore[attr-defined]
+    b = trace.columns
     meta = {k: v for k, v in b.meta.items() if k not in ("exit_code", "exit_label", LOADED_FROM)}
     program = meta.get("program")
     if not isinstance(program, str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import site
 import sys
@@ -13,13 +14,14 @@ from types import CodeType
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@functools.cache  # ~5 ms of sysconfig and realpath work: once per process, not per recording
 def _system_roots() -> tuple[str, ...]:
     roots: set[str] = set()
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         path = sysconfig.get_paths().get(key)
         if path:
             roots.add(os.path.realpath(path))
-    for path in [*getattr(site, "getsitepackages", lambda: [])(), site.getusersitepackages()]:
+    for path in [*getattr(site, "getsitepackages", list)(), site.getusersitepackages()]:
         if path:
             roots.add(os.path.realpath(path))
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix}:
@@ -48,6 +50,7 @@ class CodeFilter:
         include: Iterable[str] = (),
         exclude: Iterable[str] = (),
         cwd: str | None = None,
+        scope: Callable[[str, str, str, bool], bool] | None = None,
     ) -> None:
         self.user_files = set(user_files)
         self.is_user_file = is_user_file
@@ -55,7 +58,9 @@ class CodeFilter:
         self.exclude = tuple(exclude)
         self.cwd = os.path.realpath(cwd or os.getcwd()).rstrip(os.sep) + os.sep
         self.system_roots = _system_roots()
-        self._cache: dict[tuple[str, str], bool] = {}
+        self.scope = scope
+        self.gate: Callable[[CodeType, str, bool], bool] | None = None
+        self._cache: dict[tuple[str, str, str], bool] = {}
 
     def add_file(self, filename: str) -> None:
         """Treat ``filename`` as user code from now on."""
@@ -63,12 +68,33 @@ class CodeFilter:
         self._cache.clear()
 
     def is_user(self, code: CodeType, module: str = "") -> bool:
-        """Return True when ``code`` (in module ``module``) should be stepped into."""
-        key = (code.co_filename, module)
+        """Return True when ``code`` (in module ``module``) should be stepped into.
+
+        With a ``scope`` (the trace-filter chain), its rules may override the decision per
+        code object (``obj:`` selectors need the qualified name), except that ct_jupyter's own
+        code is never stepped into.
+        """
+        qualname = getattr(code, "co_qualname", code.co_name) if self.scope is not None else ""
+        key = (code.co_filename, module, qualname)
         hit = self._cache.get(key)
         if hit is None:
-            hit = self._cache[key] = self._decide(code.co_filename, module)
+            hit = self._decide(code.co_filename, module)
+            if self.scope is not None and not self._is_own(code.co_filename, module):
+                hit = self.scope(code.co_filename, module, qualname, hit)
+            self._cache[key] = hit
+        if self.gate is not None:  # recording only some calls: decided per call, not cached
+            return self.gate(code, module, hit)
         return hit
+
+    def is_system(self, filename: str) -> bool:
+        """Return True for files of the standard library and site-packages."""
+        if filename.startswith("<") or not os.path.isabs(filename):
+            return False
+        return os.path.realpath(filename).startswith(self.system_roots)
+
+    def _is_own(self, filename: str, module: str) -> bool:
+        real = os.path.realpath(filename) if not filename.startswith("<") else filename
+        return real.startswith(_PACKAGE_DIR + os.sep) or module.split(".")[0] == "ct_jupyter"
 
     def _matches(self, patterns: tuple[str, ...], filename: str, module: str) -> bool:
         for pattern in patterns:

@@ -49,7 +49,7 @@ PURE_METHODS: dict[type, frozenset[str]] = {
                       "count", "index", "join", "lower", "upper", "replace"}),
 }
 
-#: index step: ("const", value) | ("name", n) | ("add", n, k)   (n + k)
+#: index step: ("const", value) | ("name", n) | ("add", n, k)  (n + k) | ("mod", n, k)  (n % k)
 #: a path step: ("item", index) | ("attr", name)
 Index = tuple[object, ...]
 Step = tuple[str, object]
@@ -91,6 +91,10 @@ def _index(node: ast.expr) -> Index | None:
             and type(node.right.value) is int:
         k = node.right.value if isinstance(node.op, ast.Add) else -node.right.value
         return ("add", node.left.id, k)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) \
+            and isinstance(node.left, ast.Name) and isinstance(node.right, ast.Constant) \
+            and type(node.right.value) is int and node.right.value != 0:
+        return ("mod", node.left.id, node.right.value)  # `d[i % 100] = …`
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
             and isinstance(node.operand, ast.Constant) and type(node.operand.value) is int:
         return ("const", -node.operand.value)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from sys import _getframe
 from threading import get_ident as _get_ident
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
+from typing import Any
 
 from ..model.builder import FunctionInfo, TraceBuilder
 from ..model.encoded import UNBOUND, Err
@@ -26,6 +27,10 @@ from .values import ATOM_TYPES, Snapshotter
 
 #: When True (the test suite sets it), a recorder failure raises instead of failing soft.
 TESTING = False
+#: After a limit, steps are counted exactly up to this many; then every event is switched off
+#: (the program runs on at plain speed) and the count is a lower bound
+#: (``meta["dropped_steps_exact"] = False``).
+COUNT_AFTER_STOP = 1_000
 
 _GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
 _EQ_ATOMS = frozenset({int, str, bool, type(None), complex, bytes})
@@ -88,6 +93,8 @@ class Recorder:
         self.globals_owners: dict[int, _FrameState] = {}
         self._plans: dict[str, dict[int, LinePlan | None]] = {}
         self._module_names: dict[int, dict[str, None]] = {}
+        self._continues: set[int] = set()  # ids of codes whose frame continues the last root frame
+        self._last_root: _FrameState | None = None
         self.off = False
         self.active = True
         self.owner = _get_ident()
@@ -95,6 +102,7 @@ class Recorder:
         self.max_memory = options.max_memory
         self.on_stop: Callable[[], None] | None = None
         self.internal_error: BaseException | None = None
+        self.gate: Any = None  # ct_jupyter.focus.Gate when only some calls are recorded
         self._step_line = builder.step_line
         self._step_line_append = builder.step_line.append
         self._step_frame_append = builder.step_frame.append
@@ -125,6 +133,15 @@ class Recorder:
         if info.is_user:
             self._describe(info, frame, module)
         return info
+
+    def continue_frame(self, code: CodeType) -> None:
+        """Record a root frame of ``code`` as the continuation of the root frame before it.
+
+        IPython compiles a cell's trailing expression as a second code object that runs right
+        after the body; the cell is still one frame: same id, same variables, no re-capture.
+        """
+        self._continues.add(id(code))
+        self.codes.append(code)  # keep alive while its id is a key
 
     def _is_user_callable(self, obj: object) -> bool:
         """True for a function or plain class of the user's code: its frames record its changes."""
@@ -167,7 +184,7 @@ class Recorder:
         params = () if info.is_module else tuple(code.co_varnames[:nparams])
         info.func_id = self.builder.add_function(
             FunctionInfo(code.co_name, qualname, pid, code.co_firstlineno, module, info.is_module,
-                         params))
+                         params, is_class=not info.is_module and not code.co_flags & 0x02))
 
     def _is_user_module(self, module: str) -> bool:
         if module in ("__main__", "__mp_main__", "builtins"):
@@ -190,6 +207,11 @@ class Recorder:
             return
         try:
             stack = self.stack
+            if not stack and self.gate is not None and not self.gate.allows_root(info, frame):
+                return
+            if not stack and self._last_root is not None and id(info.code) in self._continues:
+                self._revive(info, frame)
+                return
             rows = self._frame_rows
             fid = len(rows)
             if stack:
@@ -262,12 +284,21 @@ class Recorder:
                     self._ch_val(value)
                 else:
                     return None
+        return self._line_work(st, prev, step)
+
+    def _line_work(self, st: _FrameState, prev: int, step: int) -> None:
+        """The rest of a LINE event once its step is appended: captures, changes, exceptions.
+
+        ``prev`` is the frame's previous line (-1 at its first line). The C core calls this
+        for every line its fast paths do not finish.
+        """
         self.off = True
         try:
             if prev < 0:
                 self._frame_first[st.fid] = step
                 self._capture_all(st, step)
             else:
+                eff = st.effects.get(prev)
                 if eff is not None:
                     self._apply(st, eff, step)
                 if st.dirty:
@@ -504,7 +535,30 @@ class Recorder:
         if eff is not None:
             self._apply(st, eff, len(self._step_line))
 
+    def _revive(self, info: CodeInfo, frame: FrameType) -> None:
+        """Reopen the last root frame for ``frame``, a continuation of it (see continue_frame)."""
+        st = self._last_root
+        assert st is not None
+        self._last_root = None
+        self._frame_ends.pop(st.fid, None)
+        st.info = info
+        st.effects = info.effects
+        st.frame = frame
+        st.line = 0  # not a first step: no re-capture; the recheck records only real changes
+        st.dirty = True
+        if info.is_module:
+            g = frame.f_globals
+            seen = self._module_names.setdefault(id(g), {})
+            seen.update(dict.fromkeys(info.names))
+            st.names = tuple(seen)
+            if id(g) not in self.globals_owners:
+                self.globals_owners[id(g)] = st
+                st.globals_owner = True
+        self.stack.append(st)
+
     def _leave(self, st: _FrameState) -> None:
+        if not self.stack and self._continues:
+            self._last_root = st
         if st.globals_owner:
             g = st.frame.f_globals
             if self.globals_owners.get(id(g)) is st:
@@ -603,6 +657,8 @@ def _index_value(index: tuple[object, ...], loc: object, g: dict[str, object]) -
         value = g.get(name, _NOTHING)  # type: ignore[arg-type]
     if kind == "add":
         return value + index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
+    if kind == "mod":
+        return value % index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
     return value
 
 

@@ -13,7 +13,8 @@ import sys
 import warnings
 from types import CodeType, FrameType
 
-from .recorder import Recorder
+from .ccore import chosen, make_core
+from .recorder import COUNT_AFTER_STOP, Recorder
 
 _HIDDEN_LOCALS_WARNING = (
     ("ignore", re.compile("assigning None to unbound local", re.I), RuntimeWarning, None, 0)
@@ -35,6 +36,11 @@ class SetTraceBackend:
         self._started: dict[int, FrameType] = {}
         self._installed = False
         self._counting = False
+        #: the local trace function user frames get: `_local`, or the C core's
+        self._tracer: object = self._local
+        self._core: object | None = None
+        self.core = chosen()
+        recorder.builder.meta["core"] = self.core
         recorder.on_stop = self._switch_to_counting
 
     def start(self) -> None:
@@ -47,6 +53,11 @@ class SetTraceBackend:
             # so keep the user's stderr clean while we record.
             warnings.filters.insert(0, _HIDDEN_LOCALS_WARNING)
             warnings._filters_mutated()  # type: ignore[attr-defined]
+        core = self._core = make_core(self.rec, None, self._local)
+        self.core = self.rec.builder.meta["core"] = "c" if core is not None else "python"
+        if core is not None:  # the C hot path runs lines; other events come back to `_local`
+            self._tracer = core.trace  # type: ignore[attr-defined]
+            core.set_tracer(self._tracer)  # type: ignore[attr-defined]
         sys.settrace(self._global)
         self._installed = True
 
@@ -57,6 +68,10 @@ class SetTraceBackend:
         self._installed = False
         sys.settrace(self._previous)  # type: ignore[arg-type]
         self._started.clear()
+        if self._core is not None:
+            self._core.release()  # type: ignore[attr-defined]
+            self._core = None
+            self._tracer = self._local
         if _HIDDEN_LOCALS_WARNING is not None:
             try:
                 warnings.filters.remove(_HIDDEN_LOCALS_WARNING)
@@ -66,7 +81,7 @@ class SetTraceBackend:
 
     def adopt(self, frame: FrameType) -> None:
         """Trace lines of an already running frame (the body of a ``with recording()``)."""
-        frame.f_trace = self._local
+        frame.f_trace = self._tracer
         frame.f_trace_lines = True
 
     def _switch_to_counting(self) -> None:
@@ -93,13 +108,11 @@ class SetTraceBackend:
         if kind == "resume" and rec.stack and rec.stack[-1].frame is frame:
             # sys.monitoring reports no line on resuming at the line that yielded
             rec.stack[-1].resume_line = frame.f_lineno
-        return self._local
+        return self._tracer
 
     def _local(self, frame: FrameType, event: str, arg: object) -> object:
         if self._counting:
-            if event == "line":
-                self.rec.builder.dropped_steps += 1
-            return self._count
+            return self._count(frame, event, arg)
         rec = self.rec
         if event == "line":
             # settrace also reports a line again after a backward jump within it (one-line
@@ -109,7 +122,7 @@ class SetTraceBackend:
             line = frame.f_lineno
             if stack and stack[-1].frame is frame and (
                     stack[-1].line == line or (stack[-1].line < 0 and stack[-1].resume_line == line)):
-                return self._local
+                return self._tracer
             rec.on_line(frame.f_code, line, frame)
         elif event == "return":
             code: CodeType = frame.f_code
@@ -118,7 +131,7 @@ class SetTraceBackend:
             op = raw[lasti] if lasti >= 0 else -1
             if op in _YIELD_OPS or (op == _RESUME and lasti >= 2 and raw[lasti - 2] in _YIELD_OPS):
                 rec.on_return("yield", code, lasti, arg)
-                return self._local
+                return self._tracer
             if code.co_flags & 0x2A0:
                 self._started.pop(id(frame), None)
             if op in _RETURN_OPS:
@@ -127,9 +140,15 @@ class SetTraceBackend:
                 rec.on_unwind(code, None)
         elif event == "exception":
             rec.on_raise(frame.f_code, arg[1])  # type: ignore[index]
-        return self._local
+        return self._tracer
 
     def _count(self, frame: FrameType, event: str, arg: object) -> object:
         if event == "line":
-            self.rec.builder.dropped_steps += 1
+            b = self.rec.builder
+            b.dropped_steps += 1
+            if b.dropped_steps >= COUNT_AFTER_STOP and self._installed:
+                # Stop counting too: no trace function at all, the program runs at plain speed.
+                b.meta["dropped_steps_exact"] = False
+                sys.settrace(None)
+                return None
         return self._count

@@ -13,7 +13,8 @@ from functools import partial
 from types import CodeType
 
 from ..errors import BackendUnavailable
-from .recorder import Recorder
+from .ccore import chosen, make_core
+from .recorder import COUNT_AFTER_STOP, Recorder
 
 TOOL_NAME = "ct_jupyter"
 _PREFERRED_IDS = (4, 3)
@@ -41,6 +42,9 @@ class SysMonBackend:
         self._owner = threading.get_ident()
         self._touched: list[CodeType] = []
         self._events: list[int] = []
+        self._core: object | None = None
+        self.core = chosen()
+        recorder.builder.meta["core"] = self.core
         recorder.on_stop = self._switch_to_counting
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -69,6 +73,11 @@ class SysMonBackend:
                 E.PY_UNWIND: self._on_py_unwind,
                 E.RAISE: self._on_raise,
             }
+            core = self._core = make_core(self.rec, self._on_py_start, None)
+            self.core = self.rec.builder.meta["core"] = "c" if core is not None else "python"
+            if core is not None:  # the C hot path, handing the rest to the same Python methods
+                table.update({E.PY_START: core.start, E.LINE: core.line,  # type: ignore[attr-defined]
+                              E.PY_RETURN: core.ret, E.PY_YIELD: core.yld})  # type: ignore[attr-defined]
             for event, callback in table.items():
                 mon.register_callback(tool, event, callback)
                 self._events.append(event)
@@ -94,6 +103,9 @@ class SysMonBackend:
                 self._touched.clear()
                 self._events.clear()
                 self.tool = None
+                if self._core is not None:
+                    self._core.release()  # type: ignore[attr-defined]
+                    self._core = None
                 if mon.get_tool(tool) == TOOL_NAME:
                     mon.free_tool_id(tool)
 
@@ -159,8 +171,24 @@ class SysMonBackend:
 
     def _count_line(self, code: CodeType, line: int) -> object:
         if threading.get_ident() == self._owner:
-            self.rec.builder.dropped_steps += 1
+            b = self.rec.builder
+            b.dropped_steps += 1
+            if b.dropped_steps >= COUNT_AFTER_STOP:
+                self._switch_off()
         return None
+
+    def _switch_off(self) -> None:
+        """Stop counting too: the program runs on with no event at all (near plain speed)."""
+        mon = sys.monitoring
+        tool = self.tool
+        self.rec.builder.meta["dropped_steps_exact"] = False
+        if tool is None:
+            return
+        with self._lock:
+            mon.set_events(tool, 0)
+            for code in self._touched:
+                mon.set_local_events(tool, code, 0)
+            self._touched.clear()
 
     def _count_start(self, code: CodeType, offset: int) -> object:
         info = self.rec.infos.get(id(code))

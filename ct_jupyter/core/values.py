@@ -446,7 +446,15 @@ class Snapshotter:
     def _adopt_kid(self, oid: int, enc: object) -> None:
         """Make a newly stored child enc of ``oid`` part of its in-place re-checks."""
         if enc.__class__ is Ref and enc.oid not in self.kids[oid]:  # type: ignore[attr-defined]
-            self.kids[oid] += (enc.oid,)  # type: ignore[attr-defined]
+            kids = self.kids[oid] + (enc.oid,)  # type: ignore[attr-defined]
+            cur = self.cur[oid]
+            if cur is not None and len(kids) > 2 * len(cur) + 16:  # type: ignore[arg-type]
+                # Replaced children pile up (`d[k] = [i]` in a loop): rebuild from what the
+                # container holds now, so the list, and every re-check, stays O(len) — amortised.
+                encs = tuple(cur.values()) if isinstance(cur, dict) else tuple(cur)  # type: ignore[arg-type]
+                keys = tuple(cur) if isinstance(cur, dict) else ()
+                kids = tuple(dict.fromkeys(_kid_oids(keys + encs)))
+            self.kids[oid] = kids
 
     def check_tail(self, obj: object, step: int) -> None:
         """Re-check a list after ``append``/``extend``: only new items at its end."""

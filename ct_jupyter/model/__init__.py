@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from .builder import FunctionInfo as FunctionInfo
-from .builder import Outcome as Outcome
 from .builder import TraceBuilder as TraceBuilder
+from .columns import TraceColumns as TraceColumns
+from .index import TraceIndex as TraceIndex
+from .records import FunctionInfo as FunctionInfo
+from .records import Outcome as Outcome
+from .records import StepEffect as StepEffect
 from .encoded import UNBOUND as UNBOUND
 from .encoded import Cut as Cut
 from .encoded import Err as Err
@@ -19,4 +22,5 @@ from .trace import Trace as Trace
 from .value import Value as Value
 
 __all__ = ["UNBOUND", "Cut", "Err", "ExceptionEvent", "Frame", "FunctionInfo", "IOChunk",
-           "Named", "Outcome", "Ref", "StackEntry", "Step", "Trace", "TraceBuilder", "Value"]
+           "Named", "Outcome", "Ref", "StackEntry", "Step", "StepEffect", "Trace", "TraceBuilder", "TraceColumns",
+           "TraceIndex", "Value"]

@@ -8,37 +8,10 @@ wraps the columns in an immutable `Trace` without copying them.
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from .heap import Heap
-
-if TYPE_CHECKING:
-    from .trace import Trace
-
-
-@dataclass(frozen=True, slots=True)
-class FunctionInfo:
-    """A function (or module body) that ran: its qualified name and where it is defined."""
-
-    name: str
-    qualname: str
-    path_id: int
-    line: int
-    module: str
-    is_module: bool = False
-    params: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """How the recorded run ended: ``returned`` (with a value) or ``raised`` (with an exception)."""
-
-    status: str
-    value: object = None
-    exc_type: str | None = None
-    exc_message: str | None = None
-    traceback: str | None = None
+from .records import FunctionInfo as FunctionInfo
+from .records import Outcome as Outcome
+from .trace import Trace
 
 
 class TraceBuilder:
@@ -206,8 +179,6 @@ class TraceBuilder:
 
     def freeze(self) -> Trace:
         """Return the immutable `Trace` over these columns; the builder must not be used after."""
-        from .trace import Trace
-
         # Keep only the compact columns: the per-frame rows and dicts cost several times more.
         self._frame_cols_final = self._frame_columns()
         self.frame_rows = []

@@ -12,100 +12,67 @@ a valid step for value queries: the state after the last recorded step.
 from __future__ import annotations
 
 import enum
+import os
 import types
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from itertools import compress, islice
 from operator import le
-from typing import TYPE_CHECKING
+from typing import Any
 
-from .builder import FunctionInfo, Outcome
+from .columns import TraceColumns
+from .index import TraceIndex
 from .encoded import UNBOUND, Cut, Err, Named, Ref
+from .records import ExceptionEvent as ExceptionEvent
+from .records import Frame as Frame
+from .records import FunctionInfo as FunctionInfo
+from .records import IOChunk as IOChunk
+from .records import Outcome as Outcome
+from .records import StackEntry as StackEntry
+from .records import Step as Step
+from .records import StepEffect as StepEffect
 from .value import UNBOUND_VALUE, Value
-
-if TYPE_CHECKING:
-    from .builder import TraceBuilder
 
 _TEXT_BUDGET = 120
 _RANGE_ITEMS = 20
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One executed line: where it was and in which frame."""
-
-    index: int
-    path: str
-    line: int
-    function: str
-    frame: int
-    depth: int
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """One activation of a function: a call, or one resume of a generator or coroutine."""
-
-    id: int
-    function: FunctionInfo
-    parent: int
-    depth: int
-    kind: str
-    call_step: int
-    first_step: int
-    end_step: int
-    end_kind: str | None
-    result: Value | None
-
-
-@dataclass(frozen=True, slots=True)
-class StackEntry:
-    """A frame on the call stack at some step, with the line it was at."""
-
-    frame: int
-    function: str
-    path: str
-    line: int
-
-
-@dataclass(frozen=True, slots=True)
-class ExceptionEvent:
-    """An exception ``raise``d, propagated out of a frame (``unwind``) or ``caught``."""
-
-    step: int
-    frame: int
-    kind: str
-    type_name: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class IOChunk:
-    """Text written to (stdout, stderr) or read from (stdin) a stream during ``step``."""
-
-    step: int
-    stream: str
-    text: str
-    flags: str = ""
-
-
 class Trace:
     """An immutable recording of one run. Build one with `ct_jupyter.record` or `TraceBuilder`."""
 
-    __slots__ = ("_b", "_by_frame", "_by_line", "_frame_changes", "__weakref__")
+    __slots__ = ("_b", "_by_frame", "_by_line", "_columns", "_frame_changes", "_index",
+                 "__weakref__")
 
     def __init__(self) -> None:
         raise TypeError("Trace is built by a recording (ct_jupyter.record) or TraceBuilder.freeze()")
 
     @classmethod
-    def _from_builder(cls, builder: TraceBuilder) -> Trace:
+    def _from_builder(cls, builder: Any) -> Trace:
+        """Wrap a frozen `TraceBuilder`'s columns (called by ``TraceBuilder.freeze``)."""
         self = object.__new__(cls)
         self._b = builder
         self._by_frame: dict[int, dict[str, tuple[list[int], list[int]]]] | None = None
         self._frame_changes: dict[str, bool] | None = None
         self._by_line: dict[tuple[int, int], list[int]] | None = None
+        self._columns: TraceColumns | None = None
+        self._index: TraceIndex | None = None
         return self
+
+    @property
+    def columns(self) -> TraceColumns:
+        """The read-only columnar view, for consumers that scan the whole trace."""
+        cols = self._columns
+        if cols is None:
+            cols = self._columns = TraceColumns(self._b)
+        return cols
+
+    @property
+    def index(self) -> TraceIndex:
+        """The search index over the steps (built on first use), for navigation and line search."""
+        index = self._index
+        if index is None:
+            index = self._index = TraceIndex(self.columns)
+        return index
 
     # -- facts ----------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -130,6 +97,32 @@ class Trace:
         """Readable labels for synthetic paths (``In [3]`` for a notebook cell)."""
         return dict(self._b.path_labels)
 
+    def path_label(self, path: str) -> str:
+        """Return the readable name of ``path``: its label (``In [3]``) or its file name."""
+        label = self._b.path_labels.get(path)
+        if label:
+            return label
+        if path.startswith("<") and path.endswith(">"):
+            return path
+        return os.path.basename(path) or path
+
+    @property
+    def call_count(self) -> int:
+        """Calls recorded: frames of kind ``call`` below a root frame (generator resumes and the
+        recorded program's own top-level frames are not calls)."""
+        b = self._b
+        kinds = b.frame_kind
+        calls = kinds.count("call")
+        parent = b.frame_parent
+        start = 0
+        while True:  # subtract the root frames (few), found at C speed
+            try:
+                root = parent.index(-1, start)
+            except ValueError:
+                return calls
+            calls -= kinds[root] == "call"
+            start = root + 1
+
     @property
     def functions(self) -> Sequence[FunctionInfo]:
         """Every function that ran, index = function id."""
@@ -146,6 +139,11 @@ class Trace:
         return self._b.dropped_steps
 
     @property
+    def dropped_steps_exact(self) -> bool:
+        """False when `dropped_steps` is a lower bound (counting stopped too, to run at full speed)."""
+        return self._b.meta.get("dropped_steps_exact", True) is not False
+
+    @property
     def truncated(self) -> bool:
         """True when recording stopped before the run ended."""
         return self._b.stop_reason is not None
@@ -159,6 +157,12 @@ class Trace:
     def failure(self) -> str | None:
         """The recorder's own failure (type and message), when one stopped the recording."""
         return self._b.failure
+
+    @property
+    def counters(self) -> dict[str, object]:
+        """Counts of what the recording left out: dropped events, redactions, detaches, failures."""
+        counters = self._b.meta.get("counters")
+        return dict(counters) if isinstance(counters, dict) else {}
 
     @property
     def meta(self) -> dict[str, object]:
@@ -226,6 +230,22 @@ class Trace:
         values = self.variables(first, frame_id)
         return {name: values[name] for name in params if name in values}
 
+    def call_text(self, frame_id: int, max_args: int = 4, width: int = 30) -> str:
+        """Return how frame ``frame_id`` reads in a stack: ``fact(n=2)``, ``class Account`` for a
+        class body, ``<module>`` for a module body (argument values cut to ``width``)."""
+        b = self._b
+        func = b.functions[b.frame_func[frame_id]]
+        if func.is_module:
+            return func.qualname
+        if func.is_class:
+            return f"class {func.qualname}"
+        args = self.arguments(frame_id)
+        parts = [f"{name}={_cut(value.text, width)}"
+                 for name, value in list(args.items())[:max_args]]
+        if len(args) > max_args:
+            parts.append("…")
+        return f"{func.qualname}({', '.join(parts)})"
+
     def frames(self) -> Iterator[Frame]:
         """Iterate over every frame in the order they started."""
         for i in range(self.frame_count):
@@ -246,6 +266,61 @@ class Trace:
                 line = b.step_line[call_step] if call_step >= 0 else b.functions[b.frame_func[frame]].line
         out.reverse()
         return out
+
+    def next_step_in_frame(self, index: int) -> int | None:
+        """Return the next step of step ``index``'s frame, jumping over the calls it made
+        (None when step ``index`` is the frame's last recorded line)."""
+        b = self._b
+        step_frame = b.step_frame
+        parent = b.frame_parent
+        end_step = b.frame_end_step
+        n = len(step_frame)
+        frame = step_frame[index]
+        j = index + 1
+        while j < n:
+            fj = step_frame[j]
+            if fj == frame:
+                return j
+            child = fj
+            while child >= 0 and parent[child] != frame:
+                child = parent[child]
+            if child < 0:
+                return None  # the frame has returned
+            end = end_step[child]
+            if end < j:
+                return None  # the callee never finished in the recording
+            j = end + 1
+        return None
+
+    def after_step(self, index: int) -> int:
+        """Return the position whose values show what step ``index``'s line left in its frame:
+        the frame's next step, or (for its last line) the step after the frame ended."""
+        nxt = self.next_step_in_frame(index)
+        if nxt is not None:
+            return nxt
+        n = len(self._b.step_line)
+        end = self._b.frame_end_step[self._b.step_frame[index]]
+        return n if end < 0 else min(max(end, index) + 1, n)
+
+    def step_effect(self, index: int) -> StepEffect:
+        """Return what running step ``index``'s line did in its frame: the names it rebound or
+        mutated (values right after it) and, on the frame's last line, what the frame returned."""
+        b = self._b
+        frame = b.step_frame[index]
+        nxt = self.next_step_in_frame(index)
+        after = self.after_step(index)
+        returned: str | None = None
+        result: Value | None = None
+        if nxt is None:
+            end_kind = b.frame_end_kind[frame]
+            func = b.functions[b.frame_func[frame]]
+            if end_kind in ("return", "yield") and not func.is_module and not func.is_class:
+                result = self.frame(frame).result
+                if result is not None:
+                    returned = ("yields " if end_kind == "yield" else "returns ") + result.text
+        changed = tuple((name, self.variable(name, after, frame))
+                        for name in self.changed_names(after, frame))
+        return StepEffect(changed, returned, result)
 
     def steps_at_line(self, line: int, path: str | None = None) -> list[int]:
         """Return the steps at ``line`` of ``path`` (default: the first recorded path)."""
@@ -301,8 +376,9 @@ class Trace:
         cache[frame] = names
         return names
 
-    def variables(self, index: int, frame: int | None = None) -> dict[str, Value]:
-        """Return every bound variable of ``frame`` (default: step ``index``'s frame) at step ``index``."""
+    def variables(self, index: int, frame: int | None = None, depth: int = 6) -> dict[str, Value]:
+        """Return every bound variable of ``frame`` (default: step ``index``'s frame) at step
+        ``index``, containers decoded ``depth`` levels deep."""
         b = self._b
         if frame is None:
             frame = b.step_frame[index] if index < len(b.step_line) else 0
@@ -312,10 +388,11 @@ class Trace:
             if k >= 0:
                 enc = b.ch_val[changes[k]]
                 if enc is not UNBOUND:
-                    out[name] = self.decode(enc, index)
+                    out[name] = self.decode(enc, index, depth)
         return out
 
-    def variable(self, name: str, index: int, frame: int | None = None) -> Value | None:
+    def variable(self, name: str, index: int, frame: int | None = None,
+                 depth: int = 6) -> Value | None:
         """Return one variable's value at step ``index``, or None when it is not bound there."""
         b = self._b
         if frame is None:
@@ -326,7 +403,7 @@ class Trace:
         k = bisect_right(hist[0], index) - 1
         if k < 0 or b.ch_val[hist[1][k]] is UNBOUND:
             return None
-        return self.decode(b.ch_val[hist[1][k]], index)
+        return self.decode(b.ch_val[hist[1][k]], index, depth)
 
     def variable_names(self, frame: int) -> list[str]:
         """Return the names ever recorded for ``frame``, in first-seen order."""
@@ -338,11 +415,17 @@ class Trace:
 
     def changed_names(self, index: int, frame: int | None = None) -> list[str]:
         """Return, in first-seen order, the names of ``frame`` rebound or mutated in place at
-        step ``index`` (a mutation seen through another name counts too)."""
+        step ``index`` (a mutation seen through another name counts too).
+
+        A frame's first step changes nothing: what is bound there (arguments, names that other
+        cells defined) was there before its first line ran.
+        """
         b = self._b
         if frame is None:
             frame = b.step_frame[index] if index < len(b.step_line) else 0
         out: list[str] = []
+        if index == b.frame_first_step[frame]:
+            return out
         for name, (steps, changes) in self.frame_changes(frame).items():
             k = bisect_right(steps, index) - 1
             if k < 0:
@@ -354,6 +437,10 @@ class Trace:
             if enc.__class__ is Ref and self._object_changed_at(enc.oid, index, set()):
                 out.append(name)
         return out
+
+    def object_changed_at(self, oid: int, index: int) -> bool:
+        """Return whether heap object ``oid`` (or an object it holds) changed at step ``index``."""
+        return self._object_changed_at(oid, index, set())
 
     def _object_changed_at(self, oid: int, index: int, seen: set[int]) -> bool:
         if oid in seen:
@@ -529,6 +616,11 @@ def _children(kind: str, snap: tuple[object, ...]) -> Iterator[object]:
         yield from snap[1]  # type: ignore[misc]
 
 
+def _cut(text: str, width: int) -> str:
+    text = text.replace("\n", "⏎")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _placeholder(kind: str, tname: str) -> str:
     return {"list": "[…]", "tuple": "(…)", "dict": "{…}", "set": "{…}"}.get(kind, f"<{tname} …>")
 
@@ -582,6 +674,8 @@ def _decode_atom(enc: object) -> Value:
     if cls is Named:
         return Value(enc.kind, enc.type_name, enc.text)  # type: ignore[attr-defined]
     if cls is Err:
+        if enc.type_name in ("Redacted", "Dropped"):  # type: ignore[attr-defined]
+            return Value("error", enc.type_name, enc.msg)  # type: ignore[attr-defined]
         return Value("error", enc.type_name, f"<error: {enc.msg}>")  # type: ignore[attr-defined]
     if cls is bytes:
         return Value("bytes", "bytes", _clip(repr(enc)), length=len(enc), py=enc)  # type: ignore[arg-type]

@@ -15,16 +15,14 @@ exception are kept first).
 from __future__ import annotations
 
 import html
-import os
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from operator import add
 
-from ..model import UNBOUND, Trace, Value
+from ..model import StepEffect, Trace
+from .text import stop_note
 
-__all__ = ["FrameChanges", "StepEffect", "call_count", "path_label", "step_effects", "trace_to_html"]
+__all__ = ["trace_to_html"]
 
 _ROOT = "ct-static"
 _LINE_CLIP = 160
@@ -75,7 +73,6 @@ _CSS = """
 .ct-static .ct-s-exc-row td{background:rgba(220,40,40,.10)}
 """
 
-
 _STYLE_LINE = "display:block"
 _STYLE_RUN_LINE = "display:block;background-color:rgba(80,160,255,0.10)"
 _STYLE_RAISE_LINE = "display:block;background-color:rgba(220,40,40,0.18)"
@@ -90,124 +87,18 @@ _L = " style='text-align:left'"
 _LN = " style='text-align:left;white-space:nowrap'"
 _R = " style='text-align:right'"
 
-
 def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
-
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
-
 def _nbytes(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
-
-def path_label(trace: Trace, path: str) -> str:
-    """Return the readable name of ``path``: its label (``In [3]``) or its file name."""
-    label = trace.path_labels.get(path)
-    if label:
-        return label
-    if path.startswith("<") and path.endswith(">"):
-        return path
-    return os.path.basename(path) or path
-
-
-class FrameChanges:
-    """Per-frame variable histories, built lazily for the frames a snapshot shows.
-
-    A thin view over `Trace.frame_changes`, which indexes only the frames asked for.
-    """
-
-    def __init__(self, trace: Trace) -> None:
-        self.trace = trace
-
-    def of(self, frame: int) -> dict[str, tuple[list[int], list[int]]]:
-        """Return ``{name: (steps, change indexes)}`` of ``frame``, names in first-seen order."""
-        return self.trace.frame_changes(frame)
-
-    def value_at(self, frame: int, name: str, index: int) -> Value | None:
-        """Return ``name`` of ``frame`` as of step ``index`` (None when unbound)."""
-        hist = self.of(frame).get(name)
-        if hist is None:
-            return None
-        k = bisect_right(hist[0], index) - 1
-        if k < 0:
-            return None
-        enc = self.trace._b.ch_val[hist[1][k]]
-        return None if enc is UNBOUND else self.trace.decode(enc, index)
-
-    def variables(self, frame: int, index: int) -> dict[str, Value]:
-        """Return every variable of ``frame`` bound at step ``index``."""
-        out = {}
-        for name in self.of(frame):
-            value = self.value_at(frame, name, index)
-            if value is not None:
-                out[name] = value
-        return out
-
-    def changed(self, frame: int, index: int) -> list[str]:
-        """Return the names of ``frame`` rebound or mutated (also via an alias) at ``index``."""
-        return self.trace.changed_names(index, frame)
-
-
-@dataclass(frozen=True, slots=True)
-class StepEffect:
-    """What running the line of one step did: names it rebound/mutated, and a returned value."""
-
-    changed: tuple[tuple[str, str], ...]
-    returned: str | None
-
-
-def step_effects(trace: Trace, index: int, changes: FrameChanges | None = None) -> StepEffect:
-    """Return the variables changed by running step ``index``'s line (and a return value)."""
-    changes = changes if changes is not None else FrameChanges(trace)
-    b = trace._b
-    n = len(b.step_line)
-    frame = b.step_frame[index]
-    after = _next_step_in_frame(trace, index)
-    returned: str | None = None
-    if after is None:
-        end = b.frame_end_step[frame]
-        end_kind = b.frame_end_kind[frame]
-        is_module = b.functions[b.frame_func[frame]].is_module
-        if end_kind in ("return", "yield") and end == index and not is_module:
-            result = trace.frame(frame).result
-            if result is not None:
-                returned = ("yields " if end_kind == "yield" else "returns ") + result.text
-        # a frame's last line is flushed as of the step that comes after the frame ends
-        after = n if end < 0 else min(end + 1, n)
-    out = []
-    for name in changes.changed(frame, after):
-        value = changes.value_at(frame, name, after)
-        out.append((name, "<deleted>" if value is None else value.text))
-    return StepEffect(tuple(out), returned)
-
-
-def _next_step_in_frame(trace: Trace, index: int) -> int | None:
-    """Return the next step of step ``index``'s frame, jumping over the calls it made."""
-    b = trace._b
-    step_frame = b.step_frame
-    parent = b.frame_parent
-    end_step = b.frame_end_step
-    n = len(step_frame)
-    frame = step_frame[index]
-    j = index + 1
-    while j < n:
-        fj = step_frame[j]
-        if fj == frame:
-            return j
-        child = fj
-        while child >= 0 and parent[child] != frame:
-            child = parent[child]
-        if child < 0:
-            return None  # the frame has returned
-        end = end_step[child]
-        if end < j:
-            return None  # the callee never finished in the recording
-        j = end + 1
-    return None
-
+def _effect_texts(effect: StepEffect) -> list[tuple[str, str]]:
+    """Return ``(name, value text)`` for each name a step changed (``<deleted>`` when unbound)."""
+    return [(name, "<deleted>" if value is None else value.text) for name, value in effect.changed]
 
 def _line_text(trace: Trace, path: str, line: int, cache: dict[str, list[str]]) -> str:
     lines = cache.get(path)
@@ -217,26 +108,9 @@ def _line_text(trace: Trace, path: str, line: int, cache: dict[str, list[str]]) 
         return lines[line - 1].strip()
     return ""
 
-
-def call_count(trace: Trace) -> int:
-    """Return the number of calls recorded (frames of kind ``call`` below a root frame)."""
-    b = trace._b
-    kinds = b.frame_kind
-    calls = kinds.count("call")
-    parent = b.frame_parent
-    start = 0
-    while True:  # subtract the root frames (few), found at C speed
-        try:
-            root = parent.index(-1, start)
-        except ValueError:
-            return calls
-        calls -= kinds[root] == "call"
-        start = root + 1
-
-
 def _summary(trace: Trace) -> str:
     n = len(trace)
-    calls = call_count(trace)
+    calls = trace.call_count
     parts = [f"{n:,} step{'s' if n != 1 else ''}", f"{calls:,} call{'s' if calls != 1 else ''}"]
     outcome = trace.outcome
     if outcome is not None and outcome.status == "raised":
@@ -245,20 +119,15 @@ def _summary(trace: Trace) -> str:
         parts.append("finished")
     return " · ".join(parts)
 
-
 def _title(trace: Trace) -> str:
     main = trace.paths[0] if trace.paths else ""
-    return f"codetrace — {path_label(trace, main)}" if main else "codetrace"
-
+    return f"codetrace — {trace.path_label(main)}" if main else "codetrace"
 
 def _notes(trace: Trace) -> list[str]:
     notes = []
-    if trace.truncated:
-        reason = trace.stop_reason or "a limit"
-        notes.append(
-            f"Recording stopped early ({_esc(reason)}): the code ran to the end, but "
-            f"{trace.dropped_steps:,} later step{'s' if trace.dropped_steps != 1 else ''} "
-            "were not recorded.")
+    note = stop_note(trace)
+    if note:
+        notes.append(_esc(note))
     if trace.failure:
         notes.append(f"The recorder failed and stopped: {_esc(_clip(trace.failure, 500))}")
     dropped = {k: v for k, v in trace.io_dropped.items() if v}
@@ -266,7 +135,6 @@ def _notes(trace: Trace) -> list[str]:
         what = ", ".join(f"{v:,} characters of {_esc(k)}" for k, v in dropped.items())
         notes.append(f"Output left out of the recording: {what}.")
     return notes
-
 
 def _exception_block(trace: Trace, tb_limit: int) -> str:
     outcome = trace.outcome
@@ -276,7 +144,7 @@ def _exception_block(trace: Trace, tb_limit: int) -> str:
     where = ""
     if raised is not None and raised < len(trace):
         st = trace.step(raised)
-        where = (f" at step {raised:,} ({_esc(path_label(trace, st.path))}, line {st.line},"
+        where = (f" at step {raised + 1:,} ({_esc(trace.path_label(st.path))}, line {st.line},"
                  f" in {_esc(st.function)})")
     message = _esc(_clip(outcome.exc_message or "", 2000))
     body = (f"<div><b style='{_STYLE_STDERR}'>{_esc(outcome.exc_type or 'Exception')}</b>: "
@@ -286,9 +154,8 @@ def _exception_block(trace: Trace, tb_limit: int) -> str:
         body += ("<details><summary>Traceback</summary><pre>" + _esc(tb) + "</pre></details>")
     return f"<div class='ct-s-exc' style='{_STYLE_EXC_BOX}'>{body}</div>"
 
-
 def _code_section(trace: Trace, budget: int, raise_loc: tuple[str, int] | None) -> str:
-    b = trace._b
+    b = trace.columns
     path_of_frame = [b.functions[f].path_id for f in b.frame_func]
     # count (path, line) hits at C speed: key = path_id << 32 | line
     frame_key = [pid << 32 for pid in path_of_frame]
@@ -301,7 +168,7 @@ def _code_section(trace: Trace, budget: int, raise_loc: tuple[str, int] | None) 
     for pid in used_paths or range(min(1, len(trace.paths))):
         path = trace.paths[pid]
         src = sources.get(path)
-        label = path_label(trace, path)
+        label = trace.path_label(path)
         if src is None:
             piece = (f"<details><summary>{_esc(label)}</summary>"
                      f"<div class='ct-s-sub'>source not available ({_esc(path)})</div></details>")
@@ -347,15 +214,13 @@ def _code_section(trace: Trace, budget: int, raise_loc: tuple[str, int] | None) 
             break
     return f"<div class='ct-s-scroll' style='{_STYLE_SCROLL}'>" + "".join(parts) + "</div>"
 
-
 def _step_row(trace: Trace, index: int, io_by_step: dict[int, list[tuple[str, str]]] | None,
-              exc_steps: dict[int, str], cache: dict[str, list[str]],
-              changes: FrameChanges) -> str:
+              exc_steps: dict[int, str], cache: dict[str, list[str]]) -> str:
     st = trace.step(index)
-    effect = step_effects(trace, index, changes)
+    effect = trace.step_effect(index)
     chg = "".join(f"<span style='{_STYLE_CHANGED}'>{_esc(name)} = "
                   f"{_esc(_clip(text, _VALUE_CLIP))}</span>"
-                  for name, text in effect.changed[:_VARS_PER_ROW])
+                  for name, text in _effect_texts(effect)[:_VARS_PER_ROW])
     if len(effect.changed) > _VARS_PER_ROW:
         chg += f"<span>… {len(effect.changed) - _VARS_PER_ROW} more</span>"
     if effect.returned is not None:
@@ -373,20 +238,18 @@ def _step_row(trace: Trace, index: int, io_by_step: dict[int, list[tuple[str, st
     indent = f" style='text-align:left;padding-left:{6 + depth * 10}px'"
     cls = f" class='ct-s-exc-row' style='{_STYLE_EXC_ROW}'" if index in exc_steps else ""
     line_text = _esc(_clip(_line_text(trace, st.path, st.line, cache), _LINE_CLIP))
-    return (f"<tr{cls}><td class='ct-s-num'{_R}>{index:,}</td>"
-            f"<td class='ct-s-loc'{_LN}>{_esc(path_label(trace, st.path))}:{st.line}</td>"
+    return (f"<tr{cls}><td class='ct-s-num'{_R}>{index + 1:,}</td>"
+            f"<td class='ct-s-loc'{_LN}>{_esc(trace.path_label(st.path))}:{st.line}</td>"
             f"<td{indent}>{_esc(_clip(st.function, 80))}</td>"
             f"<td class='ct-s-mono'{_L}>{line_text}</td>"
             f"<td class='ct-s-chg ct-s-mono'{_L}>{chg}</td>{out_cell}</tr>")
 
-
 def _gap_row(first: int, last: int, columns: int) -> str:
-    what = f"step {first:,}" if first == last else f"steps {first:,}–{last:,}"
+    what = f"step {first + 1:,}" if first == last else f"steps {first + 1:,}–{last + 1:,}"
     return (f"<tr class='ct-s-gap'><td colspan='{columns}'>{what} not shown (size limit)"
             "</td></tr>")
 
-
-def _steps_section(trace: Trace, budget: int, changes: FrameChanges) -> str:
+def _steps_section(trace: Trace, budget: int) -> str:
     n = len(trace)
     chunks = trace.io
     columns = 6 if chunks else 5
@@ -413,7 +276,7 @@ def _steps_section(trace: Trace, budget: int, changes: FrameChanges) -> str:
     anchor = raised if raised is not None and raised < n else n - 1
     tail_budget = budget // 3
     for index in range(anchor, -1, -1):
-        row = _step_row(trace, index, io_by_step, exc_steps, cache, changes)
+        row = _step_row(trace, index, io_by_step, exc_steps, cache)
         cost = _nbytes(row)
         if spent + cost > tail_budget:
             break
@@ -422,7 +285,7 @@ def _steps_section(trace: Trace, budget: int, changes: FrameChanges) -> str:
     for index in _forward_order(n, anchor):
         if index in rows:
             continue
-        row = _step_row(trace, index, io_by_step, exc_steps, cache, changes)
+        row = _step_row(trace, index, io_by_step, exc_steps, cache)
         cost = _nbytes(row) + 120  # leave room for a gap row
         if spent + cost > budget:
             break
@@ -439,14 +302,12 @@ def _steps_section(trace: Trace, budget: int, changes: FrameChanges) -> str:
         body.append(_gap_row(prev + 1, n - 1, columns))
     return head + "".join(body) + "</tbody></table>"
 
-
 def _forward_order(n: int, anchor: int) -> Iterable[int]:
     """Yield the head of the run first, then the steps after the anchor."""
     yield from range(anchor + 1)
     yield from range(anchor + 1, n)
 
-
-def _state_section(trace: Trace, budget: int, changes: FrameChanges) -> str:
+def _state_section(trace: Trace, budget: int) -> str:
     """Show the call stack and the variables where the run raised (or at its end)."""
     n = len(trace)
     if n == 0:
@@ -454,15 +315,16 @@ def _state_section(trace: Trace, budget: int, changes: FrameChanges) -> str:
     raised = trace.raised_step()
     if raised is not None and raised < n:
         index, frame = raised, trace.frame_of(raised)
-        title = f"State at step {raised:,}, where {_esc(trace.outcome.exc_type or 'it')} was raised"  # type: ignore[union-attr]
+        title = f"State at step {raised + 1:,}, where {_esc(trace.outcome.exc_type or 'it')} was raised"  # type: ignore[union-attr]
         stack = trace.stack(raised)
     else:
         index, frame = n, trace.frame_of(0)
-        title = "Variables at the end"
+        title = ("Variables when recording stopped (later values are not known)"
+                 if trace.truncated else "Variables at the end")
         stack = []
     rows: list[str] = []
     spent = 0
-    values = changes.variables(frame, index)
+    values = trace.variables(index, frame)
     for name, value in values.items():
         row = (f"<tr><td class='ct-s-mono'{_L}>{_esc(name)}</td>"
                f"<td{_L}>{_esc(value.type_name)}</td>"
@@ -477,7 +339,7 @@ def _state_section(trace: Trace, budget: int, changes: FrameChanges) -> str:
     where = ""
     if stack:
         where = ("<div class='ct-s-mono'>" + " → ".join(
-            f"{_esc(e.function)} ({_esc(path_label(trace, e.path))}:{e.line})"
+            f"{_esc(e.function)} ({_esc(trace.path_label(e.path))}:{e.line})"
             for e in stack[-12:]) + "</div>")
     table = (f"<table style='table-layout:auto'><thead><tr><th{_L}>name</th><th{_L}>type</th><th{_L}>value</th></tr>"
              "</thead><tbody>"
@@ -485,7 +347,6 @@ def _state_section(trace: Trace, budget: int, changes: FrameChanges) -> str:
     if not where and not table:
         return ""
     return f"<details open><summary>{title}</summary>{where}{table}</details>"
-
 
 def _output_section(trace: Trace, budget: int) -> str:
     chunks = trace.io
@@ -496,7 +357,7 @@ def _output_section(trace: Trace, budget: int) -> str:
     left_out = 0
     for chunk in chunks:
         style = f" style='{_STYLE_STDERR}'" if chunk.stream == "stderr" else ""
-        piece = (f"<span class='ct-s-{_esc(chunk.stream)}'{style} title='step {chunk.step}'>"
+        piece = (f"<span class='ct-s-{_esc(chunk.stream)}'{style} title='step {chunk.step + 1}'>"
                  f"{_esc(chunk.text)}</span>")
         cost = _nbytes(piece)
         if spent + cost > budget:
@@ -508,7 +369,6 @@ def _output_section(trace: Trace, budget: int) -> str:
             "</div>" if left_out else "")
     return ("<details open><summary>Output</summary><pre class='ct-s-out'>"
             + "".join(parts) + "</pre>" + note + "</details>")
-
 
 def trace_to_html(trace: Trace, *, max_bytes: int = 300_000) -> str:
     """Return a self-contained HTML snapshot of ``trace`` no larger than ``max_bytes`` bytes.
@@ -539,14 +399,30 @@ def trace_to_html(trace: Trace, *, max_bytes: int = 300_000) -> str:
     fixed = (f"<div class='{_ROOT}'><style>{_CSS}</style>" + header + notes + exc
              + "</div>")
     left = max_bytes - _nbytes(fixed) - 400
+    diagram = _diagram_section(trace, left // 4)
+    left -= _nbytes(diagram)
     out_part = _output_section(trace, max(0, min(left // 6, 60_000)))
     left -= _nbytes(out_part)
-    changes = FrameChanges(trace)
-    state = _state_section(trace, max(0, min(left // 10, 30_000)), changes)
+    state = _state_section(trace, max(0, min(left // 10, 30_000)))
     left -= _nbytes(state)
     code = _code_section(trace, max(0, min(left * 2 // 5, 120_000)), raise_loc)
     left -= _nbytes(code)
     steps = (f"<details open><summary>Steps</summary><div class='ct-s-scroll' style='{_STYLE_SCROLL}'>"
-             + _steps_section(trace, max(0, left - 100), changes) + "</div></details>")
+             + _steps_section(trace, max(0, left - 100)) + "</div></details>")
     return (f"<div class='{_ROOT}'><style>{_CSS}</style>" + header + notes + exc
-            + state + code + steps + out_part + "</div>")
+            + diagram + state + code + steps + out_part + "</div>")
+
+
+def _diagram_section(trace: Trace, budget: int) -> str:
+    """Return the frames-and-objects SVG (render/svg.py) in a details block, or "" if it does not fit."""
+    try:
+        from .svg import diagram_svg, snapshot_position
+
+        pos = snapshot_position(trace)
+        svg = diagram_svg(trace, pos)
+    except Exception:  # noqa: BLE001 - the picture is optional; the snapshot must still render
+        return ""
+    where = f"step {pos + 1}" if pos < len(trace) else "the end of the run"
+    part = (f"<details open class='ct-s-diagram'><summary>Frames and objects at {_esc(where)}"
+            f"</summary><div style='overflow-x:auto'>{svg}</div></details>")
+    return part if _nbytes(part) <= budget else ""

@@ -28,11 +28,14 @@ from rich.table import Table
 from rich.text import Text
 
 from ..model.trace import Trace
+from .text import step_actions, stop_note
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 SOURCE_CONTEXT = 3
 MAX_CELL = 200
 MAX_VARIABLES = 40
+_STYLES = {"call": "cyan", "resume": "cyan", "return": "cyan", "raise": "red", "unwind": "red",
+           "caught": "yellow"}
 
 
 def _visible(text: str, limit: int = MAX_CELL) -> str:
@@ -40,13 +43,6 @@ def _visible(text: str, limit: int = MAX_CELL) -> str:
     text = text.replace("\r\n", "\n").replace("\n", "⏎").replace("\t", "    ")
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _label(trace: Trace, path: str) -> str:
-    label = trace.path_labels.get(path)
-    if label:
-        return label
-    return path.rsplit("/", 1)[-1] or path
 
 
 class TraceView:
@@ -97,6 +93,8 @@ class TraceView:
             if self.stop > self.start:
                 yield self._steps(width)
             yield from self._footer()
+            if self.stop >= n:
+                yield from self._final_state()
         exc = self._exception()
         if exc is not None:
             yield exc
@@ -104,10 +102,10 @@ class TraceView:
     # -- pieces -----------------------------------------------------------------------------
     def _header(self) -> Text:
         trace = self.trace
-        b = trace._b  # type: ignore[attr-defined]
+        b = trace.columns
         n = len(trace)
-        calls = sum(1 for p, k in zip(b.frame_parent, b.frame_kind) if p >= 0 and k == "call")
-        files = list(dict.fromkeys(_label(trace, trace.paths[pid])
+        calls = trace.call_count
+        files = list(dict.fromkeys(trace.path_label(trace.paths[pid])
                                    for pid in sorted({b.functions[f].path_id
                                                       for f in b.frame_func})))
         text = Text()
@@ -123,14 +121,15 @@ class TraceView:
             text.append(" — finished normally")
         if trace.truncated:
             text.append(f" — recording stopped early ({trace.stop_reason}; "
-                        f"{trace.dropped_steps:,} steps not recorded)", style="yellow")
+                        f"{'≥' if not trace.dropped_steps_exact else ''}{trace.dropped_steps:,} steps "
+                        "not recorded)", style="yellow")
         return text
 
     def _source(self, index: int) -> Panel:
         trace = self.trace
         step = trace.step(index)
         source = trace.sources.get(step.path)
-        title = Text(f"{_label(trace, step.path)} — step {index:,}, line {step.line}, "
+        title = Text(f"{trace.path_label(step.path)} — step {index:,}, line {step.line}, "
                      f"in {step.function}")
         if not source:
             return Panel(Text("(source not recorded)", style="dim"), title=title,
@@ -172,7 +171,7 @@ class TraceView:
 
     def _steps(self, width: int) -> Table:
         trace = self.trace
-        b = trace._b  # type: ignore[attr-defined]
+        b = trace.columns
         table = Table(box=box.SIMPLE_HEAD, show_header=True, pad_edge=False, expand=False)
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("line", justify="right", no_wrap=True)
@@ -186,10 +185,6 @@ class TraceView:
         for step, stream, text in zip(b.io_step, b.io_stream, b.io_text):
             if self.start <= step < self.stop:
                 io_by_step.setdefault(step, []).append((stream, text))
-        exc_by_step: dict[int, list[tuple[str, str, str]]] = {}
-        for step, kind, tname, msg in zip(b.exc_step, b.exc_kind, b.exc_type, b.exc_msg):
-            if self.start <= step < self.stop:
-                exc_by_step.setdefault(step, []).append((kind, tname, msg))
         lines_cache: dict[str, list[str]] = {}
         for i in range(self.start, self.stop):
             step = trace.step(i)
@@ -197,42 +192,7 @@ class TraceView:
             if src is None:
                 src = lines_cache[step.path] = (trace.sources.get(step.path) or "").splitlines()
             code = src[step.line - 1].strip() if 0 < step.line <= len(src) else ""
-            effects = Text()
-            frame = b.step_frame[i]
-            if b.frame_first_step[frame] == i and (b.frame_parent[frame] >= 0
-                                                    or b.frame_kind[frame] != "call"):
-                effects.append(self._call_text(i, frame, step.function), style="cyan")
-            else:
-                for name in sorted(trace.changed_at(i)):
-                    value = trace.variable(name, i)
-                    text = (f"{name} = {_visible(value.text, 80)}" if value is not None
-                            else f"del {name}")
-                    if effects:
-                        effects.append("  ")
-                    effects.append(text)
-            ended = frame
-            while ended >= 0 and b.frame_end_step[ended] == i \
-                    and b.frame_end_kind[ended] is not None:
-                end_kind = b.frame_end_kind[ended]
-                result = trace.frame(ended).result
-                word = {"return": "← return", "yield": "← yield",
-                        "exception": "↑ raises"}.get(end_kind, f"← {end_kind}")
-                shown = result.text if result is not None else ""
-                if end_kind == "exception" and result is not None:
-                    shown = result.type_name
-                if effects:
-                    effects.append("  ")
-                effects.append(f"{word} {_visible(shown, 60)}".rstrip(),
-                               style="red" if end_kind == "exception" else "cyan")
-                ended = b.frame_parent[ended]
-            for kind, tname, msg in exc_by_step.get(i, ()):
-                if kind == "unwind":
-                    continue
-                if effects:
-                    effects.append("  ")
-                word = "raise" if kind == "raise" else "caught"
-                effects.append(f"{word} {tname}: {_visible(msg, 60)}",
-                               style="red" if kind == "raise" else "yellow")
+            effects = self._effects(i)
             output = Text()
             for stream, text in io_by_step.get(i, ()):
                 style = {"stderr": "red", "stdin": "green"}.get(stream, "")
@@ -245,15 +205,14 @@ class TraceView:
             table.add_row(*cells, effects, output)
         return table
 
-    def _call_text(self, index: int, frame: int, function: str) -> str:
-        """Return ``→ f(a=1, b=2)`` for a call, ``↻ f`` for a generator or coroutine resume."""
-        if self.trace._b.frame_kind[frame] != "call":  # type: ignore[attr-defined]
-            return f"↻ {function}"
-        values = self.trace.variables(index, frame)
-        parts = [f"{name}={_visible(v.text, 30)}" for name, v in list(values.items())[:4]]
-        if len(values) > 4:
-            parts.append("…")
-        return f"→ {function}({', '.join(parts)})"
+    def _effects(self, i: int) -> Text:
+        """Return what step ``i``'s line did (`step_actions`), styled by kind."""
+        effects = Text()
+        for kind, text in step_actions(self.trace, i, _visible):
+            if effects:
+                effects.append("  ")
+            effects.append(text, style=_STYLES.get(kind, ""))
+        return effects
 
     def _footer(self) -> Iterator[Text]:
         n = len(self.trace)
@@ -266,8 +225,32 @@ class TraceView:
             yield Text(f"… {rest:,} more step{'s' if rest != 1 else ''} "
                        f"(next: --steps {self.stop}:{min(n, self.stop + page)})", style="dim")
         if self.trace.truncated:
-            yield Text(f"… and {self.trace.dropped_steps:,} steps ran after recording stopped",
+            at_least = "at least " if not self.trace.dropped_steps_exact else ""
+            yield Text(f"… and {at_least}{self.trace.dropped_steps:,} steps ran after recording stopped",
                        style="dim")
+
+    def _final_state(self) -> Iterator[Any]:
+        """Yield the variables after the last step (what the last line left), or, for a stopped
+        recording, say that values after the last recorded step are not known."""
+        trace = self.trace
+        n = len(trace)
+        note = stop_note(trace)
+        if note:
+            yield Text(note, style="yellow")
+            return
+        values = trace.variables(n, 0)
+        if not values:
+            return
+        yield Text("Final state", style="bold")
+        table = Table(box=box.SIMPLE, show_header=True, pad_edge=False)
+        table.add_column("name", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        for k, (name, value) in enumerate(values.items()):
+            if k >= MAX_VARIABLES:
+                table.add_row(Text("…"), Text(f"{len(values) - MAX_VARIABLES} more", style="dim"))
+                break
+            table.add_row(Text(name), Text(_visible(value.text)))
+        yield table
 
     def _exception(self) -> Panel | None:
         trace = self.trace
@@ -279,7 +262,7 @@ class TraceView:
         raised = trace.raised_step()
         if raised is not None and raised < len(trace):
             st = trace.step(raised)
-            body.append(f"\nraised at step {raised:,} ({_label(trace, st.path)}, line {st.line}, "
+            body.append(f"\nraised at step {raised:,} ({trace.path_label(st.path)}, line {st.line}, "
                         f"in {st.function})", style="")
         return Panel(body, title="Exception", title_align="left", box=box.ROUNDED)
 

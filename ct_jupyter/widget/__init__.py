@@ -2,36 +2,63 @@
 
 Only a few small traits are synced (the summary, the position ``step`` and the selected
 ``frame``). Everything else travels as bounded windows over custom messages: the browser sends
-``{"type": "view" | "source" | "nav" | "expand" | "history" | "table", "req": n, ...}`` and the kernel
-answers ``{"type": ..., "req": n}`` with the payload as one JSON buffer (see `payload`).
+``{"type": "view" | "source" | "nav" | "expand" | "history" | "table" | "diagram", "req": n,
+...}`` and the kernel
+answers ``{"type": ..., "req": n}`` with the payload as one JSON buffer (see `serve`).
+
+The widget's output also carries the recording itself (`saved`, our own MIME type, bounded),
+which ct_jupyter's JupyterLab extension renders after a restart or reopen; the kernel keeps
+recordings within a memory budget (`store`).
 """
 
 from __future__ import annotations
 
 import html
+import os
 import pathlib
 from typing import Any
 
 import anywidget
-import orjson
 import traitlets
 
+from ..core import recorder as _recorder
 from ..errors import UsageError
 from ..model import Trace
 from . import payload as _payload
-from . import table as _table
+from .comm import RELEASED_TEXT, WIDGETS, _dumps, ensure_comm_target, released_error
+from .saved import MIME, saved_recording
+from .serve import answer
+from .store import STORE
 
-__all__ = ["TraceWidget"]
+__all__ = ["TraceWidget", "configure", "MIME"]
+
+
+class _Settings:
+    """Viewer settings of this kernel (see `configure`)."""
+
+    saved_bytes: int | None = None
+
+
+SETTINGS = _Settings()
+
+
+def configure(*, saved_bytes: int | None = None, memory_budget: int | None = None) -> None:
+    """Set the size bound of recordings saved in the notebook and the kernel's memory budget (bytes)."""
+    if saved_bytes is not None:
+        if not isinstance(saved_bytes, int) or saved_bytes < 1024:
+            raise UsageError("saved_bytes must be at least 1024", context={"got": saved_bytes})
+        SETTINGS.saved_bytes = saved_bytes
+    if memory_budget is not None:
+        STORE.set_budget(memory_budget)
 
 
 def _asset(name: str) -> pathlib.Path:
-    """Return the path of a front-end asset: the wheel's ``static/`` or the checkout's ``js/``."""
-    here = pathlib.Path(__file__).resolve().parent.parent
-    for candidate in (here / "static" / name, here.parent / "js" / name):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"ct_jupyter front-end asset {name!r} is missing (looked in "
-                            f"{here / 'static'} and {here.parent / 'js'}); reinstall ct_jupyter")
+    """Return the path of a built front-end asset in the package's ``static/`` folder."""
+    candidate = pathlib.Path(__file__).resolve().parent.parent / "static" / name
+    if candidate.is_file():
+        return candidate
+    raise FileNotFoundError(f"ct_jupyter front-end asset {name!r} is missing from {candidate.parent} "
+                            "(built by `npm run build` in js/); reinstall ct_jupyter")
 
 
 class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
@@ -43,6 +70,8 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
         The recording to show (from ``ct_jupyter.record`` or ``%%codetrace``).
     title
         A short caption shown in the viewer's header.
+    cell
+        The notebook cell that made it: running that cell again releases this recording.
     """
 
     _esm = _asset("widget.js")
@@ -52,26 +81,59 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
     step = traitlets.Int(0).tag(sync=True)
     frame = traitlets.Int(-1).tag(sync=True)
 
-    def __init__(self, trace: Trace, *, title: str = "", **kwargs: Any) -> None:
+    def __init__(self, trace: Trace, *, title: str = "", cell: str | None = None,
+                 **kwargs: Any) -> None:
         if not isinstance(trace, Trace):
             raise UsageError("TraceWidget needs a ct_jupyter Trace",
                              context={"got": type(trace).__name__})
-        self._trace = trace
+        self._trace: Trace | None = trace
+        self._steps = len(trace)
+        self._title = title
         self._from_front = False
         summary = _payload.summary_payload(trace, title)
+        # the notebook's path (jupyter_server's kernel env): the viewer remembers per notebook
+        # whether the variables show as a tree or as the diagram
+        summary["notebook"] = os.environ.get("JPY_SESSION_NAME", "")
         super().__init__(summary=summary, step=summary["start"], frame=-1, **kwargs)
+        self.trace_id = STORE.add(trace, cell)
+        self._followers: list[Any] = []
+        WIDGETS[self.trace_id] = self
+        STORE.on_release(self.trace_id, self._released)
+        ensure_comm_target()
         self.on_msg(self._on_custom_msg)
         self.observe(self._on_position, names=["step", "frame"])
 
     @property
-    def trace(self) -> Trace:
-        """The recording this viewer shows."""
+    def trace(self) -> Trace | None:
+        """The recording this viewer shows (None once the kernel released it)."""
         return self._trace
+
+    def _released(self) -> None:
+        self._trace = None
+
+    def add_follower(self, push: Any) -> None:
+        """Also send kernel-side position changes (``w.step = n``) to ``push(view)``."""
+        self._followers.append(push)
+
+    def remove_follower(self, push: Any) -> None:
+        """Stop sending position changes to ``push``."""
+        if push in self._followers:
+            self._followers.remove(push)
+
+    def follow(self, step: int, frame: int) -> None:
+        """Take the position a front end (the notebook renderer) moved to, without echoing it."""
+        self._from_front = True
+        try:
+            with self.hold_sync():
+                self.frame = frame
+                self.step = step
+        finally:
+            self._from_front = False
 
     # -- sync ------------------------------------------------------------------------------------
     @traitlets.validate("step")
     def _clamp_step(self, proposal: Any) -> int:
-        return max(0, min(int(proposal["value"]), len(self._trace)))
+        return max(0, min(int(proposal["value"]), self._steps))
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """Apply a state update from the browser (which then asks for its own view)."""
@@ -82,70 +144,44 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
             self._from_front = False
 
     def _on_position(self, change: dict[str, Any]) -> None:
-        if not self._from_front:
-            self._reply("view", None, self.view())
+        if not self._from_front and self._trace is not None:
+            view = self.view()
+            self._reply("view", None, view)
+            for push in list(self._followers):
+                push(view)
 
     # -- messages --------------------------------------------------------------------------------
     def view(self) -> dict[str, Any]:
         """Return the payload the browser shows at the current ``step`` and ``frame``."""
+        if self._trace is None:
+            raise UsageError(RELEASED_TEXT, context={"trace_id": self.trace_id})
         return _payload.view_payload(self._trace, self.step, self.frame)
 
     def _reply(self, kind: str, req: Any, body: Any) -> None:
-        self.send({"type": kind, "req": req},
-                  buffers=[orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)])
+        self.send({"type": kind, "req": req}, buffers=[_dumps(body)])
 
     def _on_custom_msg(self, _widget: Any, content: Any, buffers: Any) -> None:
         if not isinstance(content, dict):
             return
         kind = content.get("type")
         req = content.get("req")
+        trace = self._trace
+        if trace is None:
+            self._reply("error", req, released_error(kind))
+            return
         try:
-            self._dispatch(kind, req, content)
+            reply, body = answer(trace, content, self.step, self.frame)
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             self._reply("error", req, {"request": kind, "error": type(exc).__name__,
                                       "message": str(exc)})
-
-    def _dispatch(self, kind: Any, req: Any, msg: dict[str, Any]) -> None:
-        trace = self._trace
-        if kind == "view":
-            step = int(msg.get("step", self.step))
-            frame = int(msg.get("frame", self.frame))
-            self._reply("view", req, _payload.view_payload(trace, step, frame))
-        elif kind == "source":
-            self._reply("source", req, _payload.source_payload(trace, int(msg["path"])))
-        elif kind == "expand":
-            step = int(msg.get("step", self.step))
-            self._reply("expand", req, _payload.expand_payload(trace, int(msg["oid"]), step))
-        elif kind == "history":
-            step = int(msg.get("step", self.step))
-            self._reply("history", req, _payload.history_payload(
-                trace, str(msg["name"]), int(msg["frame"]), step))
-        elif kind == "table":
-            step = int(msg.get("step", self.step))
-            self._reply("table", req, _table.table_payload(trace, int(msg["frame"]), step))
-        elif kind == "nav":
-            self._navigate(req, msg)
-        else:
-            raise ValueError(f"unknown request type {kind!r}")
-
-    def _navigate(self, req: Any, msg: dict[str, Any]) -> None:
-        action = msg.get("action")
-        start = int(msg.get("step", self.step))
-        if action == "line":
-            target = _payload.line_target(self._trace, start, int(msg["path"]), int(msg["line"]),
-                                          backward=bool(msg.get("backward")))
-        elif action in ("over", "out", "back_over", "back_out"):
-            target = _payload.nav_targets(self._trace, start)[action]
-        else:
-            raise ValueError(f"unknown navigation {action!r}")
-        self._reply("nav", req, {"action": action, "target": target, "from": start,
-                                "line": msg.get("line"), "backward": bool(msg.get("backward"))})
-        if target is not None:
+            return
+        self._reply(reply, req, body)
+        if reply == "nav" and body["target"] is not None:
             self._from_front = True          # one view for both changes, pushed below
             try:
                 with self.hold_sync():
                     self.frame = -1
-                    self.step = target
+                    self.step = body["target"]
             finally:
                 self._from_front = False
             self._reply("view", None, self.view())
@@ -156,8 +192,16 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if out is None:
             return None
         data, metadata = out
-        data["text/plain"] = _text(self._trace)
-        data["text/html"] = _html(self._trace)
+        trace = self._trace
+        if trace is None:
+            return data, metadata
+        data["text/plain"] = _text(trace)
+        data["text/html"] = _html(trace)
+        try:
+            data[MIME] = saved_recording(trace, self.trace_id, self._title, SETTINGS.saved_bytes)
+        except Exception:  # noqa: BLE001 - the live views must show even if saving fails
+            if getattr(_recorder, "TESTING", False):
+                raise
         return data, metadata
 
 

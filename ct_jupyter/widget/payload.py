@@ -13,17 +13,13 @@ from it are highlighted there, the way Python Tutor shows "line that just execut
 
 from __future__ import annotations
 
-import operator
-import os
-import weakref
-from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from itertools import repeat
 from typing import Any
 
-from ..model import Ref, Trace, TraceBuilder, Value
-from ..model.encoded import UNBOUND
+from ..model import Ref, Trace, Value
+from ..model.columns import TraceColumns
+from ..render.text import stop_note
 
 #: Version of the payload schema; the JS side checks it (js/widget.js SCHEMA).
 SCHEMA = 1
@@ -39,6 +35,8 @@ MAX_IO_CHUNKS = 400
 MAX_IO_CHARS = 64_000
 #: Stack entries sent (outermost few + innermost many, with a gap marker between).
 MAX_STACK = 60
+#: Variables listed per stack entry (the selected frame's are all in the variables pane).
+STACK_LOCALS = 8
 #: Value-history entries sent around the current position.
 HISTORY_WINDOW = 100
 #: Other frames on the stack searched for aliases of the selected frame's variables.
@@ -47,100 +45,12 @@ ALIAS_FRAMES = 16
 _Json = dict[str, Any]
 
 
-def _cols(trace: Trace) -> TraceBuilder:
-    """Return the columns behind ``trace`` (read-only use, for C-speed scans)."""
-    return trace._b  # type: ignore[attr-defined,no-any-return]
-
-
-# -- a per-trace index built once (C-speed scans over the step columns) ------------------------
-class TraceIndex:
-    """Byte images of the step columns so line/frame searches run at memchr speed."""
-
-    __slots__ = (
-        "__weakref__",
-        "counts",
-        "first",
-        "frame_bytes",
-        "frame_path",
-        "key_bytes",
-        "n",
-        "shift",
-    )
-
-    def __init__(self, trace: Trace) -> None:
-        b = _cols(trace)
-        self.n = len(trace)
-        fpath = [f.path_id for f in b.functions]
-        self.frame_path = [fpath[f] for f in b.frame_func]
-        npaths = max(1, len(b.paths))
-        self.shift = max(1, npaths - 1).bit_length()
-        if npaths == 1:
-            keys = array("q", map(operator.lshift, b.step_line, repeat(self.shift)))
-        else:
-            pids = map(self.frame_path.__getitem__, b.step_frame)
-            keys = array("q", map(operator.or_, map(operator.lshift, b.step_line,
-                                                    repeat(self.shift)), pids))
-        self.key_bytes = keys.tobytes()
-        self.frame_bytes = array("q", b.step_frame).tobytes()
-        # first step at each (path, line); total executions of each
-        self.first: dict[int, int] = dict(zip(reversed(keys), range(self.n - 1, -1, -1)))
-        self.counts: Counter[int] = Counter(keys)
-
-    def frame_changes(self, trace: Trace, frame: int) -> dict[str, tuple[list[int], list[int]]]:
-        """Return ``{name: (steps, change indexes)}`` for ``frame`` (`Trace.frame_changes`)."""
-        return trace.frame_changes(frame)
-
-    def key(self, path_id: int, line: int) -> int:
-        """Return the search key of ``line`` in path ``path_id``."""
-        return (line << self.shift) | path_id
-
-    def find(self, data: bytes, value: int, start: int, reverse: bool = False,
-             stop: int | None = None) -> int:
-        """Return the first index >= start (or last < start when reverse) holding ``value``."""
-        pat = value.to_bytes(8, "little" if _LITTLE else "big", signed=True)
-        if reverse:
-            end = start * 8
-            lo = 0 if stop is None else stop * 8
-            while True:
-                pos = data.rfind(pat, lo, end)
-                if pos < 0:
-                    return -1
-                if pos % 8 == 0:
-                    return pos // 8
-                end = pos + 7
-        pos = start * 8
-        hi = len(data) if stop is None else stop * 8
-        while True:
-            pos = data.find(pat, pos, hi)
-            if pos < 0:
-                return -1
-            if pos % 8 == 0:
-                return pos // 8
-            pos += 1
-
-
-_LITTLE = array("q", [1]).tobytes()[0] == 1
-_INDEXES: weakref.WeakKeyDictionary[Trace, TraceIndex] = weakref.WeakKeyDictionary()
-
-
-def trace_index(trace: Trace) -> TraceIndex:
-    """Return the (cached) search index of ``trace``."""
-    index = _INDEXES.get(trace)
-    if index is None:
-        index = _INDEXES[trace] = TraceIndex(trace)
-    return index
+def _cols(trace: Trace) -> TraceColumns:
+    """Return the read-only columns of ``trace`` (for C-speed scans)."""
+    return trace.columns
 
 
 # -- summary -------------------------------------------------------------------------------------
-def path_label(trace: Trace, path: str) -> str:
-    """Return the label shown for ``path`` (``In [3]`` for a cell, else the file name)."""
-    label = trace.path_labels.get(path)
-    if label:
-        return label
-    base = os.path.basename(path)
-    return base or path
-
-
 def start_position(trace: Trace) -> int:
     """Return where the viewer opens: the raising step of a failed run, else step 0."""
     raised = trace.raised_step()
@@ -157,13 +67,14 @@ def summary_payload(trace: Trace, title: str = "") -> _Json:
         "schema": SCHEMA,
         "title": title,
         "steps": len(trace),
-        "paths": [{"id": pid, "path": p, "label": path_label(trace, p),
+        "paths": [{"id": pid, "path": p, "label": trace.path_label(p),
                    "has_source": p in b.sources} for pid, p in enumerate(b.paths)],
         "outcome": None,
         "raised_step": trace.raised_step(),
         "start": start_position(trace),
         "truncated": trace.truncated,
         "stop_reason": trace.stop_reason,
+        "stop_note": stop_note(trace),
         "dropped_steps": trace.dropped_steps,
         "failure": trace.failure,
         "frames": trace.frame_count,
@@ -193,17 +104,11 @@ def source_payload(trace: Trace, path_id: int) -> _Json:
         raise IndexError(f"no path {path_id}")
     path = b.paths[path_id]
     text = b.sources.get(path)
-    index = trace_index(trace)
     lines = text.splitlines() if text is not None else []
-    first: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    shift = index.shift
-    mask = (1 << shift) - 1
-    for key, step in index.first.items():
-        if key & mask == path_id:
-            first[str(key >> shift)] = step
-            counts[str(key >> shift)] = index.counts[key]
-    return {"path": path_id, "name": path, "label": path_label(trace, path),
+    first_at, count_at = trace.index.line_facts(path_id)
+    first = {str(line): step for line, step in first_at.items()}
+    counts = {str(line): count for line, count in count_at.items()}
+    return {"path": path_id, "name": path, "label": trace.path_label(path),
             "lines": lines, "known": text is not None, "first": first, "counts": counts}
 
 
@@ -216,36 +121,24 @@ def nav_targets(trace: Trace, pos: int) -> _Json:
         return {"over": None, "out": None, "back_over": None, "back_out": None}
     if pos >= n:
         return {"over": None, "out": None, "back_over": n - 1, "back_out": None}
-    index = trace_index(trace)
     frame = b.step_frame[pos]
     end = b.frame_end_step[frame]
     # forward: next step in this frame, else the first step after the frame ended
-    nxt = index.find(index.frame_bytes, frame, pos + 1)
-    if nxt >= 0 and (end < 0 or nxt <= end):
-        over: int | None = nxt
-    else:
-        over = n if end < 0 or end + 1 >= n else end + 1
-    out = n if end < 0 or end + 1 >= n else end + 1
+    nxt = trace.next_step_in_frame(pos)
+    after_end = n if end < 0 or end + 1 >= n else end + 1
+    over = nxt if nxt is not None else after_end
+    out = after_end
     # backward: previous step in this frame, else the caller's line
     call = b.frame_call_step[frame]
-    prev = index.find(index.frame_bytes, frame, pos, reverse=True)
-    if prev >= 0:
-        back_over: int | None = prev
-    else:
-        back_over = call if call >= 0 else None
+    prev = trace.index.prev_in_frame(frame, pos)
+    back_over = prev if prev is not None else (call if call >= 0 else None)
     back_out = call if call >= 0 else None
     return {"over": over, "out": out, "back_over": back_over, "back_out": back_out}
 
 
 def line_target(trace: Trace, pos: int, path_id: int, line: int, backward: bool = False) -> int | None:
     """Return the next (or previous) step at ``line`` of path ``path_id`` after (before) ``pos``."""
-    index = trace_index(trace)
-    key = index.key(path_id, line)
-    if backward:
-        hit = index.find(index.key_bytes, key, min(pos, index.n), reverse=True)
-    else:
-        hit = index.find(index.key_bytes, key, pos + 1) if pos + 1 < index.n else -1
-    return hit if hit >= 0 else None
+    return trace.index.line_step(path_id, line, pos, backward)
 
 
 # -- values --------------------------------------------------------------------------------------
@@ -377,24 +270,6 @@ def _collect_changed(trace: Trace, value: Value, pos: int, acc: dict[int, set[ob
         _collect_changed(trace, child, pos, acc, seen)
 
 
-def frame_variables(trace: Trace, pos: int, frame: int, depth: int = VIEW_DEPTH) -> dict[str, Value]:
-    """Return the variables of ``frame`` bound at ``pos``, decoded ``depth`` levels deep."""
-    b = _cols(trace)
-    out: dict[str, Value] = {}
-    for name, (steps, changes) in trace_index(trace).frame_changes(trace, frame).items():
-        k = bisect_right(steps, pos) - 1
-        if k >= 0:
-            enc = b.ch_val[changes[k]]
-            if enc is not UNBOUND:
-                out[name] = trace.decode(enc, pos, depth=depth)
-    return out
-
-
-def changed_names(trace: Trace, pos: int, frame: int) -> set[str]:
-    """Return the names of ``frame`` rebound or mutated (also through aliases) at ``pos``."""
-    return trace.changed_at(pos, frame)
-
-
 def expand_payload(trace: Trace, oid: int, pos: int, depth: int = 2) -> _Json:
     """Return heap object ``oid`` as it was at ``pos``, ``depth`` levels deep, for an expand click."""
     b = _cols(trace)
@@ -427,7 +302,9 @@ def stack_payload(trace: Trace, pos: int) -> list[_Json]:
         func = b.functions[b.frame_func[frame]]
         if k < keep_inner or total - k <= 5:
             entries.append({"frame": frame, "function": func.qualname, "path": func.path_id,
-                            "line": line, "depth": b.frame_depth[frame]})
+                            "line": line, "depth": b.frame_depth[frame],
+                            "call": trace.call_text(frame),
+                            "locals": _frame_locals(trace, frame, pos)})
         elif k == keep_inner:
             entries.append({"gap": total - keep_inner - 5})
         call = b.frame_call_step[frame]
@@ -437,6 +314,24 @@ def stack_payload(trace: Trace, pos: int) -> list[_Json]:
         k += 1
     entries.reverse()
     return entries
+
+
+def _frame_locals(trace: Trace, frame: int, pos: int) -> list[list[str]]:
+    """Return ``[[name, short text], …]``: the first `STACK_LOCALS` variables of ``frame`` at
+    ``pos``, one level deep, so the stack shows every frame's locals (as Python Tutor does)."""
+    out: list[list[str]] = []
+    more = 0
+    for name in trace.frame_changes(frame):
+        if len(out) >= STACK_LOCALS:
+            more += 1  # counted, not decoded: a module frame can hold thousands of names
+            continue
+        value = trace.variable(name, pos, frame, depth=1)
+        if value is not None:
+            text = value.text
+            out.append([name, text if len(text) <= 40 else text[:39] + "…"])
+    if more:
+        out.append(["…", f"up to {more} more"])
+    return out
 
 
 def _frame_line(trace: Trace, pos: int, frame: int) -> tuple[int, int] | None:
@@ -557,8 +452,8 @@ def view_payload(trace: Trace, pos: int, frame: int = -1) -> _Json:
 
 
 def _vars_payload(trace: Trace, pos: int, frame: int, stack: list[_Json]) -> list[_Json]:
-    values = frame_variables(trace, pos, frame)
-    changed = changed_names(trace, pos, frame)
+    values = trace.variables(pos, frame, VIEW_DEPTH)
+    changed = trace.changed_at(pos, frame)
     marks: dict[int, set[object]] = {}
     seen: set[int] = set()
     for name in changed:
@@ -580,7 +475,7 @@ def _vars_payload(trace: Trace, pos: int, frame: int, stack: list[_Json]) -> lis
     b = _cols(trace)
     for other in frames:
         fname = _frame_name(trace, other)
-        for name, (steps, changes) in trace_index(trace).frame_changes(trace, other).items():
+        for name, (steps, changes) in trace.frame_changes(other).items():
             k = bisect_right(steps, pos) - 1
             if k >= 0:
                 enc = b.ch_val[changes[k]]
@@ -618,7 +513,7 @@ def history_payload(trace: Trace, name: str, frame: int, pos: int,
                     window: int = HISTORY_WINDOW) -> _Json:
     """Return the steps where ``name`` of ``frame`` changed (a window around ``pos``) with values."""
     b = _cols(trace)
-    hist = (trace_index(trace).frame_changes(trace, frame).get(name)
+    hist = (trace.frame_changes(frame).get(name)
             if 0 <= frame < trace.frame_count else None)
     if hist is None:
         return {"name": name, "frame": frame, "entries": [], "total": 0, "before": 0, "after": 0}
@@ -644,20 +539,73 @@ def history_payload(trace: Trace, name: str, frame: int, pos: int,
     c = bisect_right(points, pos)
     s = max(0, min(c - window // 2, len(points) - window))
     picked = points[s:s + window]
+    first = b.frame_first_step[frame]
     entries = []
     for st in picked:
-        value = _variable(trace, steps, changes, st)
-        entries.append({"step": st, "text": value.text if value is not None else "<unbound>",
+        value = trace.variable(name, st, frame, depth=2)
+        # the line that made the change: the frame's step before it (None: bound on entry)
+        by = trace.index.prev_in_frame(frame, st) if st != first else None
+        entries.append({"step": st, "by": by, "text": value.text if value is not None else "<unbound>",
                         "kind": value.kind if value is not None else "unbound",
                         "type": value.type_name if value is not None else ""})
     return {"name": name, "frame": frame, "function": _frame_name(trace, frame),
             "entries": entries, "total": len(steps), "before": lo, "after": len(steps) - hi}
 
 
-def _variable(trace: Trace, steps: list[int], changes: list[int], pos: int) -> Value | None:
-    k = bisect_right(steps, pos) - 1
-    if k < 0:
-        return None
-    enc = _cols(trace).ch_val[changes[k]]
-    return None if enc is UNBOUND else trace.decode(enc, pos, depth=2)
+# -- frames-and-objects diagram ---------------------------------------------------------------------
+#: Items one paging request may ask for per object, and objects it may open or page.
+DIAGRAM_MAX_LIMIT = 1000
+DIAGRAM_MAX_REQUESTED = 200
 
+
+def _slot_json(slot: Any) -> _Json:
+    out: _Json = {"key": slot.key, "kind": slot.kind, "text": slot.text}
+    if slot.ref is not None:
+        out["ref"] = slot.ref
+    if slot.changed:
+        out["changed"] = 1
+    if slot.reaches_changed:
+        out["reach"] = 1
+    return out
+
+
+def _node_json(node: Any) -> _Json:
+    out: _Json = {"id": node.id, "kind": node.kind, "type": node.type_name, "text": node.text,
+                  "first": node.first_step, "slots": [_slot_json(s) for s in node.slots]}
+    if node.oid is not None:
+        out["oid"] = node.oid
+    if node.length is not None:
+        out["length"] = node.length
+    for key in ("more", "collapsed", "new", "mutated"):
+        value = getattr(node, key)
+        if value:
+            out[key] = value if key == "more" else 1
+    return out
+
+
+def diagram_payload(trace: Trace, pos: int, open: Any = None, limits: Any = None) -> _Json:
+    """Return the frames-and-objects diagram at ``pos`` (see `model.graph.diagram_at`) as JSON.
+
+    ``open`` is a list of oids to expand below the depth limit; ``limits`` maps oids to how many
+    items to show (paging a big container). Both are validated and capped.
+    """
+    from ..model.graph import diagram_at
+
+    n = len(trace)
+    pos = max(0, min(int(pos), n))
+    opened = [int(o) for o in (open or [])][:DIAGRAM_MAX_REQUESTED]
+    paged = {int(k): max(1, min(int(v), DIAGRAM_MAX_LIMIT))
+             for k, v in list(dict(limits or {}).items())[:DIAGRAM_MAX_REQUESTED]}
+    d = diagram_at(trace, pos, open=opened, limits=paged)
+    frames = [{"id": f.id, "frame": f.frame, "function": f.function, "line": f.line,
+               "depth": f.depth, "current": f.current, "slots": [_slot_json(s) for s in f.slots]}
+              for f in d.frames]
+    return {
+        "schema": SCHEMA, "step": d.step, "steps": n, "frames": frames,
+        "gap": {"after": d.gap_at, "count": d.frames_left_out} if d.frames_left_out else None,
+        "nodes": [_node_json(node) for node in d.nodes],
+        "edges": [{"from": e.source, "slot": e.slot, "to": e.target} for e in d.edges],
+        "gone": [{"id": g.id, "kind": g.kind, "type": g.type_name, "text": g.text}
+                 for g in d.gone],
+        "truncated": d.truncated,
+    }

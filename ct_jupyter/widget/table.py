@@ -11,7 +11,7 @@ from bisect import bisect_left, bisect_right
 
 from ..model import Ref, Trace
 from ..model.encoded import UNBOUND
-from .payload import _cols, _Json, trace_index
+from .payload import _cols, _Json
 
 #: Rows (lines run by one frame) and columns (its variables) of a trace-table window.
 TABLE_ROWS = 40
@@ -20,24 +20,27 @@ TABLE_COLUMNS = 16
 
 def _frame_steps_around(trace: Trace, frame: int, pos: int, rows: int) -> list[int]:
     """Return up to ``rows`` steps of ``frame`` around ``pos`` (about a third before it), in order."""
-    index = trace_index(trace)
+    index = trace.index
     before: list[int] = []
-    k = min(pos + 1, index.n)
+    k: int | None = min(pos + 1, index.n)
     while len(before) < rows // 3 + 1:
-        k = index.find(index.frame_bytes, frame, k, reverse=True)
-        if k < 0:
+        k = index.prev_in_frame(frame, k)  # type: ignore[arg-type]
+        if k is None:
             break
         before.append(k)
     before.reverse()
-    after: list[int] = []
-    k = min(pos + 1, index.n)
-    while len(before) + len(after) < rows and k < index.n:
-        k = index.find(index.frame_bytes, frame, k)
-        if k < 0:
+    steps = before
+    if not steps:
+        first = trace.columns.frame_first_step[frame]
+        if first < 0:
+            return []
+        steps = [first]
+    while len(steps) < rows:
+        k = trace.next_step_in_frame(steps[-1])
+        if k is None:
             break
-        after.append(k)
-        k += 1
-    return (before + after)[-rows:] if len(before) + len(after) > rows else before + after
+        steps.append(k)
+    return steps
 
 
 def _changed_between(trace: Trace, steps: list[int], changes: list[int], lo: int, hi: int) -> bool:
@@ -56,14 +59,14 @@ def _changed_between(trace: Trace, steps: list[int], changes: list[int], lo: int
         j = bisect_right(vs, hi) - 1
         if j >= 0 and vs[j] > lo:
             return True
-    return trace._object_changed_at(enc.oid, hi, set())  # type: ignore[attr-defined]
+    return trace.object_changed_at(enc.oid, hi)  # type: ignore[attr-defined]
 
 
 def table_payload(trace: Trace, frame: int, pos: int, rows: int = TABLE_ROWS) -> _Json:
     """Return a trace table for ``frame`` around ``pos``: one row per line it ran, values after it.
 
-    A row's ``after`` is the position right after its line ran in this frame (the frame's next
-    step, or the step after the frame ended); cells hold the value a variable had then, sent
+    A row's ``after`` is `Trace.after_step` of its step (the frame's next step, or the step
+    after the frame ended); cells hold the value a variable had then, sent
     only where it changed (and on the first row), as on a paper trace table.
     """
     b = _cols(trace)
@@ -71,15 +74,14 @@ def table_payload(trace: Trace, frame: int, pos: int, rows: int = TABLE_ROWS) ->
     if not 0 <= frame < trace.frame_count:
         raise IndexError(f"no frame {frame}")
     pos = max(0, min(int(pos), n))
-    index = trace_index(trace)
-    hist = index.frame_changes(trace, frame)
+    hist = trace.frame_changes(frame)
     names = list(hist)[:TABLE_COLUMNS]
     steps = _frame_steps_around(trace, frame, pos, rows)
     end = b.frame_end_step[frame]
     out_rows: list[_Json] = []
     for r, s in enumerate(steps):
-        nxt = index.find(index.frame_bytes, frame, s + 1, stop=(end + 1) if end >= 0 else None)
-        after = nxt if nxt >= 0 else (end + 1 if 0 <= end < n else n)
+        last = trace.next_step_in_frame(s) is None
+        after = trace.after_step(s)  # what the line left: its frame's next step, or past its end
         cells: list[_Json | None] = []
         for name in names:
             st, ch = hist[name]
@@ -87,14 +89,14 @@ def table_payload(trace: Trace, frame: int, pos: int, rows: int = TABLE_ROWS) ->
             if not changed and r > 0:
                 cells.append(None)
                 continue
-            k = bisect_right(st, after if nxt >= 0 else s) - 1
+            k = bisect_right(st, after) - 1
             if k < 0 or b.ch_val[ch[k]] is UNBOUND:
-                cells.append(None if not changed else {"v": "<unbound>", "c": 1})
+                cells.append(None if not changed else {"v": "<deleted>", "c": 1})
                 continue
             text = trace.decode(b.ch_val[ch[k]], after, depth=3).text
             cells.append({"v": text, "c": 1} if changed else {"v": text})
         row: _Json = {"step": s, "after": after, "line": b.step_line[s], "cells": cells}
-        note = _row_note(trace, frame, s, end)
+        note = _row_note(trace, frame, s, last)
         if note:
             row["note"] = note
         out_rows.append(row)
@@ -104,16 +106,14 @@ def table_payload(trace: Trace, frame: int, pos: int, rows: int = TABLE_ROWS) ->
             "first": b.frame_first_step[frame], "end": end}
 
 
-def _row_note(trace: Trace, frame: int, step: int, end: int) -> str:
-    """Return what else the line at ``step`` did: raised, or returned/yielded a value."""
+def _row_note(trace: Trace, frame: int, step: int, last: bool) -> str:
+    """Return what else the line at ``step`` did: raised, or (the frame's ``last`` line)
+    returned/yielded a value."""
     b = _cols(trace)
     lo = bisect_left(b.exc_step, step)
     for k in range(lo, min(bisect_right(b.exc_step, step), lo + 8)):
         if b.exc_frame[k] == frame and b.exc_kind[k] == "raise":
             return f"raises {b.exc_type[k]}"
-    if step == end:
-        kind = b.frame_end_kind[frame]
-        if kind in ("return", "yield") and not b.functions[b.frame_func[frame]].is_module:
-            verb = "returns" if kind == "return" else "yields"
-            return f"{verb} {trace.decode(b.frame_result[frame], step + 1, depth=2).text}"
+    if last:
+        return trace.step_effect(step).returned or ""
     return ""

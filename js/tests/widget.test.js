@@ -9,14 +9,14 @@ globalThis.document = window.document;
 globalThis.Node = window.Node;
 globalThis.KeyboardEvent = window.KeyboardEvent;
 globalThis.MouseEvent = window.MouseEvent;
-const W = await import("../widget.js");
+const W = await import("../src/index.js");
 
 let el;
 beforeEach(() => { document.body.textContent = ""; el = document.createElement("div"); document.body.appendChild(el); });
 
 async function mount(state = {}) {
   const model = new FakeModel(FIXTURE, state);
-  const cleanup = W.render({ model, el });
+  const cleanup = W.widget.render({ model, el });
   await until(() => el.querySelector(".ctj-root[data-ready='1']"), 2000, "first view");
   await until(() => el.querySelector(".ctj-line"), 2000, "source");
   return { model, cleanup, root: el.querySelector(".ctj-root") };
@@ -71,7 +71,7 @@ test("an empty recording says so instead of failing", async () => {
   const empty = { step: 0, end: true, steps: 0, frame: -1, stack: [], vars: [], io: { chunks: [], skipped: 0, total: 0 },
     nav: { over: null, out: null, back_over: null, back_out: null }, exceptions: [], returned: [], where: null, prev: null, schema: 1 };
   const model = new FakeModel({ ...FIXTURE, summary, views: { "0:-1": empty } });
-  const cleanup = W.render({ model, el });
+  const cleanup = W.widget.render({ model, el });
   await until(() => el.querySelector(".ctj-root[data-ready='1']"), 2000, "view");
   assert.match(q(".ctj-code").textContent, /Nothing was recorded/);
   assert.equal(q(".ctj-counter").textContent, "No steps recorded");
@@ -296,15 +296,44 @@ test("buttons have accessible labels and the root takes focus", async () => {
   const { root, cleanup } = await mount();
   for (const b of qa(".ctj-btn")) assert.ok(b.getAttribute("aria-label").length > 4);
   assert.equal(root.getAttribute("tabindex"), "0");
-  assert.ok(root.hasAttribute("data-lm-suppress-shortcuts"));
+  assert.ok(!root.hasAttribute("data-lm-suppress-shortcuts"), "the notebook's own shortcuts must keep working");
   assert.equal(q(".ctj-slider").getAttribute("aria-label"), "Step");
   cleanup();
 });
 
 test("a schema mismatch is reported in the cell instead of an empty output", () => {
   const model = new FakeModel({ ...FIXTURE, summary: { ...FIXTURE.summary, schema: 999 } });
-  const cleanup = W.render({ model, el });
+  const logged = [];
+  const original = console.error;
+  console.error = (...args) => logged.push(args);   // expected failure: keep the test log quiet
+  let cleanup;
+  try { cleanup = W.widget.render({ model, el }); } finally { console.error = original; }
   assert.match(el.textContent, /viewer failed to start: payload schema 999/);
+  assert.equal(logged.length, 1);
+  cleanup();
+});
+
+test("keys: the viewer takes only the keys it uses; the rest reach the notebook", async () => {
+  const { root, cleanup } = await mount({ step: 2 });
+  const seen = [];
+  const spy = (e) => seen.push([e.key, e.defaultPrevented]);
+  document.addEventListener("keydown", spy);
+  const send = (target, init) => { const e = new window.KeyboardEvent("keydown", { bubbles: true, cancelable: true, ...init }); target.dispatchEvent(e); return e; };
+  for (const init of [{ key: "s", ctrlKey: true }, { key: "Enter", shiftKey: true }, { key: "Escape" }, { key: "a" }, { key: "End", shiftKey: true }]) {
+    const e = send(root, init);
+    assert.equal(e.defaultPrevented, false, `${JSON.stringify(init)} must not be taken`);
+  }
+  assert.equal(seen.length, 5, "unused keys bubble on to the notebook");
+  const slider = q(".ctj-slider");
+  slider.focus();
+  const e = send(slider, { key: "ArrowRight" });   // slider focused: → still steps (9.9)
+  assert.ok(e.defaultPrevented);
+  await atStep(3);
+  assert.equal(slider.value, "3");
+  const outside = document.createElement("div");
+  document.body.appendChild(outside);
+  assert.equal(send(outside, { key: "ArrowRight" }).defaultPrevented, false, "keys outside the viewer are not ours");
+  document.removeEventListener("keydown", spy);
   cleanup();
 });
 
@@ -330,8 +359,8 @@ test("two views of one model keep their replies apart", async () => {
   const model = new FakeModel(FIXTURE, { step: 10 });
   const el2 = document.createElement("div");
   document.body.appendChild(el2);
-  const c1 = W.render({ model, el });
-  const c2 = W.render({ model, el: el2 });
+  const c1 = W.widget.render({ model, el });
+  const c2 = W.widget.render({ model, el: el2 });
   await until(() => el.querySelector(".ctj-line") && el2.querySelector(".ctj-line"), 2000, "both views");
   const ids = model.sent.map((m) => m.req);
   assert.equal(new Set(ids).size, ids.length);

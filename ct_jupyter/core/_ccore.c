@@ -1,0 +1,824 @@
+/* The recorder's hot path in C: the optional "c" core (see ct_jupyter/core/ccore.py).
+ *
+ * A `Core` holds the Python `Recorder` of one run and does the common work of the
+ * sys.monitoring callbacks (LINE, PY_START, PY_RETURN, PY_YIELD) and of the settrace local
+ * trace function: the frame check, the step-column appends, max_steps, lines that change
+ * nothing, lines that only rebind locals to atoms, a frame's first line when all its
+ * variables are atoms, and returns of atoms. Everything else -- first captures with objects,
+ * containers, instances, exceptions, limits, re-syncs -- is delegated to the same Python
+ * `Recorder` methods the pure-Python core runs, so values are captured in one place.
+ *
+ * It reads the recorder's per-frame state (`_FrameState`, `LineEffects`, `CodeInfo`: classes
+ * with __slots__) through their slot offsets, found at start-up from the member descriptors;
+ * `Core` refuses to start (and the Python core is used) if a slot it needs is missing.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+#include <structmember.h>
+#include <pythread.h>
+
+/* slot offsets of the recorder's classes */
+typedef struct {
+    Py_ssize_t fid, info, effects, frame, line, objs, pending, dirty, globals_owner,
+        resume_line, names;
+} FrameStateSlots;
+
+typedef struct {
+    Py_ssize_t rebinds, local_only, grebinds, cands, gcands;
+} EffectsSlots;
+
+typedef struct {
+    Py_ssize_t code, is_user, enabled, is_module, func_id, effects, names;
+} InfoSlots;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *rec;          /* the Recorder */
+    PyObject *rec_dict;     /* its __dict__: `off` is read from it at every event */
+    PyObject *stack;        /* rec.stack (list of _FrameState) */
+    PyObject *step_line;    /* builder.step_line (array) */
+    PyObject *line_append, *frame_append;  /* bound appends of step_line / step_frame */
+    PyObject *chs_append, *chf_append;     /* ch_step / ch_frame appends (arrays) */
+    PyObject *ch_name, *ch_val;            /* lists */
+    PyObject *frame_ends;   /* dict fid -> (end step, kind, value) */
+    PyObject *frame_first;  /* dict fid -> first step */
+    PyObject *atoms;        /* frozenset of atom types */
+    PyObject *unbound;      /* the UNBOUND marker */
+    PyObject *py_on_line, *py_line_work, *py_on_return, *py_on_start;
+    PyObject *py_start_slow; /* the backend's own PY_START callback (classification etc.) */
+    PyObject *py_local;      /* settrace: the backend's Python local trace function */
+    PyObject *infos;         /* rec.infos: id(code) -> CodeInfo */
+    PyObject *s_return, *s_yield, *s_call, *s_line;
+    unsigned long owner;
+    Py_ssize_t max_steps;
+    FrameStateSlots fs;
+    EffectsSlots es;
+    InfoSlots is;
+    PyObject *tracer;        /* settrace: the object to return as the local trace function */
+    PyObject *fs_cls;        /* _FrameState, when its slots are exactly the ones we fill */
+    PyObject *frame_rows;    /* builder.frame_rows (list) */
+    PyObject *minus1;
+    PyObject *skip_check;    /* types whose in-place change cannot matter (recorder._SKIP_CHECK) */
+} Core;
+
+static PyObject *str_off;
+
+#define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
+
+static inline void set_slot(PyObject *obj, Py_ssize_t off, PyObject *value) {
+    PyObject *old = SLOT(obj, off);
+    Py_XINCREF(value);
+    SLOT(obj, off) = value;
+    Py_XDECREF(old);
+}
+
+static int slot_offset(PyObject *cls, const char *name, Py_ssize_t *out) {
+    PyObject *descr = PyObject_GetAttrString(cls, name);
+    if (descr == NULL) return -1;
+    if (!PyObject_TypeCheck(descr, &PyMemberDescr_Type)) {
+        Py_DECREF(descr);
+        PyErr_Format(PyExc_TypeError, "%s.%s is not a slot", ((PyTypeObject *)cls)->tp_name, name);
+        return -1;
+    }
+    PyMemberDef *m = ((PyMemberDescrObject *)descr)->d_member;
+    if (m->type != T_OBJECT_EX && m->type != T_OBJECT) {
+        Py_DECREF(descr);
+        PyErr_Format(PyExc_TypeError, "%s.%s is not an object slot", ((PyTypeObject *)cls)->tp_name, name);
+        return -1;
+    }
+    *out = m->offset;
+    Py_DECREF(descr);
+    return 0;
+}
+
+static int is_recording_off(Core *self) {
+    PyObject *off = PyDict_GetItemWithError(self->rec_dict, str_off);
+    if (off == NULL) return PyErr_Occurred() ? -1 : 0;
+    return off == Py_True ? 1 : (off == Py_False ? 0 : PyObject_IsTrue(off));
+}
+
+static inline int is_atom(Core *self, PyObject *v) {
+    return PySet_Contains(self->atoms, (PyObject *)Py_TYPE(v));
+}
+
+/* st.objs.get(name, UNBOUND) as a borrowed reference */
+static inline PyObject *objs_get(Core *self, PyObject *objs, PyObject *name) {
+    PyObject *old = PyDict_GetItemWithError(objs, name);
+    if (old == NULL && !PyErr_Occurred()) old = self->unbound;
+    return old;
+}
+
+/* The value of local `name` in `frame` (new reference), UNBOUND when it has none.
+ * `locals` is the frame's f_locals mapping when already fetched (module frames), else NULL. */
+static PyObject *local_value(Core *self, PyFrameObject *frame, PyObject *locals, PyObject *name) {
+    PyObject *value;
+    if (locals != NULL) {
+        value = PyObject_GetItem(locals, name);
+        if (value == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_KeyError)) return NULL;
+            PyErr_Clear();
+            return Py_NewRef(self->unbound);
+        }
+        return value;
+    }
+#if PY_VERSION_HEX >= 0x030C0000
+    value = PyFrame_GetVar(frame, name);
+    if (value == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_NameError)) return NULL;
+        PyErr_Clear();
+        return Py_NewRef(self->unbound);
+    }
+    return value;
+#else
+    (void)frame;
+    PyErr_SetString(PyExc_SystemError, "locals mapping needed");
+    return NULL;
+#endif
+}
+
+/* Append one change (step, fid, name, value) to the change columns. */
+static int add_change(Core *self, PyObject *step, PyObject *fid, PyObject *name, PyObject *value) {
+    PyObject *r = PyObject_CallOneArg(self->chs_append, step);
+    if (r == NULL) return -1;
+    Py_DECREF(r);
+    r = PyObject_CallOneArg(self->chf_append, fid);
+    if (r == NULL) return -1;
+    Py_DECREF(r);
+    if (PyList_Append(self->ch_name, name) < 0) return -1;
+    return PyList_Append(self->ch_val, value);
+}
+
+/* Rebind `names` (a tuple) from the frame, the way Recorder._rebind does, but only while every
+ * changed value is an atom. Returns 1 when done, 0 when a non-atom value needs the Python path
+ * (changes made so far stay: the Python path skips them as unchanged), -1 on error.
+ * `first`: a frame's first capture (no float special case; modules are never shown there --
+ * the caller only uses this for function frames). */
+static int rebind_atoms(Core *self, PyObject *st, PyFrameObject *frame, PyObject *names,
+                        PyObject *step, int first) {
+    PyObject *objs = SLOT(st, self->fs.objs);
+    PyObject *fid = SLOT(st, self->fs.fid);
+    PyObject *info = SLOT(st, self->fs.info);
+    PyObject *locals = NULL;
+    if (objs == NULL || fid == NULL || info == NULL || !PyDict_CheckExact(objs)) return 0;
+    int is_module = SLOT(info, self->is.is_module) == Py_True;
+    if (first && is_module) return 0;  /* module frames: the Python path (modules are hidden) */
+#if PY_VERSION_HEX >= 0x030C0000
+    /* function frames: PyFrame_GetVar, no locals dict synced; class bodies and modules keep
+     * their names in a mapping, which PyFrame_GetVar does not look at */
+    PyObject *code = SLOT(info, self->is.code);
+    int need_locals = is_module || code == NULL || !PyCode_Check(code)
+                      || !(((PyCodeObject *)code)->co_flags & CO_OPTIMIZED);
+#else
+    int need_locals = 1;
+#endif
+    if (need_locals) {
+        locals = PyFrame_GetLocals(frame);
+        if (locals == NULL) return -1;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(names);
+    int result = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *name = PyTuple_GET_ITEM(names, i);
+        PyObject *value = local_value(self, frame, locals, name);
+        if (value == NULL) { result = -1; break; }
+        PyObject *old = objs_get(self, objs, name);
+        if (old == NULL) { Py_DECREF(value); result = -1; break; }
+        if (value == old) { Py_DECREF(value); continue; }
+        PyTypeObject *t = Py_TYPE(value);
+        int atom = value == self->unbound ? first : is_atom(self, value);
+        if (atom < 0) { Py_DECREF(value); result = -1; break; }
+        if (!atom) { Py_DECREF(value); result = 0; break; }
+        if (value != self->unbound && t == Py_TYPE(old) && t != &PyFloat_Type) {
+            int eq = PyObject_RichCompareBool(value, old, Py_EQ);
+            if (eq < 0) { Py_DECREF(value); result = -1; break; }
+            if (eq) { Py_DECREF(value); continue; }
+        }
+        if (PyDict_SetItem(objs, name, value) < 0 || add_change(self, step, fid, name, value) < 0) {
+            Py_DECREF(value);
+            result = -1;
+            break;
+        }
+        Py_DECREF(value);
+    }
+    Py_XDECREF(locals);
+    return result;
+}
+
+/* True when none of `names` (looked up in `mapping`) holds a value that could change in place. */
+static int all_skippable(Core *self, PyObject *names, PyObject *mapping) {
+    Py_ssize_t n = PyTuple_GET_SIZE(names);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *value = PyDict_GetItemWithError(mapping, PyTuple_GET_ITEM(names, i));
+        if (value == NULL) {
+            if (PyErr_Occurred()) return -1;
+            continue;
+        }
+        if (value == self->unbound) continue;
+        int skip = PySet_Contains(self->skip_check, (PyObject *)Py_TYPE(value));
+        if (skip <= 0) return skip;
+    }
+    return 1;
+}
+
+/* Recorder._apply of `eff` at `step` when it needs no Python: the line rebinds locals to atoms
+ * only, no globals, and every object it names that could change in place is a function, class,
+ * module or atom. 1: done; 0: the Python path must run (changes made here stay made: it sees
+ * them as unchanged); -1: error. */
+static int apply_simple(Core *self, PyObject *st, PyObject *eff, PyFrameObject *frame,
+                        PyObject *step) {
+    PyObject *rebinds = SLOT(eff, self->es.rebinds);
+    PyObject *grebinds = SLOT(eff, self->es.grebinds);
+    PyObject *cands = SLOT(eff, self->es.cands);
+    PyObject *gcands = SLOT(eff, self->es.gcands);
+    if (rebinds == NULL || grebinds == NULL || cands == NULL || gcands == NULL
+            || !PyTuple_CheckExact(rebinds) || !PyTuple_CheckExact(grebinds)
+            || !PyTuple_CheckExact(cands) || !PyTuple_CheckExact(gcands)
+            || PyTuple_GET_SIZE(grebinds) != 0)
+        return 0;
+    if (PyTuple_GET_SIZE(rebinds)) {
+        int done = rebind_atoms(self, st, frame, rebinds, step, 0);
+        if (done <= 0) return done;
+    }
+    if (PyTuple_GET_SIZE(cands)) {
+        PyObject *objs = SLOT(st, self->fs.objs);
+        if (objs == NULL || !PyDict_CheckExact(objs)) return 0;
+        int ok = all_skippable(self, cands, objs);
+        if (ok <= 0) return ok;
+    }
+    if (PyTuple_GET_SIZE(gcands)) {
+        PyObject *g = PyFrame_GetGlobals(frame);
+        if (g == NULL) return -1;
+        int ok = PyDict_CheckExact(g) ? all_skippable(self, gcands, g) : 0;
+        Py_DECREF(g);
+        if (ok <= 0) return ok;
+    }
+    return 1;
+}
+
+/* The LINE event for `frame` at `line`: Recorder.on_line's common cases. */
+static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrameObject *frame) {
+    int off = is_recording_off(self);
+    if (off < 0) return NULL;
+    if (off) Py_RETURN_NONE;
+    long line = PyLong_AsLong(line_obj);
+    if (line == -1 && PyErr_Occurred()) return NULL;
+    if (line <= 0) Py_RETURN_NONE;
+    Py_ssize_t depth = PyList_GET_SIZE(self->stack);
+    PyObject *st = depth ? PyList_GET_ITEM(self->stack, depth - 1) : NULL;
+    if (st == NULL || SLOT(st, self->fs.frame) != (PyObject *)frame)
+        return PyObject_CallFunctionObjArgs(self->py_on_line, code, line_obj, (PyObject *)frame, NULL);
+    Py_ssize_t stepn = PyObject_Length(self->step_line);
+    if (stepn < 0) return NULL;
+    if (stepn >= self->max_steps)
+        return PyObject_CallFunctionObjArgs(self->py_on_line, code, line_obj, (PyObject *)frame, NULL);
+    PyObject *fid = SLOT(st, self->fs.fid);
+    PyObject *prev_obj = SLOT(st, self->fs.line);
+    if (fid == NULL || prev_obj == NULL) {
+        PyErr_SetString(PyExc_SystemError, "frame state without fid/line");
+        return NULL;
+    }
+    PyObject *r = PyObject_CallOneArg(self->line_append, line_obj);
+    if (r == NULL) return NULL;
+    Py_DECREF(r);
+    r = PyObject_CallOneArg(self->frame_append, fid);
+    if (r == NULL) return NULL;
+    Py_DECREF(r);
+    long prev = PyLong_AsLong(prev_obj);
+    if (prev == -1 && PyErr_Occurred()) return NULL;
+    Py_INCREF(st);
+    Py_INCREF(prev_obj);
+    set_slot(st, self->fs.line, line_obj);
+    PyObject *step = PyLong_FromSsize_t(stepn);
+    PyObject *result = NULL;
+    if (step == NULL) goto done;
+    if (prev >= 0) {
+        PyObject *effects = SLOT(st, self->fs.effects);
+        PyObject *eff = NULL;
+        if (effects != NULL && PyDict_CheckExact(effects)) {
+            eff = PyDict_GetItemWithError(effects, prev_obj);
+            if (eff == NULL && PyErr_Occurred()) goto done;
+        }
+        PyObject *dirty = SLOT(st, self->fs.dirty);
+        PyObject *pending = SLOT(st, self->fs.pending);
+        int quiet = dirty == Py_False && (pending == NULL || pending == Py_None)
+                    && (stepn & 4095) != 4095 && effects != NULL && PyDict_CheckExact(effects);
+        if (quiet && eff == NULL) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        if (quiet) {
+            int done_ = apply_simple(self, st, eff, frame, step);
+            if (done_ < 0) goto done;
+            if (done_) {
+                result = Py_NewRef(Py_None);
+                goto done;
+            }
+        }
+    }
+    else {
+        /* a frame's first line: every variable is new; atoms are stored as they are */
+        PyObject *names = SLOT(st, self->fs.names);
+        PyObject *dirty = SLOT(st, self->fs.dirty);
+        PyObject *pending = SLOT(st, self->fs.pending);
+        if (names != NULL && PyTuple_CheckExact(names) && dirty == Py_False
+                && (pending == NULL || pending == Py_None) && (stepn & 4095) != 4095) {
+            if (PyDict_SetItem(self->frame_first, fid, step) < 0) goto done;
+            int done_ = rebind_atoms(self, st, frame, names, step, 1);
+            if (done_ < 0) goto done;
+            if (done_) {
+                result = Py_NewRef(Py_None);
+                goto done;
+            }
+        }
+    }
+    result = PyObject_CallFunctionObjArgs(self->py_line_work, st, prev_obj, step, NULL);
+done:
+    Py_XDECREF(step);
+    Py_DECREF(prev_obj);
+    Py_DECREF(st);
+    return result;
+}
+
+/* A failure inside the C core is the recorder's, not the program's: like the Python core,
+ * hand it to Recorder.fail (recording stops, the partial trace is kept) and carry on. Only
+ * exceptions that are not `Exception`s (KeyboardInterrupt, SystemExit) propagate. */
+static PyObject *guard(Core *self, PyObject *result) {
+    if (result != NULL || self->rec == NULL) return result;
+    if (!PyErr_ExceptionMatches(PyExc_Exception)) return NULL;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *exc = PyErr_GetRaisedException();
+#else
+    PyObject *type, *exc, *tb;
+    PyErr_Fetch(&type, &exc, &tb);
+    PyErr_NormalizeException(&type, &exc, &tb);
+    if (tb != NULL) PyException_SetTraceback(exc, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+#endif
+    PyObject *r = PyObject_CallMethod(self->rec, "fail", "O", exc);
+    Py_DECREF(exc);
+    if (r == NULL) return NULL;
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
+/* LINE callback: (code, line) */
+static PyObject *Core_line(Core *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "line(code, line)");
+        return NULL;
+    }
+    PyFrameObject *frame = PyEval_GetFrame();
+    if (frame == NULL) Py_RETURN_NONE;
+    return guard(self, do_line(self, args[0], args[1], frame));
+}
+
+static PyObject *info_of(Core *self, PyObject *code) {
+    PyObject *key = PyLong_FromVoidPtr(code);
+    if (key == NULL) return NULL;
+    PyObject *info = PyDict_GetItemWithError(self->infos, key);
+    Py_DECREF(key);
+    if (info == NULL && !PyErr_Occurred()) return Py_None;
+    return info;
+}
+
+/* Recorder.on_start for a function frame (not a module body): a frame row and a _FrameState. */
+static int start_frame(Core *self, PyObject *info, PyFrameObject *frame) {
+    PyObject *func_id = SLOT(info, self->is.func_id);
+    PyObject *effects = SLOT(info, self->is.effects);
+    PyObject *names = SLOT(info, self->is.names);
+    if (func_id == NULL || effects == NULL || names == NULL) return 0;
+    Py_ssize_t depth = PyList_GET_SIZE(self->stack);
+    Py_ssize_t fid = PyList_GET_SIZE(self->frame_rows);
+    Py_ssize_t stepn = PyObject_Length(self->step_line);
+    if (stepn < 0) return -1;
+    PyObject *parent_fid = NULL;
+    if (depth) {
+        PyObject *parent = PyList_GET_ITEM(self->stack, depth - 1);
+        parent_fid = SLOT(parent, self->fs.fid);
+        if (parent_fid == NULL) return 0;
+        set_slot(parent, self->fs.dirty, Py_True);
+    }
+    PyObject *pyid = PyLong_FromVoidPtr(frame);
+    if (pyid == NULL) return -1;
+    PyObject *depth_obj = PyLong_FromSsize_t(depth);
+    PyObject *call_step = PyLong_FromSsize_t(stepn - 1);
+    PyObject *row = depth_obj && call_step ? PyTuple_New(6) : NULL;
+    if (row == NULL) {
+        Py_XDECREF(depth_obj); Py_XDECREF(call_step); Py_DECREF(pyid);
+        return -1;
+    }
+    PyTuple_SET_ITEM(row, 0, Py_NewRef(func_id));
+    PyTuple_SET_ITEM(row, 1, Py_NewRef(parent_fid ? parent_fid : self->minus1));
+    PyTuple_SET_ITEM(row, 2, depth_obj);
+    PyTuple_SET_ITEM(row, 3, call_step);
+    PyTuple_SET_ITEM(row, 4, Py_NewRef(self->s_call));
+    PyTuple_SET_ITEM(row, 5, pyid);
+    int err = PyList_Append(self->frame_rows, row);
+    Py_DECREF(row);
+    if (err < 0) return -1;
+    PyTypeObject *tp = (PyTypeObject *)self->fs_cls;
+    PyObject *st = tp->tp_alloc(tp, 0);
+    if (st == NULL) return -1;
+    PyObject *objs = PyDict_New();
+    PyObject *fid_obj = PyLong_FromSsize_t(fid);
+    PyObject *minus1 = Py_NewRef(self->minus1);
+    if (objs == NULL || fid_obj == NULL) {
+        Py_XDECREF(objs); Py_XDECREF(fid_obj); Py_DECREF(minus1); Py_DECREF(st);
+        return -1;
+    }
+    SLOT(st, self->fs.fid) = fid_obj;
+    SLOT(st, self->fs.info) = Py_NewRef(info);
+    SLOT(st, self->fs.effects) = Py_NewRef(effects);
+    SLOT(st, self->fs.frame) = Py_NewRef((PyObject *)frame);
+    SLOT(st, self->fs.line) = minus1;
+    SLOT(st, self->fs.objs) = objs;
+    SLOT(st, self->fs.pending) = Py_NewRef(Py_None);
+    SLOT(st, self->fs.dirty) = Py_NewRef(Py_False);
+    SLOT(st, self->fs.globals_owner) = Py_NewRef(Py_False);
+    SLOT(st, self->fs.resume_line) = Py_NewRef(minus1);
+    SLOT(st, self->fs.names) = Py_NewRef(names);
+    err = PyList_Append(self->stack, st);
+    Py_DECREF(st);
+    return err < 0 ? -1 : 1;
+}
+
+/* PY_START callback: (code, offset). Known, enabled user code of the recording thread goes
+ * straight to Recorder.on_start; anything else to the backend's own callback. */
+static PyObject *do_start(Core *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "start(code, offset)");
+        return NULL;
+    }
+    PyObject *info = info_of(self, args[0]);
+    if (info == NULL) return NULL;
+    if (info == Py_None || SLOT(info, self->is.is_user) != Py_True
+            || SLOT(info, self->is.enabled) != Py_True
+            || PyThread_get_thread_ident() != self->owner)
+        return PyObject_Vectorcall(self->py_start_slow, args, nargs, NULL);
+    PyFrameObject *frame = PyEval_GetFrame();
+    if (frame == NULL) Py_RETURN_NONE;
+    int off = is_recording_off(self);
+    if (off < 0) return NULL;
+    if (off) Py_RETURN_NONE;
+    /* a root frame may continue the last one (Recorder.continue_frame): Python decides */
+    if (self->fs_cls != NULL && SLOT(info, self->is.is_module) == Py_False
+            && PyList_GET_SIZE(self->stack) > 0) {
+        int done = start_frame(self, info, frame);
+        if (done < 0) return NULL;
+        if (done) Py_RETURN_NONE;
+    }
+    PyObject *r = PyObject_CallFunctionObjArgs(self->py_on_start, info, (PyObject *)frame,
+                                               self->s_call, NULL);
+    if (r == NULL) return NULL;
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
+/* PY_RETURN / PY_YIELD: a frame whose last line changes nothing returns an atom. */
+static PyObject *Core_start(Core *self, PyObject *const *args, Py_ssize_t nargs) {
+    return guard(self, do_start(self, args, nargs));
+}
+
+static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "return(code, offset, value)");
+        return NULL;
+    }
+    PyObject *code = args[0], *value = args[2];
+    int off = is_recording_off(self);
+    if (off < 0) return NULL;
+    if (off || PyThread_get_thread_ident() != self->owner) Py_RETURN_NONE;
+    Py_ssize_t depth = PyList_GET_SIZE(self->stack);
+    if (depth == 0) Py_RETURN_NONE;
+    PyObject *st = PyList_GET_ITEM(self->stack, depth - 1);
+    PyObject *info = SLOT(st, self->fs.info);
+    if (info == NULL || SLOT(info, self->is.code) != code) Py_RETURN_NONE;
+    PyObject *effects = SLOT(st, self->fs.effects);
+    PyObject *line = SLOT(st, self->fs.line);
+    PyObject *fid = SLOT(st, self->fs.fid);
+    int atom = is_atom(self, value);
+    if (atom < 0) return NULL;
+    PyObject *frame = SLOT(st, self->fs.frame);
+    int simple = atom && depth > 1 && effects != NULL && PyDict_CheckExact(effects) && line != NULL
+                 && fid != NULL && SLOT(st, self->fs.globals_owner) == Py_False
+                 && frame != NULL && PyFrame_Check(frame);
+    Py_ssize_t stepn = PyObject_Length(self->step_line);
+    if (stepn < 0) return NULL;
+    if (simple) {
+        PyObject *eff = PyDict_GetItemWithError(effects, line);
+        if (eff == NULL && PyErr_Occurred()) return NULL;
+        if (eff != NULL) {  /* what the last line changed shows at the next step */
+            PyObject *step = PyLong_FromSsize_t(stepn);
+            if (step == NULL) return NULL;
+            Py_INCREF(st);
+            simple = apply_simple(self, st, eff, (PyFrameObject *)frame, step);
+            Py_DECREF(st);
+            Py_DECREF(step);
+            if (simple < 0) return NULL;
+        }
+    }
+    if (!simple) {
+        PyObject *callargs[5] = {NULL, kind, code, args[1], value};
+        return PyObject_Vectorcall(self->py_on_return, callargs + 1,
+                                   4 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    }
+    PyObject *end_step = PyLong_FromSsize_t(stepn - 1);
+    if (end_step == NULL) return NULL;
+    PyObject *end = PyTuple_New(3);
+    if (end == NULL) {
+        Py_DECREF(end_step);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(end, 0, end_step);
+    PyTuple_SET_ITEM(end, 1, Py_NewRef(kind));
+    PyTuple_SET_ITEM(end, 2, Py_NewRef(value));
+    Py_INCREF(st);
+    int err = PyDict_SetItem(self->frame_ends, fid, end);
+    Py_DECREF(end);
+    if (err == 0) err = PyList_SetSlice(self->stack, depth - 1, depth, NULL);
+    if (err == 0) {
+        set_slot(st, self->fs.frame, Py_None);
+        if (depth > 1) set_slot(PyList_GET_ITEM(self->stack, depth - 2), self->fs.dirty, Py_True);
+    }
+    Py_DECREF(st);
+    if (err < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *Core_ret(Core *self, PyObject *const *args, Py_ssize_t nargs) {
+    return guard(self, do_return(self, self->s_return, args, nargs));
+}
+
+static PyObject *Core_yld(Core *self, PyObject *const *args, Py_ssize_t nargs) {
+    return guard(self, do_return(self, self->s_yield, args, nargs));
+}
+
+/* settrace local trace function: (frame, event, arg). Lines run here; other events go to the
+ * backend's Python local function, whose own local function is swapped for this one. */
+static PyObject *Core_trace(Core *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "trace(frame, event, arg)");
+        return NULL;
+    }
+    PyObject *frame = args[0], *event = args[1];
+    if (!PyFrame_Check(frame)) {
+        PyErr_SetString(PyExc_TypeError, "trace: not a frame");
+        return NULL;
+    }
+    if (event != self->s_line && PyUnicode_Compare(event, self->s_line) != 0)
+        return PyObject_Vectorcall(self->py_local, args, nargs, NULL);
+    int off = is_recording_off(self);
+    if (off < 0) return NULL;
+    if (off)  /* counting after a limit, or a nested event: the Python function decides */
+        return PyObject_Vectorcall(self->py_local, args, nargs, NULL);
+    int lineno = PyFrame_GetLineNumber((PyFrameObject *)frame);
+    Py_ssize_t depth = PyList_GET_SIZE(self->stack);
+    if (depth) {
+        PyObject *st = PyList_GET_ITEM(self->stack, depth - 1);
+        if (SLOT(st, self->fs.frame) == frame) {
+            long cur = PyLong_AsLong(SLOT(st, self->fs.line));
+            if (cur == -1 && PyErr_Occurred()) return NULL;
+            long resume = -1;
+            if (cur < 0) {
+                resume = PyLong_AsLong(SLOT(st, self->fs.resume_line));
+                if (resume == -1 && PyErr_Occurred()) return NULL;
+            }
+            if (cur == lineno || (cur < 0 && resume == lineno)) return Py_NewRef(self->tracer);
+        }
+    }
+    PyObject *line_obj = PyLong_FromLong(lineno);
+    if (line_obj == NULL) return NULL;
+    PyObject *code = (PyObject *)PyFrame_GetCode((PyFrameObject *)frame);
+    PyObject *r = guard(self, do_line(self, code, line_obj, (PyFrameObject *)frame));
+    Py_DECREF(code);
+    Py_DECREF(line_obj);
+    if (r == NULL) return NULL;
+    Py_DECREF(r);
+    return Py_NewRef(self->tracer);
+}
+
+static PyObject *Core_set_tracer(Core *self, PyObject *tracer) {
+    Py_XSETREF(self->tracer, Py_NewRef(tracer));
+    Py_RETURN_NONE;
+}
+
+static int Core_traverse(Core *self, visitproc visit, void *arg) {
+    Py_VISIT(self->rec); Py_VISIT(self->rec_dict); Py_VISIT(self->stack);
+    Py_VISIT(self->step_line); Py_VISIT(self->line_append); Py_VISIT(self->frame_append);
+    Py_VISIT(self->chs_append); Py_VISIT(self->chf_append); Py_VISIT(self->ch_name);
+    Py_VISIT(self->ch_val); Py_VISIT(self->frame_ends); Py_VISIT(self->frame_first);
+    Py_VISIT(self->atoms); Py_VISIT(self->unbound); Py_VISIT(self->py_on_line);
+    Py_VISIT(self->py_line_work); Py_VISIT(self->py_on_return); Py_VISIT(self->py_on_start);
+    Py_VISIT(self->py_start_slow); Py_VISIT(self->py_local); Py_VISIT(self->infos);
+    Py_VISIT(self->tracer); Py_VISIT(self->fs_cls); Py_VISIT(self->frame_rows); Py_VISIT(self->skip_check);
+    return 0;
+}
+
+static int Core_clear(Core *self) {
+    Py_CLEAR(self->rec); Py_CLEAR(self->rec_dict); Py_CLEAR(self->stack);
+    Py_CLEAR(self->step_line); Py_CLEAR(self->line_append); Py_CLEAR(self->frame_append);
+    Py_CLEAR(self->chs_append); Py_CLEAR(self->chf_append); Py_CLEAR(self->ch_name);
+    Py_CLEAR(self->ch_val); Py_CLEAR(self->frame_ends); Py_CLEAR(self->frame_first);
+    Py_CLEAR(self->atoms); Py_CLEAR(self->unbound); Py_CLEAR(self->py_on_line);
+    Py_CLEAR(self->py_line_work); Py_CLEAR(self->py_on_return); Py_CLEAR(self->py_on_start);
+    Py_CLEAR(self->py_start_slow); Py_CLEAR(self->py_local); Py_CLEAR(self->infos);
+    Py_CLEAR(self->tracer); Py_CLEAR(self->fs_cls); Py_CLEAR(self->frame_rows); Py_CLEAR(self->skip_check);
+    return 0;
+}
+
+static PyObject *Core_release(Core *self, PyObject *unused) {
+    Core_clear(self);
+    Py_RETURN_NONE;
+}
+
+static void Core_dealloc(Core *self) {
+    PyObject_GC_UnTrack(self);
+    Core_clear(self);
+    Py_XDECREF(self->s_return); Py_XDECREF(self->s_yield); Py_XDECREF(self->s_call);
+    Py_XDECREF(self->s_line); Py_XDECREF(self->minus1);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+#define GET(target, obj, name) \
+    do { if (((target) = PyObject_GetAttrString((obj), (name))) == NULL) goto fail; } while (0)
+
+/* Core(recorder, backend_start, py_local, frame_state_cls, effects_cls, info_cls, atoms, unbound,
+ *      skip_check) */
+static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
+    PyObject *rec, *start_slow, *py_local, *fs_cls, *eff_cls, *info_cls, *atoms, *unbound, *skip;
+    PyObject *builder = NULL, *tmp = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO", &rec, &start_slow, &py_local, &fs_cls, &eff_cls,
+                          &info_cls, &atoms, &unbound, &skip))
+        return -1;
+    Core_clear(self);
+    if (slot_offset(fs_cls, "fid", &self->fs.fid) < 0 || slot_offset(fs_cls, "info", &self->fs.info) < 0
+        || slot_offset(fs_cls, "effects", &self->fs.effects) < 0
+        || slot_offset(fs_cls, "frame", &self->fs.frame) < 0
+        || slot_offset(fs_cls, "line", &self->fs.line) < 0
+        || slot_offset(fs_cls, "objs", &self->fs.objs) < 0
+        || slot_offset(fs_cls, "pending", &self->fs.pending) < 0
+        || slot_offset(fs_cls, "dirty", &self->fs.dirty) < 0
+        || slot_offset(fs_cls, "globals_owner", &self->fs.globals_owner) < 0
+        || slot_offset(fs_cls, "resume_line", &self->fs.resume_line) < 0
+        || slot_offset(fs_cls, "names", &self->fs.names) < 0
+        || slot_offset(eff_cls, "rebinds", &self->es.rebinds) < 0
+        || slot_offset(eff_cls, "local_only", &self->es.local_only) < 0
+        || slot_offset(eff_cls, "grebinds", &self->es.grebinds) < 0
+        || slot_offset(eff_cls, "cands", &self->es.cands) < 0
+        || slot_offset(eff_cls, "gcands", &self->es.gcands) < 0
+        || slot_offset(info_cls, "code", &self->is.code) < 0
+        || slot_offset(info_cls, "is_user", &self->is.is_user) < 0
+        || slot_offset(info_cls, "enabled", &self->is.enabled) < 0
+        || slot_offset(info_cls, "is_module", &self->is.is_module) < 0
+        || slot_offset(info_cls, "func_id", &self->is.func_id) < 0
+        || slot_offset(info_cls, "effects", &self->is.effects) < 0
+        || slot_offset(info_cls, "names", &self->is.names) < 0)
+        return -1;
+    self->rec = Py_NewRef(rec);
+    GET(self->rec_dict, rec, "__dict__");
+    if (!PyDict_Check(self->rec_dict)) {
+        PyErr_SetString(PyExc_TypeError, "recorder without a __dict__");
+        goto fail;
+    }
+    GET(self->stack, rec, "stack");
+    if (!PyList_CheckExact(self->stack)) {
+        PyErr_SetString(PyExc_TypeError, "recorder.stack must be a list");
+        goto fail;
+    }
+    GET(self->infos, rec, "infos");
+    if (!PyDict_CheckExact(self->infos)) {
+        PyErr_SetString(PyExc_TypeError, "recorder.infos must be a dict");
+        goto fail;
+    }
+    GET(builder, rec, "builder");
+    GET(self->step_line, builder, "step_line");
+    GET(self->line_append, self->step_line, "append");
+    GET(tmp, builder, "step_frame");
+    GET(self->frame_append, tmp, "append");
+    Py_CLEAR(tmp);
+    GET(tmp, builder, "ch_step");
+    GET(self->chs_append, tmp, "append");
+    Py_CLEAR(tmp);
+    GET(tmp, builder, "ch_frame");
+    GET(self->chf_append, tmp, "append");
+    Py_CLEAR(tmp);
+    GET(self->ch_name, builder, "ch_name");
+    GET(self->ch_val, builder, "ch_val");
+    GET(self->frame_ends, builder, "frame_ends");
+    GET(self->frame_rows, builder, "frame_rows");
+    if (!PyList_CheckExact(self->frame_rows)) {
+        PyErr_SetString(PyExc_TypeError, "builder.frame_rows must be a list");
+        goto fail;
+    }
+    /* new frames are made here only while _FrameState has exactly the slots filled above;
+     * otherwise Recorder.on_start makes them */
+    GET(tmp, fs_cls, "__slots__");
+    {
+        static const char *known[] = {"fid", "info", "effects", "frame", "line", "objs",
+            "pending", "dirty", "globals_owner", "resume_line", "names"};
+        int same = PyTuple_Check(tmp) && PyTuple_GET_SIZE(tmp) == 11;
+        for (int i = 0; same && i < 11; i++) {
+            PyObject *item = PyTuple_GET_ITEM(tmp, i);
+            same = PyUnicode_Check(item) && PyUnicode_CompareWithASCIIString(item, known[i]) == 0;
+        }
+        if (same && ((PyTypeObject *)fs_cls)->tp_dictoffset == 0)
+            self->fs_cls = Py_NewRef(fs_cls);
+    }
+    Py_CLEAR(tmp);
+    GET(self->frame_first, builder, "frame_first");
+    if (!PyList_CheckExact(self->ch_name) || !PyList_CheckExact(self->ch_val)
+            || !PyDict_CheckExact(self->frame_ends) || !PyDict_CheckExact(self->frame_first)) {
+        PyErr_SetString(PyExc_TypeError, "unexpected builder column types");
+        goto fail;
+    }
+    GET(self->py_on_line, rec, "on_line");
+    GET(self->py_line_work, rec, "_line_work");
+    GET(self->py_on_return, rec, "on_return");
+    GET(self->py_on_start, rec, "on_start");
+    GET(tmp, rec, "max_steps");
+    self->max_steps = PyLong_AsSsize_t(tmp);
+    Py_CLEAR(tmp);
+    if (self->max_steps == -1 && PyErr_Occurred()) goto fail;
+    GET(tmp, rec, "owner");
+    self->owner = PyLong_AsUnsignedLong(tmp);
+    Py_CLEAR(tmp);
+    if (PyErr_Occurred()) goto fail;
+    if (!PyFrozenSet_Check(atoms) || !PyFrozenSet_Check(skip)) {
+        PyErr_SetString(PyExc_TypeError, "atoms and skip_check must be frozensets");
+        goto fail;
+    }
+    self->skip_check = Py_NewRef(skip);
+    self->atoms = Py_NewRef(atoms);
+    self->unbound = Py_NewRef(unbound);
+    self->py_start_slow = Py_NewRef(start_slow);
+    self->py_local = Py_NewRef(py_local);
+    self->tracer = Py_NewRef(Py_None);
+    Py_DECREF(builder);
+    return 0;
+fail:
+    Py_XDECREF(builder);
+    Py_XDECREF(tmp);
+    Core_clear(self);
+    return -1;
+}
+
+static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    Core *self = (Core *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->s_return = PyUnicode_InternFromString("return");
+    self->s_yield = PyUnicode_InternFromString("yield");
+    self->s_call = PyUnicode_InternFromString("call");
+    self->s_line = PyUnicode_InternFromString("line");
+    self->minus1 = PyLong_FromLong(-1);
+    if (!self->s_return || !self->s_yield || !self->s_call || !self->s_line || !self->minus1) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static PyMethodDef Core_methods[] = {
+    {"line", (PyCFunction)(void (*)(void))Core_line, METH_FASTCALL, "LINE callback (code, line)."},
+    {"start", (PyCFunction)(void (*)(void))Core_start, METH_FASTCALL, "PY_START callback (code, offset)."},
+    {"ret", (PyCFunction)(void (*)(void))Core_ret, METH_FASTCALL, "PY_RETURN callback (code, offset, value)."},
+    {"yld", (PyCFunction)(void (*)(void))Core_yld, METH_FASTCALL, "PY_YIELD callback (code, offset, value)."},
+    {"trace", (PyCFunction)(void (*)(void))Core_trace, METH_FASTCALL, "settrace local function (frame, event, arg)."},
+    {"set_tracer", (PyCFunction)Core_set_tracer, METH_O, "Set what trace() returns as the frame's local function."},
+    {"release", (PyCFunction)Core_release, METH_NOARGS, "Drop every reference (end of the run)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject CoreType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "ct_jupyter.core._ccore.Core",
+    .tp_basicsize = sizeof(Core),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "The recorder's hot path for one run (see ct_jupyter/core/ccore.py).",
+    .tp_new = Core_new,
+    .tp_init = (initproc)Core_init,
+    .tp_dealloc = (destructor)Core_dealloc,
+    .tp_traverse = (traverseproc)Core_traverse,
+    .tp_clear = (inquiry)Core_clear,
+    .tp_methods = Core_methods,
+};
+
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT, "_ccore", "The recorder's hot path in C (optional).", -1, NULL,
+};
+
+PyMODINIT_FUNC PyInit__ccore(void) {
+    if (PyType_Ready(&CoreType) < 0) return NULL;
+    str_off = PyUnicode_InternFromString("off");
+    if (str_off == NULL) return NULL;
+    PyObject *m = PyModule_Create(&moduledef);
+    if (m == NULL) return NULL;
+    Py_INCREF(&CoreType);
+    if (PyModule_AddObject(m, "Core", (PyObject *)&CoreType) < 0) {
+        Py_DECREF(&CoreType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,5 @@
+# gold: cell
+a = 1
+b = [a, 2]
+c = a + 10
+print(c)

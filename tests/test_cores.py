@@ -1,0 +1,278 @@
+"""The C core and the pure-Python core record identical traces (every sample, every backend).
+
+`CT_JUPYTER_CORE` picks the core per recording. Every column of the trace is compared: steps,
+frames, variable changes (names and encoded values), exceptions, the heap's versions, and the
+run's facts (limits, dropped steps, outcome).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import shutil
+import sysconfig
+import textwrap
+from typing import Any
+
+import pytest
+
+import ct_jupyter
+from ct_jupyter.core import ccore
+from ct_jupyter.errors import BackendUnavailable, CodetraceWarning, UsageError
+
+HERE = pathlib.Path(__file__).parent
+SAMPLES = sorted((HERE / "samples").glob("*.py"))
+BENCH = HERE.parent / "benchmarks" / "programs"
+#: the benchmark programs at tiny sizes (their first line is `N = ...`)
+TINY = {"fib": 9, "matmul": 4, "sieve": 200, "wordcount": 60, "objects": 30, "bubble": 1,
+        "reprclass": 40, "replace": 150, "generators": 60, "closures": 60,
+        "comprehensions": 12, "strbuild": 120, "library": 10}
+
+needs_c = pytest.mark.skipif(not ccore.AVAILABLE, reason="the C core was not built here")
+
+# Programs of our own for the paths the C core takes itself and the hand-overs around them.
+CASES = {
+    "atoms": """\
+        def f(a, b=2.5, *args, c=None, **kw):
+            x = a + 1
+            y = x * 1.0
+            y = y * 1.0          # an equal float is still a change
+            z = x == 3
+            x = x                # the same int: no change
+            w = complex(x, 1)
+            del x
+            x = 7
+            return y
+        r = [f(i, 0.5, i, c=i) for i in range(3)]
+        """,
+    "atom_then_object": """\
+        def g(n):
+            k = n
+            k = [n]              # a rebind to an object: the Python path takes over
+            k = n + 1
+            s = "text" * n       # str is not an atom here
+            return k
+        total = 0
+        for i in range(4):
+            total += g(i)
+        """,
+    "first_line_objects": """\
+        def h(items, n, label):
+            return len(items) + n
+        out = [h([1, 2], 3, "a"), h((4,), 5.5, None)]
+        """,
+    "closures_cells": """\
+        def outer(n):
+            acc = 0
+            def inner(k):
+                nonlocal acc
+                acc += k
+                return acc
+            for i in range(n):
+                inner(i)
+            return acc
+        val = outer(5)
+        """,
+    "generators_yield": """\
+        def gen(n):
+            i = 0
+            while i < n:
+                yield i * 2
+                i += 1
+            return "done"
+        got = []
+        g = gen(4)
+        for v in g:
+            got.append(v)
+        pairs = list(zip(gen(3), gen(2)))
+        """,
+    "exceptions": """\
+        def bad(n):
+            if n % 3 == 0:
+                raise ValueError(n)
+            return n
+        def wrap(n):
+            try:
+                return bad(n)
+            except ValueError as e:
+                return -1
+        vals = [wrap(i) for i in range(6)]
+        try:
+            bad(0)
+        except ValueError:
+            caught = True
+        """,
+    "recursion_returns": """\
+        def fact(n):
+            if n <= 1:
+                return 1
+            return n * fact(n - 1)
+        def fl(n):
+            return n / 3 if n else None
+        big = fact(25)           # a big int: still an atom
+        small = [fl(i) for i in range(3)]
+        """,
+    "globals_module_level": """\
+        counter = 0
+        def bump():
+            global counter
+            counter += 1
+            return counter
+        for _ in range(3):
+            bump()
+        x = y = 1.5
+        x += 1
+        """,
+    "uncaught": """\
+        def boom(n):
+            m = n * 2
+            return m // (n - n)
+        z = 1
+        boom(z)
+        """,
+}
+
+
+def _record(src: str, backend: str, core: str, monkeypatch: pytest.MonkeyPatch,
+            filename: str | None = None, **options: Any) -> ct_jupyter.Trace:
+    monkeypatch.setenv("CT_JUPYTER_CORE", core)
+    kwargs: dict[str, Any] = {"backend": backend, "io": "off", **options}
+    if filename is not None:
+        kwargs["filename"] = filename
+    try:
+        trace = ct_jupyter.record(src, **kwargs)
+    except ZeroDivisionError:
+        trace = ct_jupyter.last_trace()
+    assert trace is not None
+    assert trace.meta["core"] == core
+    return trace
+
+
+def _text(value: object) -> str:
+    text = re.sub(r"0x[0-9a-f]+", "0xADDR", repr(value))  # reprs of live objects: addresses
+    return re.sub(r"<ct_jupyter-\d+>", "<ct_jupyter-N>", text)  # a filename per recording
+
+
+def _columns(trace: ct_jupyter.Trace) -> dict[str, object]:
+    cols = trace.columns
+    out: dict[str, object] = {}
+    for name in ("step_line", "step_frame", "frame_func", "frame_parent", "frame_depth",
+                 "frame_call_step", "frame_first_step", "frame_end_step", "frame_kind",
+                 "frame_end_kind", "ch_step", "ch_frame", "ch_name", "exc_step", "exc_frame",
+                 "exc_kind", "exc_type", "exc_msg", "dropped_steps", "stop_reason", "failure"):
+        value = getattr(cols, name)
+        out[name] = list(value) if not isinstance(value, (int, str, type(None))) else value
+    out["ch_val"] = [_text(v) for v in cols.ch_val]
+    out["frame_result"] = [_text(v) for v in cols.frame_result]
+    heap = cols.heap
+    out["heap"] = [(heap.kinds[oid], heap.version_steps(oid),
+                    [_text(heap.snapshot_at(oid, s)) for s in heap.version_steps(oid)])
+                   for oid in range(len(heap))]
+    out["outcome"] = _text(cols.outcome)
+    out["exact"] = trace.dropped_steps_exact
+    return out
+
+
+def _assert_same(src: str, backend: str, monkeypatch: pytest.MonkeyPatch,
+                 filename: str | None = None, **options: Any) -> ct_jupyter.Trace:
+    py = _record(src, backend, "python", monkeypatch, filename, **options)
+    c = _record(src, backend, "c", monkeypatch, filename, **options)
+    a, b = _columns(py), _columns(c)
+    for key in a:
+        assert a[key] == b[key], key
+    return c
+
+
+@needs_c
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_samples_record_identically(sample: pathlib.Path, backend: str,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _assert_same(sample.read_text(), backend, monkeypatch, filename=str(sample))
+
+
+@needs_c
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_benchmark_programs_record_identically(name: str, backend: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (BENCH / f"{name}.py").read_text()
+    src = f"N = {TINY[name]}\n" + text.partition("\n")[2]
+    trace = _assert_same(src, backend, monkeypatch)
+    assert len(trace) > 20
+
+
+@needs_c
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_cases_record_identically(case: str, backend: str,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    trace = _assert_same(textwrap.dedent(CASES[case]), backend, monkeypatch)
+    assert len(trace) > 3
+
+
+@needs_c
+@pytest.mark.parametrize("max_steps", [1, 7, 40])
+def test_limits_record_identically(max_steps: int, backend: str,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    src = textwrap.dedent(CASES["closures_cells"]) + "more = [outer(k) for k in range(3)]\n"
+    with pytest.warns(CodetraceWarning, match="max_steps"):
+        trace = _assert_same(src, backend, monkeypatch, max_steps=max_steps)
+    assert len(trace) == max_steps and trace.dropped_steps > 0
+
+
+def test_core_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CT_JUPYTER_CORE", "python")
+    assert ccore.chosen() == "python"
+    assert ct_jupyter.record("x = 1", io="off").meta["core"] == "python"
+    monkeypatch.setenv("CT_JUPYTER_CORE", "auto")
+    assert ccore.chosen() == ("c" if ccore.AVAILABLE else "python")
+    monkeypatch.setenv("CT_JUPYTER_CORE", "fast")
+    with pytest.raises(UsageError) as info:
+        ccore.chosen()
+    assert info.value.code and "CT_JUPYTER_CORE" in str(info.value)
+    monkeypatch.setenv("CT_JUPYTER_CORE", "c")
+    if ccore.AVAILABLE:
+        assert ccore.chosen() == "c"
+    else:
+        with pytest.raises(BackendUnavailable):
+            ccore.chosen()
+
+
+def test_c_core_is_built_where_a_compiler_is() -> None:
+    # `pip install -e .` builds the extension when a C compiler and Python.h are present (as on
+    # CI); without them the install still works, on the Python core.
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    include = sysconfig.get_paths()["include"]
+    if shutil.which(cc) is None or not os.path.exists(os.path.join(include, "Python.h")):
+        pytest.skip("no C compiler or Python headers: the Python core is the one installed")
+    assert ccore.AVAILABLE, "the C core was not built although a compiler is available"
+
+
+@needs_c
+def test_a_recorder_of_another_shape_falls_back_to_python(backend: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # The C core reads the recorder's slots; if they change, recording goes on in Python.
+    from types import SimpleNamespace
+
+    from ct_jupyter.core import _ccore  # type: ignore[attr-defined]
+    from ct_jupyter.core.analysis import LineEffects
+    from ct_jupyter.core.recorder import CodeInfo
+
+    class Other:
+        __slots__ = ("fid", "info")
+
+    rec = SimpleNamespace()
+    with pytest.raises((TypeError, AttributeError), match="effects"):
+        _ccore.Core(rec, None, None, Other, LineEffects, CodeInfo, frozenset(), None,
+                    frozenset())
+
+    def mismatched(*args: object) -> None:
+        raise TypeError("_FrameState.objs is not a slot")
+
+    monkeypatch.setattr(ccore, "_CCORE", SimpleNamespace(Core=mismatched))
+    monkeypatch.setenv("CT_JUPYTER_CORE", "auto")
+    trace = ct_jupyter.record("x = 1\ny = x + 1\n", backend=backend, io="off")
+    assert trace.meta["core"] == "python" and "slot" in str(trace.meta["core_fallback"])
+    assert [trace.line_of(i) for i in range(len(trace))] == [1, 2]
+    monkeypatch.setenv("CT_JUPYTER_CORE", "c")
+    with pytest.raises(BackendUnavailable):
+        ct_jupyter.record("x = 1\n", backend=backend, io="off")
