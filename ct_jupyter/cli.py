@@ -304,7 +304,9 @@ def _record(args: list[str]) -> int:
         note = f" ({trace.stop_reason} reached, {'≥' if not trace.dropped_steps_exact else ''}"\
             f"{trace.dropped_steps} steps not recorded)" \
             if trace.truncated else ""
-        print(f"{PROG}: recorded {len(trace)} steps into {written}{note}", file=sys.stderr)
+        steps, calls = len(trace), trace.call_count
+    print(f"{PROG}: recorded {steps:,} step{'s' if steps != 1 else ''}, {calls:,} "
+          f"call{'s' if calls != 1 else ''} into {written}{note}", file=sys.stderr)
     if failed and policy.on_recorder_error == "abort":
         from .errors import InternalError
 

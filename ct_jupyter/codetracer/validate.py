@@ -89,11 +89,19 @@ class ValidationReport:
     def summary(self) -> str:
         """Return a one-line verdict."""
         checks = "schema + invariants" if self.schema_checked else "invariants only"
-        counts = f"{self.events} events, {self.steps} steps, {self.calls} calls"
+        # "Step"/"Call events" are the format's counts; "steps"/"calls" alone (show, record)
+        # mean the recording's line steps and function calls — the two differ by the def-line
+        # Step before every Call and by the <toplevel> Call.
+        counts = (f"{self.events} events: {_n(self.steps, 'Step event')}, "
+                  f"{_n(self.calls, 'Call event')}")
         if self.ok:
             return f"valid CodeTracer trace ({counts}; {checks})"
         n = len(self.errors) + self.suppressed
         return f"INVALID: {n} error{'s' if n != 1 else ''} ({counts}; {checks})"
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'s' if count != 1 else ''}"
 
 
 class _Checker:
