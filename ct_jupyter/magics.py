@@ -147,9 +147,14 @@ def _build_options(args: Any, config: dict[str, object] | None = None) -> TraceO
     if args.functions:
         changes["functions"] = tuple(args.functions)
     try:
-        return resolve(("%%codetrace flags", changes), ipython=config).options()  # type: ignore[no-any-return]
+        policy = resolve(("%%codetrace flags", changes), ipython=config)
     except CodetraceError as exc:
         raise UsageError(f"%%codetrace: {exc}") from None
+    if policy.log_level or policy.log_file:  # asked for (environment or configure_policy)
+        from .logs import configure_logging
+
+        configure_logging(policy.log_level, policy.log_file)
+    return policy.options()  # type: ignore[no-any-return]
 
 
 def _record_last(trace: Any) -> None:
