@@ -131,6 +131,12 @@ def _restart_kernel(server: JupyterServer, kernel_id: str) -> None:
     server.api("POST", f"/api/kernels/{kernel_id}/restart", timeout=60)
 
 
+def _bundle(server: JupyterServer, path: str) -> dict:
+    """The saved display bundle of the notebook's recording."""
+    nb = json.loads((server.root / path).read_text())
+    return next(o["data"] for o in nb["cells"][1]["outputs"] if MIME in o.get("data", {}))
+
+
 def _check_hostile(page, viewer, seen) -> None:
     assert page.evaluate("() => window.__ctj_pwned") is None and seen.dialogs == []
     assert viewer.locator("img").count() == 0 and viewer.locator("script").count() == 0
@@ -147,8 +153,7 @@ def test_run_save_restart_reload_navigate(page, server, ui):
     viewer = pg.locator(".ctj-root").first
     expect(viewer).to_have_attribute("data-source", "kernel", timeout=WAIT)
     assert pg.evaluate(PANEL_DO, [path, "save"])
-    saved = json.loads((server.root / path).read_text())
-    bundle = saved["cells"][1]["outputs"][0]["data"]
+    bundle = _bundle(server, path)
     assert MIME in bundle and "text/html" in bundle and "application/vnd.jupyter.widget-view+json" in bundle
 
     # restart on the same page: → says the kernel is gone and keeps working on the saved copy
@@ -196,7 +201,7 @@ def test_big_recording_pages_live_then_shows_gaps(page, server):
     assert pg.evaluate(PANEL_DO, [path, "save"])
     size = (server.root / path).stat().st_size
     assert size < 1_000_000, size                      # bounded: ~300 KB recording + snapshot
-    rec = json.loads((server.root / path).read_text())["cells"][1]["outputs"][0]["data"][MIME]
+    rec = _bundle(server, path)[MIME]
     assert rec["gaps"] and len(rec["views"]) < steps
     _restart_kernel(server, kernel_id)
     pg.reload()
@@ -289,10 +294,11 @@ def test_keys_focus_and_layout(page, server, ui):
     _wait_idle(pg, path)
     viewer = pg.locator(".ctj-root[data-ready='1']").first
     # 9.9: after clicking a button, arrows/Home/End step the viewer
-    viewer.locator(".ctj-btn-first").click()
     expect(viewer).to_have_attribute("data-step", "0", timeout=WAIT)
-    pg.keyboard.press("ArrowRight")
+    viewer.locator(".ctj-btn-next").click()
     expect(viewer).to_have_attribute("data-step", "1", timeout=WAIT)
+    pg.keyboard.press("ArrowRight")
+    expect(viewer).to_have_attribute("data-step", "2", timeout=WAIT)
     pg.keyboard.press("End")
     expect(viewer.locator(".ctj-counter")).to_contain_text("End", timeout=WAIT)
     pg.keyboard.press("Home")
