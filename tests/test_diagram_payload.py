@@ -128,3 +128,24 @@ def test_pack_respects_its_byte_budget_and_keeps_a_contiguous_prefix() -> None:
     assert kept == list(range(len(kept))) and 0 < len(kept) < len(steps)
     assert pack["left_out"] == len(steps) - len(kept)
     assert len(orjson.dumps(pack)) <= 6_000
+
+
+def test_the_saved_recording_carries_the_diagrams_of_its_steps_within_its_budget() -> None:
+    from ct_jupyter.widget.saved import saved_recording
+
+    trace = DT.build_trace()
+    rec = saved_recording(trace, "id", "t")
+    pack = rec["diagrams"]
+    for key in rec["views"]:
+        assert _unpack(pack, int(key)) == P.diagram_payload(trace, int(key))
+    small = saved_recording(trace, "id", "t", budget=4_000)
+    assert len(orjson.dumps(small, option=orjson.OPT_NON_STR_KEYS)) <= 4_000 + 3_000
+    assert set(small["diagrams"]["steps"]) <= set(small["views"])
+
+
+def test_the_comm_and_widget_share_the_diagram_answer() -> None:
+    from ct_jupyter.widget.serve import answer
+
+    trace = DT.build_trace()
+    kind, body = answer(trace, {"type": "diagram", "step": 6, "limits": {}})
+    assert kind == "diagram" and body == P.diagram_payload(trace, 6)

@@ -335,12 +335,12 @@ class _Walker:
         elif kind == "bytearray":
             total, head = snap
             length = int(total)  # type: ignore[call-overload]
-            text = _clip(repr(bytearray(head)))  # type: ignore[arg-type]
+            text = _clip(repr(bytearray(head)))  # type: ignore[call-overload]
         else:
             total, items = snap
             length = int(total)  # type: ignore[call-overload]
             keyed = kind not in ("set", "frozenset")
-            for i, val in enumerate(items):  # type: ignore[attr-defined]
+            for i, val in enumerate(items):  # type: ignore[arg-type]
                 if i >= limit:
                     break
                 slots.append(self.slot(nid, i, str(i) if keyed else "", val, child_depth,

@@ -122,14 +122,12 @@ def diagram_svg(trace: Trace, pos: int | None = None) -> str:
         pos = snapshot_position(trace)
     d = diagram_at(trace, pos, max_items=_MAX_ITEMS, max_nodes=_MAX_NODES, max_depth=_MAX_DEPTH)
     frames, nodes, width, height = _layout(d)
-    out: list[str] = [
-        f"<svg class='ct-svg' role='img' width='{width:.0f}' "
-        f"height='{height:.0f}' viewBox='0 0 {width:.0f} {height:.0f}' "
-        "font-family='ui-monospace,SFMono-Regular,Menlo,Consolas,monospace' font-size='11' "
-        "fill='currentColor' style='color:inherit;max-width:100%;height:auto'>",
-        f"<title>Frames and objects at {f'step {pos}' if pos < len(trace) else 'the end'}"
-        "</title>",
-    ]
+    where = f"step {pos}" if pos < len(trace) else "the end"
+    head = (f"<svg class='ct-svg' role='img' width='{width:.0f}' height='{height:.0f}' "
+            f"viewBox='0 0 {width:.0f} {height:.0f}' "
+            "font-family='ui-monospace,SFMono-Regular,Menlo,Consolas,monospace' font-size='11' "
+            "fill='currentColor' style='color:inherit;max-width:100%;height:auto'>")
+    out: list[str] = [head, f"<title>Frames and objects at {where}</title>"]
     box = "fill='currentColor' fill-opacity='.04' stroke-opacity='.45' stroke='currentColor'"
     changed_box = "fill='currentColor' fill-opacity='.04' stroke='#2ea043'"
     for f in d.frames:

@@ -1,22 +1,22 @@
 // ct_jupyter viewer (anywidget entry), built from js/src by js/build.mjs. Do not edit.
-// source-hash: 1dfd7e05d8edb5a3
+// source-hash: 07754834480a406b
 
 // src/dom.js
 function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
+  const el2 = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === void 0 || value === null || value === false) continue;
-    if (key === "class") el.className = String(value);
-    else if (key === "text") el.textContent = String(value);
+    if (key === "class") el2.className = String(value);
+    else if (key === "text") el2.textContent = String(value);
     else if (key.startsWith("on") && typeof value === "function") {
-      el.addEventListener(key.slice(2), value);
-    } else el.setAttribute(key, value === true ? "" : String(value));
+      el2.addEventListener(key.slice(2), value);
+    } else el2.setAttribute(key, value === true ? "" : String(value));
   }
   for (const child of children) {
     if (child === null || child === void 0 || child === false) continue;
-    el.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
+    el2.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
   }
-  return el;
+  return el2;
 }
 var ICONS = {
   first: [["M3 3h2v10H3z", "M13 3 6 8l7 5z"], [], []],
@@ -277,12 +277,13 @@ var Banner = class {
     }
     if (v.end) {
       const o = s.outcome;
+      if (s.truncated) b.appendChild(h("div", { class: "ctj-trunc" }, s.stop_note || `Recording stopped after ${s.steps} steps (${s.stop_reason || "a limit"}); later values are not known.`));
+      const as = s.truncated ? " (as recorded after the recording stopped)" : "";
       if (o && o.status === "raised") {
-        b.appendChild(h("div", { class: "ctj-exc ctj-exc-final" }, "The run failed with ", h("strong", {}, o.exc_type || "an exception"), o.exc_message ? `: ${o.exc_message}` : ""));
+        b.appendChild(h("div", { class: "ctj-exc ctj-exc-final" }, "The run failed with ", h("strong", {}, o.exc_type || "an exception"), o.exc_message ? `: ${o.exc_message}` : "", as));
       } else {
-        b.appendChild(h("div", { class: "ctj-done" }, "The run finished", o && o.value !== void 0 ? " with value " : "", o && o.value !== void 0 ? h("code", { class: "ctj-val" }, o.value) : null, "."));
+        b.appendChild(h("div", { class: "ctj-done" }, "The run finished", o && o.value !== void 0 ? " with value " : "", o && o.value !== void 0 ? h("code", { class: "ctj-val" }, o.value) : null, `${as}.`));
       }
-      if (s.truncated) b.appendChild(h("div", { class: "ctj-trunc" }, `Recording stopped early (${s.stop_reason || "limit"}); ${s.dropped_steps || 0} further steps ran but were not recorded.`));
     }
     b.hidden = b.childNodes.length === 0;
   }
@@ -430,23 +431,39 @@ var StackPane = class {
       list.appendChild(h("li", { class: "ctj-muted" }, v.end ? "(the run has ended)" : "(empty)"));
       return;
     }
+    let current = null;
     for (const e of v.stack) {
       if ("gap" in e) {
         list.appendChild(h("li", { class: "ctj-muted" }, `\u2026 ${e.gap} more frames \u2026`));
         continue;
       }
       const on = e.frame === v.frame;
+      const name = e.call || (e.function === "<module>" ? "<module>" : `${e.function}()`);
       const b = h(
         "button",
-        { type: "button", class: `ctj-frame${on ? " ctj-frame-on" : ""}`, "aria-pressed": String(on), "data-frame": String(e.frame), "aria-label": `Select frame ${e.function}, line ${e.line}` },
-        h("span", { class: "ctj-fn" }, e.function === "<module>" ? "<module>" : `${e.function}()`),
+        { type: "button", class: `ctj-frame${on ? " ctj-frame-on" : ""}`, "aria-pressed": String(on), "data-frame": String(e.frame), "aria-label": `Select frame ${name}, line ${e.line}` },
+        h("span", { class: "ctj-fn" }, name),
         h("span", { class: "ctj-where" }, `${labels.get(e.path) ?? ""}:${e.line}`)
       );
       b.addEventListener("click", () => this.viewer.selectFrame(e.frame));
-      list.appendChild(h("li", {}, b));
+      const locals = (e.locals || []).map(([n, x]) => h("span", { class: "ctj-local" }, h("span", { class: "ctj-local-name" }, n), " = ", h("code", { class: "ctj-val" }, x)));
+      const li = h("li", { class: "ctj-stack-item" }, b, locals.length ? h("div", { class: "ctj-locals" }, ...locals) : null);
+      list.appendChild(li);
+      if (on || current === null && e.frame === (v.current ? v.current.frame : -1)) current = li;
     }
+    const last = (
+      /** @type {HTMLElement|null} */
+      list.lastElementChild
+    );
+    const target = current || last;
+    if (target) scrollIntoList(list, target);
   }
 };
+function scrollIntoList(list, item) {
+  const top = item.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
+  if (top < list.scrollTop) list.scrollTop = top;
+  else if (top + item.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + item.offsetHeight - list.clientHeight;
+}
 
 // src/views/variables.js
 var VariablesPane = class {
@@ -471,6 +488,8 @@ var VariablesPane = class {
       boxes.push(pane.el);
     }
     this.el = h("section", { class: "ctj-pane", "aria-label": "Variables" }, head, this.tree, ...boxes, extra);
+    const first = alternatives.find((spec) => spec.startOn && spec.startOn(viewer));
+    if (first) this.toggle(first.id);
   }
   /** Show alternative view `id` instead of the tree (or the tree again). @param {string} id */
   toggle(id) {
@@ -480,6 +499,7 @@ var VariablesPane = class {
       button.setAttribute("aria-pressed", String(on));
       button.setAttribute("aria-label", on ? "Show the variables tree" : `Show the ${spec.label.toLowerCase()} of this function`);
       pane.el.hidden = !on;
+      if (pane.setShown) pane.setShown(on);
     }
     this.tree.hidden = this.alt !== null;
     const v = this.viewer.view;
@@ -662,10 +682,12 @@ var HistoryPane = class {
       if (e.step <= pos) current = i;
     });
     hist.entries.forEach((e, i) => {
+      const by = e.by === void 0 ? e.step - 1 : e.by;
+      const label = by === null || by < 0 ? "on entry" : `step ${by + 1}`;
       const b = h(
         "button",
-        { type: "button", class: `ctj-hist-item${i === current ? " ctj-hist-on" : ""}`, "aria-label": `Go to step ${e.step + 1}`, "data-step": String(e.step) },
-        h("span", { class: "ctj-hist-step" }, `step ${e.step + 1}`),
+        { type: "button", class: `ctj-hist-item${i === current ? " ctj-hist-on" : ""}`, "aria-label": `${label}: ${e.text} (go to the state after it)`, title: by === null || by < 0 ? "bound when the frame started" : `set by the line of step ${by + 1}`, "data-step": String(e.step) },
+        h("span", { class: "ctj-hist-step" }, label),
         h("span", { class: `ctj-val ctj-k-${e.kind}` }, e.text)
       );
       b.addEventListener("click", () => viewer.goto(e.step, sel.frame));
@@ -783,18 +805,721 @@ var TablePane = class {
   }
 };
 
+// src/views/diagram.js
+var ROW = 20;
+var HEAD = 22;
+var BOX_W = 156;
+var FRAME_W = 170;
+var COL_GAP = 50;
+var GAP = 14;
+var PAD = 12;
+var MORE_ROW = 1;
+var ZOOMS = [0.4, 0.55, 0.7, 0.85, 1, 1.2, 1.5];
+var SVG_NS = "http://www.w3.org/2000/svg";
+var PAGE = 50;
+function nodeRows(node, folded) {
+  if (folded) return 0;
+  if (node.collapsed) return 1;
+  const extra = node.more ? MORE_ROW : 0;
+  if (node.slots.length === 0) return node.kind === "repr" || node.kind === "bytearray" || node.kind === "object" ? 1 : extra || (node.kind === "function" || node.kind === "class" ? 0 : 1);
+  return node.slots.length + extra;
+}
+function boxSize(node, folded = false) {
+  return { w: BOX_W, h: HEAD + nodeRows(node, folded) * ROW };
+}
+function frameHeight(frame) {
+  return HEAD + Math.max(1, frame.slots.length) * ROW;
+}
+function overlaps(a, b) {
+  return a.x < b.x + b.w + GAP && b.x < a.x + a.w + GAP && a.y < b.y + b.h + GAP && b.y < a.y + a.h + GAP;
+}
+function columnX(col) {
+  return PAD + FRAME_W + COL_GAP + col * (BOX_W + COL_GAP);
+}
+function visibleNodes(data, folded) {
+  const byId = new Map(data.nodes.map((n) => [n.id, n]));
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  const visit = (id) => {
+    if (seen.has(id) || !byId.has(id)) return;
+    seen.add(id);
+    out.push(id);
+    if (folded.has(id)) return;
+    for (
+      const s of
+      /** @type {DNode} */
+      byId.get(id).slots
+    ) if (s.ref) visit(s.ref);
+  };
+  for (const f of data.frames) for (const s of f.slots) if (s.ref) visit(s.ref);
+  return out;
+}
+function layout(data, memo, folded = /* @__PURE__ */ new Set()) {
+  const frames = /* @__PURE__ */ new Map();
+  let y = PAD;
+  let gapY = null;
+  data.frames.forEach((f, i) => {
+    const h2 = frameHeight(f);
+    frames.set(f.id, { x: PAD, y, w: FRAME_W, h: h2 });
+    y += h2 + GAP;
+    if (data.gap && data.gap.after === i) {
+      gapY = y;
+      y += ROW + GAP;
+    }
+  });
+  const byId = new Map(data.nodes.map((n) => [n.id, n]));
+  const visible = visibleNodes(data, folded);
+  const visibleSet = new Set(visible);
+  const nodes = /* @__PURE__ */ new Map();
+  const placed = [];
+  const rooms = /* @__PURE__ */ new Map();
+  const remembered = visible.filter((id) => memo.has(id)).sort((a, b) => {
+    const pa = (
+      /** @type {{x: number, y: number}} */
+      memo.get(a)
+    );
+    const pb = (
+      /** @type {{x: number, y: number}} */
+      memo.get(b)
+    );
+    return pa.y - pb.y || pa.x - pb.x;
+  });
+  for (const id of remembered) {
+    const at = (
+      /** @type {{x: number, y: number, h?: number}} */
+      memo.get(id)
+    );
+    const size = boxSize(
+      /** @type {DNode} */
+      byId.get(id),
+      folded.has(id)
+    );
+    const room = { x: at.x, y: at.y, w: size.w, h: Math.max(size.h, at.h ?? 0) };
+    settle(room, placed);
+    nodes.set(id, { x: room.x, y: room.y, w: size.w, h: size.h });
+    rooms.set(id, room.h);
+    placed.push(room);
+  }
+  const place2 = (id, col, hintY) => {
+    if (nodes.has(id) || !visibleSet.has(id)) return;
+    const node = (
+      /** @type {DNode} */
+      byId.get(id)
+    );
+    const size = boxSize(node, folded.has(id));
+    const rect = { x: columnX(col), y: Math.max(PAD, hintY), w: size.w, h: size.h };
+    settle(rect, placed);
+    nodes.set(id, rect);
+    rooms.set(id, rect.h);
+    placed.push({ ...rect });
+    if (folded.has(id)) return;
+    node.slots.forEach((s, i) => {
+      if (s.ref) place2(s.ref, col + 1, rect.y + HEAD + i * ROW);
+    });
+  };
+  for (const f of data.frames) {
+    const fr = (
+      /** @type {Rect} */
+      frames.get(f.id)
+    );
+    f.slots.forEach((s, i) => {
+      if (s.ref) place2(s.ref, 0, fr.y + HEAD + i * ROW - 4);
+    });
+  }
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const id of visible) {
+      if (nodes.has(id)) continue;
+      for (const [pid, prect] of nodes) {
+        const parent = byId.get(pid);
+        const i = parent ? parent.slots.findIndex((s) => s.ref === id) : -1;
+        if (i >= 0 && !folded.has(pid)) {
+          const col = Math.max(0, Math.round((prect.x - columnX(0)) / (BOX_W + COL_GAP)) + 1);
+          place2(id, col, prect.y + HEAD + i * ROW);
+          grew = true;
+          break;
+        }
+      }
+    }
+  }
+  for (const [id, r] of nodes) memo.set(id, { x: r.x, y: r.y, h: rooms.get(id) ?? r.h });
+  const gone = /* @__PURE__ */ new Map();
+  for (const g of data.gone || []) {
+    const at = memo.get(g.id);
+    if (at && !nodes.has(g.id)) gone.set(g.id, { x: at.x, y: at.y, w: BOX_W, h: HEAD });
+  }
+  let width = PAD + FRAME_W + PAD;
+  let height = y;
+  for (const r of [...nodes.values(), ...gone.values()]) {
+    width = Math.max(width, r.x + r.w + PAD);
+    height = Math.max(height, r.y + r.h + PAD);
+  }
+  return { frames, nodes, gone, gapY, width, height };
+}
+function settle(rect, placed) {
+  let moved = true;
+  while (moved) {
+    moved = false;
+    for (const other of placed) {
+      if (overlaps(rect, other)) {
+        rect.y = other.y + other.h + GAP;
+        moved = true;
+      }
+    }
+  }
+}
+function arrowPath(from, slot, to) {
+  const sx = from.x + from.w - 9;
+  const sy = from.y + HEAD + slot * ROW + ROW / 2;
+  const tx = to.x;
+  const ty = to.y + HEAD / 2;
+  const r = (v) => Math.round(v * 10) / 10;
+  if (tx > sx + 20) {
+    const dx = Math.max(24, (tx - sx) / 2);
+    return `M${r(sx)},${r(sy)} C${r(sx + dx)},${r(sy)} ${r(tx - dx)},${r(ty)} ${r(tx)},${r(ty)}`;
+  }
+  if (from === to || from.x === to.x && from.y === to.y) {
+    const ex2 = to.x + to.w - 34;
+    const top = to.y - 16;
+    return `M${r(sx)},${r(sy)} C${r(sx + 34)},${r(sy)} ${r(sx + 34)},${r(top)} ${r(sx)},${r(top)} S${r(ex2)},${r(top)} ${r(ex2)},${r(to.y)}`;
+  }
+  const ex = tx + 16;
+  return `M${r(sx)},${r(sy)} C${r(sx + 50)},${r(sy)} ${r(ex)},${r(to.y - 50)} ${r(ex)},${r(to.y)}`;
+}
+function headerText(node) {
+  if (node.kind === "function" || node.kind === "class") return node.text;
+  const len = node.length !== void 0 && node.kind !== "bytearray" ? ` \xB7 ${node.length}` : "";
+  return `${node.type}${len}`;
+}
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== void 0) e.textContent = text;
+  return e;
+}
+var DIAGRAM_CSS = `
+.ct-diagram{--ct-dg-bg:var(--jp-layout-color0,#fff);--ct-dg-box:var(--jp-layout-color1,#f6f8fa);
+ --ct-dg-head:var(--jp-layout-color2,#eaeef2);--ct-dg-fg:var(--jp-ui-font-color1,#1f2328);
+ --ct-dg-muted:var(--jp-ui-font-color2,#656d76);--ct-dg-border:var(--jp-border-color1,#b6bec8);
+ --ct-dg-arrow:var(--jp-ui-font-color2,#57606a);--ct-dg-accent:var(--jp-brand-color1,#1976d2);
+ --ct-dg-changed:color-mix(in srgb,var(--jp-success-color1,#2ea043) 30%,transparent);
+ --ct-dg-changed-line:var(--jp-success-color1,#1a7f37);
+ --ct-dg-reach:color-mix(in srgb,var(--jp-warn-color1,#f0a500) 26%,transparent);
+ --ct-dg-new:var(--jp-success-color1,#1a7f37);
+ --ct-dg-font:var(--jp-code-font-family,ui-monospace,SFMono-Regular,Menlo,Consolas,monospace);
+ color:var(--ct-dg-fg);background:var(--ct-dg-bg);display:flex;flex-direction:column;min-height:120px}
+.ct-diagram *,.ct-diagram *::before,.ct-diagram *::after{box-sizing:border-box}
+.ct-diagram .ct-dg-box{box-sizing:content-box}
+.ct-diagram .ct-dg-bar{display:flex;gap:4px;align-items:center;padding:2px 0 4px;flex-wrap:wrap}
+.ct-diagram .ct-dg-bar button{font:inherit;font-size:12px;padding:0 6px;min-width:24px}
+.ct-diagram .ct-dg-note{color:var(--ct-dg-muted);font-size:12px;margin-left:6px}
+.ct-diagram .ct-dg-viewport{overflow:auto;max-height:560px;position:relative;
+ border:1px solid var(--ct-dg-border);border-radius:4px}
+.ct-diagram .ct-dg-canvas{position:relative;transform-origin:0 0}
+.ct-diagram .ct-dg-arrows{position:absolute;left:0;top:0;pointer-events:none;overflow:visible;z-index:2}
+.ct-diagram .ct-dg-arrow{fill:none;stroke:var(--ct-dg-arrow);stroke-width:1.4}
+.ct-diagram .ct-dg-arrow.ct-dg-changed{stroke:var(--ct-dg-changed-line);stroke-width:2.2}
+.ct-diagram .ct-dg-arrow.ct-dg-selected{stroke:var(--ct-dg-accent);stroke-width:2.4}
+.ct-diagram .ct-dg-head-mark{fill:var(--ct-dg-arrow)}
+.ct-diagram .ct-dg-box{position:absolute;background:var(--ct-dg-box);border:1px solid var(--ct-dg-border);
+ border-radius:4px;font-family:var(--ct-dg-font);font-size:12px;line-height:${ROW - 2}px;overflow:hidden;
+ transition:opacity .35s ease,border-color .2s}
+.ct-diagram .ct-dg-box:focus-visible{outline:2px solid var(--ct-dg-accent);outline-offset:1px}
+.ct-diagram .ct-dg-box.ct-dg-selected{border-color:var(--ct-dg-accent);box-shadow:0 0 0 2px var(--ct-dg-accent)}
+.ct-diagram .ct-dg-head{height:${HEAD}px;display:flex;align-items:center;gap:4px;padding:0 4px;
+ background:var(--ct-dg-head);font-family:var(--jp-ui-font-family,system-ui,sans-serif);white-space:nowrap;
+ overflow:hidden;text-overflow:ellipsis;cursor:pointer}
+.ct-diagram .ct-dg-frame .ct-dg-head{font-weight:600}
+.ct-diagram .ct-dg-frame.ct-dg-current{border-color:var(--ct-dg-accent);border-width:2px}
+.ct-diagram .ct-dg-title{overflow:hidden;text-overflow:ellipsis;flex:1}
+.ct-diagram .ct-dg-sub{color:var(--ct-dg-muted);font-weight:400}
+.ct-diagram .ct-dg-row{height:${ROW}px;display:flex;align-items:center;border-top:1px solid
+ color-mix(in srgb,var(--ct-dg-border) 45%,transparent);padding:0 4px;white-space:nowrap}
+.ct-diagram .ct-dg-key{flex:0 0 auto;max-width:50%;overflow:hidden;text-overflow:ellipsis;color:var(--ct-dg-muted);
+ padding-right:6px;background:none;border:0;font:inherit;text-align:left;cursor:default}
+.ct-diagram button.ct-dg-key{color:var(--ct-dg-fg);cursor:pointer;text-decoration:underline dotted}
+.ct-diagram .ct-dg-val{flex:1;overflow:hidden;text-overflow:ellipsis;text-align:right}
+.ct-diagram .ct-dg-dot{display:inline-block;width:7px;height:7px;border-radius:50%;background:var(--ct-dg-arrow)}
+.ct-diagram .ct-dg-row.ct-dg-changed{background:var(--ct-dg-changed)}
+.ct-diagram .ct-dg-row.ct-dg-reach{box-shadow:inset 3px 0 0 var(--jp-warn-color1,#f0a500);background:var(--ct-dg-reach)}
+.ct-diagram .ct-dg-row.ct-dg-changed.ct-dg-reach{background:var(--ct-dg-changed)}
+.ct-diagram .ct-dg-obj.ct-dg-mutated{border-color:var(--ct-dg-changed-line)}
+.ct-diagram .ct-dg-obj.ct-dg-new{border-color:var(--ct-dg-new);border-style:dashed}
+.ct-diagram .ct-dg-tag{font-size:10px;padding:0 3px;border-radius:3px;background:var(--ct-dg-changed);
+ color:var(--ct-dg-changed-line);font-weight:600}
+.ct-diagram .ct-dg-tag-shared{background:var(--ct-dg-reach);color:var(--ct-dg-fg);font-weight:400}
+.ct-diagram .ct-dg-gone{opacity:.28;border-style:dotted;pointer-events:none}
+.ct-diagram .ct-dg-more,.ct-diagram .ct-dg-open{color:var(--ct-dg-accent);cursor:pointer;background:none;border:0;
+ font:inherit;padding:0;text-align:left}
+.ct-diagram .ct-dg-text{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding:0 4px;height:${ROW}px}
+.ct-diagram .ct-dg-fold{background:none;border:0;padding:0 2px;font:inherit;cursor:pointer;color:var(--ct-dg-muted)}
+@container (min-width: 641px){.ctj-root.ct-dg-on .ctj-main{grid-template-columns:minmax(0,2fr) minmax(0,3fr)}}
+.ct-diagram .ct-dg-gap{position:absolute;color:var(--ct-dg-muted);font-size:12px;font-style:italic}
+`;
+function createDiagram(host, options = {}) {
+  const root = el("div", "ct-diagram");
+  root.setAttribute("role", "group");
+  root.setAttribute("aria-label", "Frames and objects");
+  const style = el("style", "");
+  style.textContent = DIAGRAM_CSS;
+  root.appendChild(style);
+  const bar = el("div", "ct-dg-bar");
+  const zoomOut = el("button", "ct-dg-zoom-out", "\u2212");
+  const zoomIn = el("button", "ct-dg-zoom-in", "+");
+  const zoomFit = el("button", "ct-dg-zoom-reset", "100%");
+  const relayout = el("button", "ct-dg-relayout", "Re-arrange");
+  zoomOut.title = "Zoom out";
+  zoomIn.title = "Zoom in";
+  zoomFit.title = "Actual size";
+  relayout.title = "Forget remembered box positions and lay the diagram out afresh";
+  for (const b of [zoomOut, zoomIn, zoomFit, relayout]) b.setAttribute("type", "button");
+  const note = el("span", "ct-dg-note");
+  bar.append(zoomOut, zoomIn, zoomFit, relayout, note);
+  const viewport = el("div", "ct-dg-viewport");
+  const canvas = el("div", "ct-dg-canvas");
+  viewport.appendChild(canvas);
+  root.append(bar, viewport);
+  host.appendChild(root);
+  const memo = /* @__PURE__ */ new Map();
+  const folded = /* @__PURE__ */ new Set();
+  const opened = /* @__PURE__ */ new Set();
+  const limits = {};
+  let zoom = 1;
+  let data = null;
+  let selected = null;
+  const params = () => ({ open: [...opened], limits: { ...limits } });
+  const changedParams = () => options.onParams?.(params());
+  const setZoom = (z) => {
+    zoom = z;
+    canvas.style.transform = z === 1 ? "" : `scale(${z})`;
+    zoomFit.textContent = `${Math.round(z * 100)}%`;
+    if (data) draw();
+  };
+  const stepZoom = (dir) => {
+    const i = ZOOMS.findIndex((z) => Math.abs(z - zoom) < 1e-6);
+    const next = ZOOMS[Math.max(0, Math.min(ZOOMS.length - 1, (i < 0 ? 4 : i) + dir))];
+    setZoom(next);
+  };
+  zoomOut.addEventListener("click", () => stepZoom(-1));
+  zoomIn.addEventListener("click", () => stepZoom(1));
+  zoomFit.addEventListener("click", () => setZoom(1));
+  relayout.addEventListener("click", () => {
+    memo.clear();
+    if (data) draw();
+  });
+  root.addEventListener("keydown", (ev) => {
+    const t = (
+      /** @type {HTMLElement} */
+      ev.target
+    );
+    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA")) return;
+    if (ev.key === "+" || ev.key === "=") {
+      stepZoom(1);
+      ev.stopPropagation();
+    } else if (ev.key === "-" || ev.key === "_") {
+      stepZoom(-1);
+      ev.stopPropagation();
+    }
+  });
+  const namesOf = (id) => {
+    if (!data) return [];
+    const out = [];
+    for (const f of data.frames) for (const s of f.slots) if (s.ref === id) out.push({ frame: f.frame, name: s.key });
+    return out;
+  };
+  const sharedFrames = (id) => {
+    if (!data) return [];
+    const out = [];
+    for (const f of data.frames) if (f.slots.some((s) => s.ref === id)) out.push(f.function);
+    return out;
+  };
+  const select = (id) => {
+    selected = id;
+    for (const b of canvas.querySelectorAll(".ct-dg-box")) {
+      const me = b.getAttribute("data-ct-oid") ?? b.getAttribute("data-ct-id");
+      b.classList.toggle("ct-dg-selected", id !== null && me === id);
+    }
+    for (const a of canvas.querySelectorAll(".ct-dg-arrow")) {
+      a.classList.toggle("ct-dg-selected", id !== null && a.getAttribute("data-ct-to") === id);
+    }
+  };
+  const fillValue = (slot, row) => {
+    const val = el("span", "ct-dg-val");
+    if (slot.ref) {
+      val.appendChild(el("span", "ct-dg-dot"));
+      val.title = slot.text;
+    } else {
+      val.textContent = slot.text;
+      val.title = slot.text;
+    }
+    row.appendChild(val);
+    if (slot.changed) row.classList.add("ct-dg-changed");
+    if (slot.reach) row.classList.add("ct-dg-reach");
+  };
+  const frameBox = (f, r) => {
+    const box = el("div", `ct-dg-box ct-dg-frame${f.current ? " ct-dg-current" : ""}`);
+    box.setAttribute("data-ct-frame", String(f.frame));
+    box.setAttribute("data-ct-id", f.id);
+    box.tabIndex = 0;
+    box.setAttribute("aria-label", `frame ${f.function}`);
+    const head = el("div", "ct-dg-head");
+    head.appendChild(el("span", "ct-dg-title", f.function));
+    if (f.line > 0) head.appendChild(el("span", "ct-dg-sub", `line ${f.line}`));
+    head.addEventListener("click", () => options.onFrame?.(f.frame));
+    box.addEventListener("keydown", (ev) => {
+      if ((ev.key === "Enter" || ev.key === " ") && ev.target === box) {
+        ev.preventDefault();
+        options.onFrame?.(f.frame);
+      }
+    });
+    box.appendChild(head);
+    if (!f.slots.length) box.appendChild(el("div", "ct-dg-text ct-dg-sub", "no names yet"));
+    for (const s of f.slots) {
+      const row = el("div", "ct-dg-row");
+      row.setAttribute("data-ct-name", s.key);
+      const key = el("button", "ct-dg-key", s.key);
+      key.setAttribute("type", "button");
+      key.title = `History of ${s.key}`;
+      key.addEventListener("click", (ev) => {
+        ev.stopPropagation();
+        options.onName?.(f.frame, s.key);
+      });
+      row.appendChild(key);
+      fillValue(s, row);
+      box.appendChild(row);
+    }
+    place(box, r);
+    return box;
+  };
+  const objectBox = (n, r) => {
+    const isFolded = folded.has(n.id);
+    const cls = ["ct-dg-box", "ct-dg-obj", `ct-dg-k-${n.kind}`];
+    if (n.mutated) cls.push("ct-dg-mutated");
+    if (n.new) cls.push("ct-dg-new");
+    const box = el("div", cls.join(" "));
+    box.setAttribute("data-ct-oid", n.id);
+    box.tabIndex = 0;
+    box.setAttribute("aria-label", `${headerText(n)} object`);
+    const head = el("div", "ct-dg-head");
+    const canFold = !n.collapsed && n.slots.length > 0;
+    if (canFold) {
+      const fold = el("button", "ct-dg-fold", isFolded ? "\u25B8" : "\u25BE");
+      fold.setAttribute("type", "button");
+      fold.title = isFolded ? "Expand" : "Collapse";
+      fold.setAttribute("aria-expanded", String(!isFolded));
+      fold.addEventListener("click", (ev) => {
+        ev.stopPropagation();
+        if (folded.has(n.id)) folded.delete(n.id);
+        else folded.add(n.id);
+        draw();
+      });
+      head.appendChild(fold);
+    }
+    head.appendChild(el("span", "ct-dg-title", headerText(n)));
+    if (n.new) head.appendChild(el("span", "ct-dg-tag", "new"));
+    else if (n.mutated) head.appendChild(el("span", "ct-dg-tag", "changed"));
+    const frames = sharedFrames(n.id);
+    if (frames.length > 1) {
+      box.classList.add("ct-dg-shared");
+      const tag = el("span", "ct-dg-tag ct-dg-tag-shared", `${frames.length} frames`);
+      tag.title = `Reached from ${frames.join(", ")}`;
+      head.appendChild(tag);
+    }
+    box.appendChild(head);
+    const choose = () => {
+      select(n.id);
+      options.onObject?.(n, namesOf(n.id));
+    };
+    box.addEventListener("click", choose);
+    box.addEventListener("keydown", (ev) => {
+      if ((ev.key === "Enter" || ev.key === " ") && ev.target === box) {
+        ev.preventDefault();
+        choose();
+      }
+    });
+    if (!isFolded) {
+      if (n.collapsed) {
+        const open = el("button", "ct-dg-open", "\u25B8 open");
+        open.setAttribute("type", "button");
+        open.title = "Show this object's contents";
+        open.addEventListener("click", (ev) => {
+          ev.stopPropagation();
+          if (n.oid !== void 0) {
+            opened.add(n.oid);
+            changedParams();
+          }
+        });
+        const row = el("div", "ct-dg-row");
+        row.appendChild(open);
+        box.appendChild(row);
+      } else if (!n.slots.length && n.kind !== "function" && n.kind !== "class") {
+        const text = n.kind === "object" || n.kind === "repr" || n.kind === "bytearray" ? n.text : "(empty)";
+        const row = el("div", "ct-dg-text", text);
+        row.title = text;
+        box.appendChild(row);
+      }
+      for (const s of n.slots) {
+        const row = el("div", "ct-dg-row");
+        if (s.key !== "") row.appendChild(el("span", "ct-dg-key", s.key));
+        fillValue(s, row);
+        box.appendChild(row);
+      }
+      if (n.more) {
+        const more = el("button", "ct-dg-more", `\u2026 ${n.more} more`);
+        more.setAttribute("type", "button");
+        more.title = `Show ${Math.min(PAGE, n.more)} more`;
+        more.addEventListener("click", (ev) => {
+          ev.stopPropagation();
+          if (n.oid === void 0) return;
+          limits[String(n.oid)] = n.slots.length + PAGE;
+          changedParams();
+        });
+        const row = el("div", "ct-dg-row");
+        row.appendChild(more);
+        box.appendChild(row);
+      }
+    }
+    place(box, r);
+    return box;
+  };
+  function draw() {
+    if (!data) return;
+    const d = data;
+    const lay = layout(d, memo, folded);
+    canvas.textContent = "";
+    canvas.style.width = `${lay.width}px`;
+    canvas.style.height = `${lay.height}px`;
+    viewport.style.minHeight = `${Math.min(560, Math.ceil(lay.height * zoom) + 4)}px`;
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("class", "ct-dg-arrows");
+    svg.setAttribute("width", String(lay.width));
+    svg.setAttribute("height", String(lay.height));
+    svg.setAttribute("aria-hidden", "true");
+    const defs = document.createElementNS(SVG_NS, "defs");
+    const marker = document.createElementNS(SVG_NS, "marker");
+    const mid = `ct-dg-head-${Math.random().toString(36).slice(2, 9)}`;
+    for (const [k, v] of [
+      ["id", mid],
+      ["viewBox", "0 0 10 10"],
+      ["refX", "9"],
+      ["refY", "5"],
+      ["markerWidth", "8"],
+      ["markerHeight", "8"],
+      ["markerUnits", "userSpaceOnUse"],
+      ["orient", "auto-start-reverse"]
+    ]) marker.setAttribute(k, v);
+    const tip = document.createElementNS(SVG_NS, "path");
+    tip.setAttribute("d", "M0,0 L10,5 L0,10 z");
+    tip.setAttribute("class", "ct-dg-head-mark");
+    marker.appendChild(tip);
+    defs.appendChild(marker);
+    svg.appendChild(defs);
+    canvas.appendChild(svg);
+    for (const f of d.frames) canvas.appendChild(frameBox(
+      f,
+      /** @type {Rect} */
+      lay.frames.get(f.id)
+    ));
+    if (lay.gapY !== null && d.gap) {
+      const gap = el("div", "ct-dg-gap", `\u22EE ${d.gap.count} more frames`);
+      gap.style.left = `${PAD + 8}px`;
+      gap.style.top = `${lay.gapY}px`;
+      canvas.appendChild(gap);
+    }
+    const byId = new Map(d.nodes.map((n) => [n.id, n]));
+    for (const [id, r] of lay.nodes) canvas.appendChild(objectBox(
+      /** @type {DNode} */
+      byId.get(id),
+      r
+    ));
+    for (const g of d.gone || []) {
+      const r = lay.gone.get(g.id);
+      if (!r) continue;
+      const box = el("div", "ct-dg-box ct-dg-obj ct-dg-gone");
+      box.setAttribute("data-ct-oid", g.id);
+      box.setAttribute("data-ct-gone", "1");
+      box.setAttribute("aria-hidden", "true");
+      box.appendChild(el("div", "ct-dg-head", `${g.type} (unreachable)`));
+      place(box, r);
+      canvas.appendChild(box);
+    }
+    for (const e of d.edges) {
+      const from = lay.frames.get(e.from) ?? (folded.has(e.from) ? void 0 : lay.nodes.get(e.from));
+      const to = lay.nodes.get(e.to);
+      if (!from || !to) continue;
+      const src = e.from.startsWith("f") && lay.frames.has(e.from) ? d.frames.find((f) => f.id === e.from)?.slots[e.slot] : byId.get(e.from)?.slots[e.slot];
+      const path = document.createElementNS(SVG_NS, "path");
+      path.setAttribute("d", arrowPath(from, e.slot, to));
+      path.setAttribute("class", `ct-dg-arrow${src?.changed ? " ct-dg-changed" : ""}`);
+      path.setAttribute("marker-end", `url(#${mid})`);
+      path.setAttribute("data-ct-from", e.from);
+      path.setAttribute("data-ct-to", e.to);
+      path.setAttribute("data-ct-slot", String(e.slot));
+      svg.appendChild(path);
+    }
+    const bits = [];
+    if (d.truncated) bits.push("large: some objects are shown collapsed");
+    if (lay.nodes.size === 0 && d.frames.every((f) => !f.slots.some((s) => s.ref))) bits.push("no objects yet");
+    note.textContent = bits.join(" \xB7 ");
+    root.setAttribute("data-step", String(d.step));
+    if (selected !== null) select(selected);
+  }
+  return {
+    root,
+    /** Draw a diagram payload (positions of boxes already shown are kept). @param {DiagramData} next */
+    update(next) {
+      data = next;
+      draw();
+    },
+    /** What the kernel should include: objects opened below the depth limit, pages. */
+    params,
+    /** Select an object box (and its incoming arrows) by node id, or none. */
+    select,
+    /** Forget remembered positions, folds, opened objects and pages (a new recording). */
+    reset() {
+      memo.clear();
+      folded.clear();
+      opened.clear();
+      for (const k of Object.keys(limits)) delete limits[k];
+      selected = null;
+    },
+    /** Current zoom factor. */
+    get zoom() {
+      return zoom;
+    },
+    /** Remembered positions (read-only use: tests and saving). */
+    positions: memo,
+    destroy() {
+      root.remove();
+    }
+  };
+}
+function place(box, r) {
+  box.style.left = `${r.x}px`;
+  box.style.top = `${r.y}px`;
+  box.style.width = `${r.w}px`;
+  box.style.height = `${r.h}px`;
+}
+
+// src/views/diagram-pane.js
+var MODE_KEY_PREFIX = "ct_jupyter.vars-mode:";
+var WIDE_CLASS = "ct-dg-on";
+function modeKey(notebook) {
+  return MODE_KEY_PREFIX + (notebook || "(unsaved)");
+}
+function loadMode(key, storage) {
+  try {
+    return storage?.getItem(key) === "diagram" ? "diagram" : "list";
+  } catch {
+    return "list";
+  }
+}
+function saveMode(key, mode, storage) {
+  try {
+    storage?.setItem(key, mode);
+  } catch {
+  }
+}
+function notebookPath(summary) {
+  if (summary && typeof summary.notebook === "string" && summary.notebook) return summary.notebook;
+  try {
+    const loc = globalThis.location ?? /** @type {any} */
+    globalThis.window?.location;
+    return decodeURIComponent(loc?.pathname ?? "");
+  } catch {
+    return "";
+  }
+}
+function safeLocalStorage() {
+  try {
+    return globalThis.localStorage ?? /** @type {any} */
+    globalThis.window?.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+function diagramChosen(viewer) {
+  return loadMode(modeKey(notebookPath(viewer.summary)), safeLocalStorage()) === "diagram";
+}
+var DiagramPane = class {
+  /** @param {Viewer} viewer @param {{storage?: Storage | null}} [options] */
+  constructor(viewer, options = {}) {
+    this.viewer = viewer;
+    this.storage = options.storage === void 0 ? safeLocalStorage() : options.storage;
+    this.el = document.createElement("div");
+    this.el.className = "ct-dg-pane";
+    this.status = document.createElement("div");
+    this.status.className = "ct-dg-status ctj-muted";
+    this.el.appendChild(this.status);
+    this.seq = 0;
+    this.drawn = -1;
+    this.step = -1;
+    this.view = null;
+  }
+  /** The diagram view (made on first use). */
+  diagram() {
+    if (!this.view) {
+      const viewer = this.viewer;
+      this.view = createDiagram(this.el, {
+        onFrame: (frame) => viewer.selectFrame(frame),
+        onName: (frame, name) => viewer.history.select(name, frame),
+        // an object: select the innermost frame whose name points at it (stack, source, history)
+        onObject: (_node, names) => {
+          if (names.length) viewer.selectFrame(names[names.length - 1].frame);
+        },
+        onParams: () => this.fetch(this.step)
+      });
+    }
+    return this.view;
+  }
+  /** Called by the variables pane when this view is switched on or off. @param {boolean} on */
+  setShown(on) {
+    this.viewer.root.classList.toggle(WIDE_CLASS, on);
+    saveMode(modeKey(notebookPath(this.viewer.summary)), on ? "diagram" : "list", this.storage);
+    if (!on) this.drawn = -1;
+  }
+  /** @param {View} v */
+  render(v) {
+    this.viewer.root.classList.add(WIDE_CLASS);
+    if (v.step === this.drawn && v.step === this.step) return;
+    this.step = v.step;
+    this.fetch(v.step);
+  }
+  /** Ask the data source for the diagram at `step`; a later request wins. @param {number} step */
+  fetch(step) {
+    if (step < 0) return Promise.resolve();
+    const view = this.diagram();
+    const mine = ++this.seq;
+    this.el.setAttribute("aria-busy", "true");
+    return this.viewer.source.request("diagram", { step, ...view.params() }).then((data) => {
+      if (mine !== this.seq) return;
+      this.status.textContent = "";
+      this.viewer.keepFocus(() => view.update(data));
+      this.drawn = step;
+      this.el.setAttribute("data-step", String(step));
+    }, (err) => {
+      if (mine !== this.seq) return;
+      this.status.textContent = `Diagram unavailable: ${err && err.message ? err.message : String(err)}`;
+    }).finally(() => {
+      if (mine === this.seq) this.el.removeAttribute("aria-busy");
+    });
+  }
+};
+
 // src/views/index.js
 var ALT_VIEWS = [
-  { id: "table", label: "Table", title: "Trace table: one row per line this function ran, with the values it left", create: (viewer) => new TablePane(viewer) }
+  { id: "table", label: "Table", title: "Trace table: one row per line this function ran, with the values it left", create: (viewer) => new TablePane(viewer) },
+  { id: "diagram", label: "Diagram", title: "Frames and objects: every frame's names, the objects they reach, arrows for references", create: (viewer) => new DiagramPane(viewer), startOn: diagramChosen }
 ];
 
 // src/viewer.js
 var SLOW_MS = 1500;
 var Viewer = class {
   /** @param {DataSource} source @param {HTMLElement} el */
-  constructor(source, el) {
+  constructor(source, el2) {
     this.source = source;
-    this.el = el;
+    this.el = el2;
     this.view = null;
     this.inflight = false;
     this.dirty = false;
@@ -807,7 +1532,7 @@ var Viewer = class {
     if (this.summary.schema !== void 0 && this.summary.schema !== SCHEMA) {
       throw new Error(`payload schema ${this.summary.schema} does not match the viewer (${SCHEMA}); restart the kernel`);
     }
-    el.textContent = "";
+    el2.textContent = "";
     this.root = h("div", {
       class: "ctj-root",
       tabindex: "0",
@@ -830,7 +1555,7 @@ var Viewer = class {
     this.panes = [this.banner, this.sourcePane, this.stack, this.variables, this.output];
     const side = h("div", { class: "ctj-side" }, this.stack.el, this.variables.el, this.output.el);
     this.root.append(this.controls.el, this.banner.el, this.noticeEl, h("div", { class: "ctj-main" }, this.sourcePane.el, side));
-    el.appendChild(this.root);
+    el2.appendChild(this.root);
     source.subscribe({
       onView: (view) => this.onView(view),
       onPosition: (pos) => this.positionChanged(pos),
@@ -1015,13 +1740,13 @@ var Viewer = class {
     this.source.close();
   }
 };
-function mount(makeSource, el) {
+function mount(makeSource, el2) {
   let viewer = null;
   try {
-    viewer = new Viewer(makeSource(), el);
+    viewer = new Viewer(makeSource(), el2);
   } catch (err) {
-    el.textContent = "";
-    el.appendChild(h("div", { class: "ctj-root ctj-fatal", role: "alert" }, `ct_jupyter viewer failed to start: ${errorText(err)}`));
+    el2.textContent = "";
+    el2.appendChild(h("div", { class: "ctj-root ctj-fatal", role: "alert" }, `ct_jupyter viewer failed to start: ${errorText(err)}`));
     console.error("ct_jupyter viewer failed", err);
   }
   return () => {
@@ -1148,8 +1873,8 @@ var anywidget_default = {
   initialize() {
   },
   /** @param {{model: any, el: HTMLElement}} ctx @returns {() => void} */
-  render({ model, el }) {
-    return mount(() => new WidgetSource(model), el);
+  render({ model, el: el2 }) {
+    return mount(() => new WidgetSource(model), el2);
   }
 };
 export {

@@ -14,6 +14,7 @@ recordings within a memory budget (`store`).
 from __future__ import annotations
 
 import html
+import os
 import pathlib
 from typing import Any
 
@@ -90,6 +91,9 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self._title = title
         self._from_front = False
         summary = _payload.summary_payload(trace, title)
+        # the notebook's path (jupyter_server's kernel env): the viewer remembers per notebook
+        # whether the variables show as a tree or as the diagram
+        summary["notebook"] = os.environ.get("JPY_SESSION_NAME", "")
         super().__init__(summary=summary, step=summary["start"], frame=-1, **kwargs)
         self.trace_id = STORE.add(trace, cell)
         self._followers: list[Any] = []

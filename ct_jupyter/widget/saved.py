@@ -3,7 +3,9 @@
 The notebook renderer (ct_jupyter's JupyterLab extension) shows it with no kernel. It holds
 the summary, every recorded file's source and the view at a chosen set of steps: all of them
 when they fit in ``budget`` bytes, otherwise the start, the end and the steps around each
-exception, with the rest listed as gaps the viewer names ("steps 412–39,870 are not saved").
+exception, with the rest listed as gaps the viewer names ("steps 412–39,870 are not saved"),
+and the frames-and-objects diagrams of the saved steps, packed (`saved_diagrams`), in the part
+of the budget kept for them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import orjson
 from ..errors import UsageError
 from ..model import Trace
 from . import payload as _payload
+from .saved_diagrams import pack_diagrams
 
 __all__ = ["MIME", "VERSION", "DEFAULT_BYTES", "saved_recording", "gaps_of"]
 
@@ -27,6 +30,8 @@ MIME = "application/vnd.ct-jupyter.trace.v1+json"
 VERSION = 1
 #: Default size bound of one saved recording (bytes of JSON).
 DEFAULT_BYTES = int(os.environ.get("CT_JUPYTER_SAVED_BYTES", 300 * 1024))
+#: One part in DIAGRAM_SHARE of the budget is kept for the frames-and-objects diagrams.
+DIAGRAM_SHARE = 5
 #: Steps kept on each side of an exception before the rest is filled in.
 AROUND_EXCEPTION = 8
 
@@ -94,6 +99,7 @@ def saved_recording(trace: Trace, trace_id: str, title: str = "", budget: int | 
     summary = _payload.summary_payload(trace, title)
     sources = {str(p["id"]): _payload.source_payload(trace, p["id"]) for p in summary["paths"]}
     used = _size(summary) + _size(sources) + 256
+    total, budget = budget, budget - budget // DIAGRAM_SHARE      # room kept for the diagrams
     views: dict[str, Any] = {}
     n = len(trace)
     must = {summary["start"], n}                # the opening step and the end: always saved
@@ -110,6 +116,8 @@ def saved_recording(trace: Trace, trace_id: str, title: str = "", budget: int | 
         if len(views) == n + 1:
             break
     saved = sorted(int(k) for k in views)
+    # the frames-and-objects diagrams of the saved steps (most important first), in what is left
+    diagrams = pack_diagrams(trace, [int(k) for k in views], max_bytes=max(0, total - used))
     return {"version": VERSION, "schema": _payload.SCHEMA, "trace_id": trace_id,
             "summary": summary, "sources": sources, "views": views,
-            "gaps": gaps_of(saved, n), "budget": budget}
+            "gaps": gaps_of(saved, n), "budget": total, "diagrams": diagrams}

@@ -5,6 +5,7 @@
  * `gap`, which the banner names ("steps 412–39,870 are not saved in the notebook").
  */
 import { clamp } from "../state.js";
+import { unpackDiagram } from "../views/diagram-saved.js";
 
 /** @typedef {import("../types.js").DataSource} DataSource */
 /** @typedef {import("../types.js").DataSourceEvents} DataSourceEvents */
@@ -91,6 +92,10 @@ export class SavedSource {
       }
       case "history": return Promise.resolve(this.history(String(body.name), Number(body.frame)));
       case "table": return notSaved("The trace table is not saved in the notebook: it needs the kernel that made the recording (run the cell again).");
+      case "diagram": {
+        const d = unpackDiagram(this.rec.diagrams, step);
+        return d ? Promise.resolve(d) : notSaved("The diagram of this step is not saved in the notebook (run the cell again to explore it).");
+      }
       default: return notSaved(`unknown request ${type}`);
     }
   }

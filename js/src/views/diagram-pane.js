@@ -1,13 +1,20 @@
 // @ts-check
 /**
- * The Variables | Diagram toggle: shows either the viewer's variables list or the
- * frames-and-objects diagram (./diagram.js) in the same place, fetches the diagram of the
- * current step from a data source (the kernel, or data saved in the notebook), drops stale
- * answers, and remembers the choice per notebook in localStorage.
+ * The frames-and-objects diagram as an alternative view of the variables pane (registered in
+ * views/index.js next to the trace table). It asks the viewer's data source for the `diagram` of
+ * the current step (the kernel builds it; a saved recording answers from its pack, see
+ * diagram-saved.js), drops stale answers, wires clicks to the other panes, widens the side column
+ * while it is shown, and remembers per notebook (localStorage) that it was chosen.
  */
 import { createDiagram } from "./diagram.js";
 
+/** @typedef {import("../viewer.js").Viewer} Viewer */
+/** @typedef {import("../types.js").View} View */
+/** @typedef {import("./diagram.js").DiagramData} DiagramData */
+
 export const MODE_KEY_PREFIX = "ct_jupyter.vars-mode:";
+/** Class on the viewer root while the diagram is shown (the side column gets wider). */
+export const WIDE_CLASS = "ct-dg-on";
 
 /** localStorage key of the remembered mode for a notebook path. @param {string | undefined | null} notebook */
 export function modeKey(notebook) { return MODE_KEY_PREFIX + (notebook || "(unsaved)"); }
@@ -22,8 +29,8 @@ export function saveMode(key, mode, storage) {
   try { storage?.setItem(key, mode); } catch { /* private mode or quota: not remembered */ }
 }
 
-/** Best guess of the notebook this output belongs to, for remembering the mode. */
-export function notebookPath(/** @type {any} */ summary) {
+/** The notebook this output belongs to (kernel-side session path, else the page path). @param {any} summary */
+export function notebookPath(summary) {
   if (summary && typeof summary.notebook === "string" && summary.notebook) return summary.notebook;
   try {
     const loc = globalThis.location ?? /** @type {any} */ (globalThis).window?.location;
@@ -31,112 +38,78 @@ export function notebookPath(/** @type {any} */ summary) {
   } catch { return ""; }
 }
 
-/**
- * @typedef {import("./diagram.js").DiagramData} DiagramData
- * @typedef {{
- *   bar: HTMLElement,
- *   list: HTMLElement,
- *   pane: HTMLElement,
- *   notebook?: string,
- *   storage?: Storage | null,
- *   fetch: (step: number, params: {open: number[], limits: Record<string, number>}) => Promise<DiagramData>,
- *   onFrame?: (frame: number) => void,
- *   onName?: (frame: number, name: string) => void,
- *   onObject?: (node: any, names: {frame: number, name: string}[]) => void,
- *   onMode?: (mode: "list" | "diagram") => void,
- * }} ToggleOptions
- */
-
-/**
- * Add the toggle to `bar`; `list` is the variables list element, `pane` an (empty) element where
- * the diagram goes. Call `setStep(step)` whenever the viewer's position changes.
- * @param {ToggleOptions} opts
- */
-export function createVarsToggle(opts) {
-  const storage = opts.storage === undefined ? safeLocalStorage() : opts.storage;
-  const key = modeKey(opts.notebook);
-  const group = document.createElement("span");
-  group.className = "ct-dg-toggle";
-  group.setAttribute("role", "group");
-  group.setAttribute("aria-label", "Show variables as");
-  const listBtn = document.createElement("button");
-  const diagBtn = document.createElement("button");
-  listBtn.type = "button"; diagBtn.type = "button";
-  listBtn.className = "ct-dg-toggle-list"; diagBtn.className = "ct-dg-toggle-diagram";
-  listBtn.textContent = "List"; diagBtn.textContent = "Diagram";
-  listBtn.title = "Variables as a list"; diagBtn.title = "Frames and objects, with arrows for references";
-  group.append(listBtn, diagBtn);
-  opts.bar.appendChild(group);
-  const status = document.createElement("div");
-  status.className = "ct-dg-status";
-  opts.pane.appendChild(status);
-
-  /** @type {ReturnType<typeof createDiagram> | null} */
-  let view = null;
-  /** @type {"list" | "diagram"} */
-  let mode = loadMode(key, storage);
-  let step = -1;
-  let seq = 0;
-  let shown = -1;
-
-  const ensureView = () => {
-    if (!view) {
-      view = createDiagram(opts.pane, {
-        onFrame: opts.onFrame, onName: opts.onName, onObject: opts.onObject,
-        onParams: () => refresh(),
-      });
-    }
-    return view;
-  };
-
-  function refresh() {
-    if (mode !== "diagram" || step < 0) return Promise.resolve();
-    const v = ensureView();
-    const mine = ++seq;
-    const at = step;
-    opts.pane.setAttribute("aria-busy", "true");
-    return opts.fetch(at, v.params()).then((data) => {
-      if (mine !== seq) return;                       // a later step was asked for meanwhile
-      status.textContent = "";
-      v.update(data);
-      shown = at;
-      opts.pane.setAttribute("data-step", String(at));
-    }, (err) => {
-      if (mine !== seq) return;
-      status.textContent = `Diagram unavailable: ${err && err.message ? err.message : String(err)}`;
-    }).finally(() => { if (mine === seq) opts.pane.removeAttribute("aria-busy"); });
-  }
-
-  const apply = () => {
-    const diagram = mode === "diagram";
-    opts.list.hidden = diagram;
-    opts.pane.hidden = !diagram;
-    listBtn.setAttribute("aria-pressed", String(!diagram));
-    diagBtn.setAttribute("aria-pressed", String(diagram));
-    opts.onMode?.(mode);
-  };
-  const setMode = (/** @type {"list" | "diagram"} */ m) => {
-    if (m === mode) return;
-    mode = m;
-    saveMode(key, m, storage);
-    apply();
-    if (m === "diagram" && shown !== step) refresh();
-  };
-  listBtn.addEventListener("click", () => setMode("list"));
-  diagBtn.addEventListener("click", () => setMode("diagram"));
-  apply();
-
-  return {
-    get mode() { return mode; },
-    setMode,
-    /** The viewer moved to `s`: redraw the diagram (if shown). @param {number} s */
-    setStep(s) { step = s; if (mode === "diagram") return refresh(); shown = -1; return Promise.resolve(); },
-    refresh,
-    get diagram() { return view; },
-    destroy() { group.remove(); view?.destroy(); status.remove(); },
-  };
+function safeLocalStorage() {
+  try { return globalThis.localStorage ?? /** @type {any} */ (globalThis).window?.localStorage ?? null; } catch { return null; }
 }
 
-function safeLocalStorage() {
-  try { return globalThis.localStorage ?? null; } catch { return null; }
+/** Whether the diagram was the last choice for this viewer's notebook. @param {Viewer} viewer */
+export function diagramChosen(viewer) {
+  return loadMode(modeKey(notebookPath(viewer.summary)), safeLocalStorage()) === "diagram";
+}
+
+export class DiagramPane {
+  /** @param {Viewer} viewer @param {{storage?: Storage | null}} [options] */
+  constructor(viewer, options = {}) {
+    this.viewer = viewer;
+    this.storage = options.storage === undefined ? safeLocalStorage() : options.storage;
+    this.el = document.createElement("div");
+    this.el.className = "ct-dg-pane";
+    this.status = document.createElement("div");
+    this.status.className = "ct-dg-status ctj-muted";
+    this.el.appendChild(this.status);
+    this.seq = 0;
+    /** the step whose diagram is drawn, and the step last asked for */
+    this.drawn = -1;
+    this.step = -1;
+    /** @type {ReturnType<typeof createDiagram> | null} */
+    this.view = null;
+  }
+
+  /** The diagram view (made on first use). */
+  diagram() {
+    if (!this.view) {
+      const viewer = this.viewer;
+      this.view = createDiagram(this.el, {
+        onFrame: (frame) => viewer.selectFrame(frame),
+        onName: (frame, name) => viewer.history.select(name, frame),
+        // an object: select the innermost frame whose name points at it (stack, source, history)
+        onObject: (_node, names) => { if (names.length) viewer.selectFrame(names[names.length - 1].frame); },
+        onParams: () => this.fetch(this.step),
+      });
+    }
+    return this.view;
+  }
+
+  /** Called by the variables pane when this view is switched on or off. @param {boolean} on */
+  setShown(on) {
+    this.viewer.root.classList.toggle(WIDE_CLASS, on);
+    saveMode(modeKey(notebookPath(this.viewer.summary)), on ? "diagram" : "list", this.storage);
+    if (!on) this.drawn = -1;
+  }
+
+  /** @param {View} v */
+  render(v) {
+    this.viewer.root.classList.add(WIDE_CLASS);
+    if (v.step === this.drawn && v.step === this.step) return;     // same step: nothing new to draw
+    this.step = v.step;
+    this.fetch(v.step);
+  }
+
+  /** Ask the data source for the diagram at `step`; a later request wins. @param {number} step */
+  fetch(step) {
+    if (step < 0) return Promise.resolve();
+    const view = this.diagram();
+    const mine = ++this.seq;
+    this.el.setAttribute("aria-busy", "true");
+    return this.viewer.source.request("diagram", { step, ...view.params() }).then((/** @type {DiagramData} */ data) => {
+      if (mine !== this.seq) return;
+      this.status.textContent = "";
+      this.viewer.keepFocus(() => view.update(data));
+      this.drawn = step;
+      this.el.setAttribute("data-step", String(step));
+    }, (/** @type {any} */ err) => {
+      if (mine !== this.seq) return;
+      this.status.textContent = `Diagram unavailable: ${err && err.message ? err.message : String(err)}`;
+    }).finally(() => { if (mine === this.seq) this.el.removeAttribute("aria-busy"); });
+  }
 }

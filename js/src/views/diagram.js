@@ -36,9 +36,9 @@
 
 export const ROW = 20;
 export const HEAD = 22;
-export const BOX_W = 176;
-export const FRAME_W = 196;
-export const COL_GAP = 64;
+export const BOX_W = 156;
+export const FRAME_W = 170;
+export const COL_GAP = 50;
 export const GAP = 14;
 export const PAD = 12;
 const MORE_ROW = 1;
@@ -315,6 +315,7 @@ export const DIAGRAM_CSS = `
  font:inherit;padding:0;text-align:left}
 .ct-diagram .ct-dg-text{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;padding:0 4px;height:${ROW}px}
 .ct-diagram .ct-dg-fold{background:none;border:0;padding:0 2px;font:inherit;cursor:pointer;color:var(--ct-dg-muted)}
+@container (min-width: 641px){.ctj-root.ct-dg-on .ctj-main{grid-template-columns:minmax(0,2fr) minmax(0,3fr)}}
 .ct-diagram .ct-dg-gap{position:absolute;color:var(--ct-dg-muted);font-size:12px;font-style:italic}
 `;
 
@@ -569,7 +570,8 @@ export function createDiagram(host, options = {}) {
     const marker = document.createElementNS(SVG_NS, "marker");
     const mid = `ct-dg-head-${Math.random().toString(36).slice(2, 9)}`;
     for (const [k, v] of [["id", mid], ["viewBox", "0 0 10 10"], ["refX", "9"], ["refY", "5"],
-      ["markerWidth", "7"], ["markerHeight", "7"], ["orient", "auto-start-reverse"]]) marker.setAttribute(k, v);
+      ["markerWidth", "8"], ["markerHeight", "8"], ["markerUnits", "userSpaceOnUse"],
+      ["orient", "auto-start-reverse"]]) marker.setAttribute(k, v);
     const tip = document.createElementNS(SVG_NS, "path");
     tip.setAttribute("d", "M0,0 L10,5 L0,10 z");
     tip.setAttribute("class", "ct-dg-head-mark");

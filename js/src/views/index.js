@@ -8,10 +8,12 @@
  * and register it below (the frames-and-objects diagram goes into ALT_VIEWS next to the table).
  */
 import { TablePane } from "./table.js";
+import { DiagramPane, diagramChosen } from "./diagram-pane.js";
 
 /** @typedef {import("./variables.js").AltView} AltView */
 
 /** @type {AltView[]} */
 export const ALT_VIEWS = [
   { id: "table", label: "Table", title: "Trace table: one row per line this function ran, with the values it left", create: (viewer) => new TablePane(viewer) },
+  { id: "diagram", label: "Diagram", title: "Frames and objects: every frame's names, the objects they reach, arrows for references", create: (viewer) => new DiagramPane(viewer), startOn: diagramChosen },
 ];

@@ -13,8 +13,8 @@ import { fname, oidHue, replaceNode } from "../state.js";
 /** @typedef {import("../types.js").View} View */
 /** @typedef {import("../types.js").ValueNode} ValueNode */
 /** @typedef {import("../types.js").VarRow} VarRow */
-/** @typedef {{el: HTMLElement, render: (v: View) => void}} AltPane */
-/** @typedef {{id: string, label: string, title: string, create: (viewer: Viewer) => AltPane}} AltView */
+/** @typedef {{el: HTMLElement, render: (v: View) => void, setShown?: (on: boolean) => void}} AltPane */
+/** @typedef {{id: string, label: string, title: string, create: (viewer: Viewer) => AltPane, startOn?: (viewer: Viewer) => boolean}} AltView */
 
 export class VariablesPane {
   /** @param {Viewer} viewer @param {AltView[]} alternatives @param {HTMLElement} extra (the history box) */
@@ -42,6 +42,8 @@ export class VariablesPane {
       boxes.push(pane.el);
     }
     this.el = h("section", { class: "ctj-pane", "aria-label": "Variables" }, head, this.tree, ...boxes, extra);
+    const first = alternatives.find((spec) => spec.startOn && spec.startOn(viewer));   // a remembered choice
+    if (first) this.toggle(first.id);
   }
 
   /** Show alternative view `id` instead of the tree (or the tree again). @param {string} id */
@@ -52,6 +54,7 @@ export class VariablesPane {
       button.setAttribute("aria-pressed", String(on));
       button.setAttribute("aria-label", on ? "Show the variables tree" : `Show the ${spec.label.toLowerCase()} of this function`);
       pane.el.hidden = !on;
+      if (pane.setShown) pane.setShown(on);
     }
     this.tree.hidden = this.alt !== null;
     const v = this.viewer.view;
