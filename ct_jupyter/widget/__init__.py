@@ -30,7 +30,7 @@ from .saved import MIME, saved_recording
 from .serve import answer
 from .store import STORE
 
-__all__ = ["TraceWidget", "configure", "MIME"]
+__all__ = ["MIME", "TraceWidget", "configure"]
 
 
 class _Settings:
@@ -199,7 +199,7 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
         data["text/html"] = _html(trace)
         try:
             data[MIME] = saved_recording(trace, self.trace_id, self._title, SETTINGS.saved_bytes)
-        except Exception:  # noqa: BLE001 - the live views must show even if saving fails
+        except Exception:
             if getattr(_recorder, "TESTING", False):
                 raise
         return data, metadata
