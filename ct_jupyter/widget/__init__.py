@@ -30,7 +30,7 @@ from .saved import MIME, saved_recording
 from .serve import answer
 from .store import STORE
 
-__all__ = ["TraceWidget", "configure", "MIME"]
+__all__ = ["MIME", "TraceWidget", "configure"]
 
 
 class _Settings:
