@@ -71,6 +71,16 @@ for d in site.getsitepackages():
   echo "$venv/bin/python"
 }
 
+# link_labextension VENV -> makes JupyterLab/Notebook 7 in VENV load the checkout's prebuilt
+# extension (ct_jupyter/labextension, committed). An editable install skips setup.py's
+# data_files, so link it where `pip install .` would copy it.
+link_labextension() {
+  local dest="$1/share/jupyter/labextensions/ct-jupyter-viewer"
+  mkdir -p "$(dirname "$dest")"
+  if [ -e "$dest" ] && [ ! -L "$dest" ]; then rm -rf "$dest"; fi
+  ln -sfn "$ROOT/ct_jupyter/labextension" "$dest"
+}
+
 # check_supported_python 3.14 -> dies unless the version is one ct_jupyter supports.
 check_supported_python() {
   case " $SUPPORTED_PYTHONS " in
@@ -86,14 +96,4 @@ require_node() {
   command -v npm >/dev/null 2>&1 || die "npm was not found; the JS tests need it. $how"
   local major; major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
   [ "$major" -ge "$NODE_MAJOR" ] 2>/dev/null || die "Node.js $(node --version 2>/dev/null) is too old; the JS tests need $NODE_MAJOR or newer. $how"
-}
-
-# link_labextension VENV -> makes JupyterLab/Notebook 7 in VENV load the checkout's prebuilt
-# extension (ct_jupyter/labextension, committed). An editable install skips setup.py's
-# data_files, so link it where `pip install .` would copy it.
-link_labextension() {
-  local dest="$1/share/jupyter/labextensions/ct-jupyter-viewer"
-  mkdir -p "$(dirname "$dest")"
-  if [ -e "$dest" ] && [ ! -L "$dest" ]; then rm -rf "$dest"; fi
-  ln -sfn "$ROOT/ct_jupyter/labextension" "$dest"
 }

@@ -62,24 +62,26 @@ def test_wheel_installs_the_labextension_where_jupyterlab_looks():
     import types
 
     calls: list[dict] = []
-    fake = types.ModuleType("setuptools")
-    fake.setup = lambda **kw: calls.append(kw)  # type: ignore[attr-defined]
-    fake.Extension = lambda *args, **kw: (args, kw)  # type: ignore[attr-defined]
-    command = types.ModuleType("setuptools.command")
-    build_ext = types.ModuleType("setuptools.command.build_ext")
-    build_ext.build_ext = type("build_ext", (), {})  # type: ignore[attr-defined]
-    fakes = {"setuptools": fake, "setuptools.command": command,
-             "setuptools.command.build_ext": build_ext}
-    saved = {name: sys.modules.get(name) for name in fakes}
-    sys.modules.update(fakes)
+
+    class _Stub(types.ModuleType):
+        """setuptools stand-in: `setup` records its arguments, anything else is a dummy class."""
+
+        def __getattr__(self, name: str) -> object:
+            if name == "setup":
+                return lambda **kw: calls.append(kw)
+            return type(name, (), {"__init__": lambda self, *a, **k: None})
+
+    names = ("setuptools", "setuptools.command", "setuptools.command.build_ext")
+    saved = {n: sys.modules.get(n) for n in names}
+    sys.modules.update({n: _Stub(n) for n in names})
     try:
         runpy.run_path(str(ROOT / "setup.py"), run_name="__main__")
     finally:
-        for name, module in saved.items():
-            if module is not None:
-                sys.modules[name] = module
+        for n, mod in saved.items():
+            if mod is None:
+                sys.modules.pop(n, None)
             else:
-                del sys.modules[name]
+                sys.modules[n] = mod
     data_files = dict(calls[0]["data_files"])
     installed = {f"{dest}/{Path(f).name}" for dest, files in data_files.items() for f in files}
     built = {f"share/jupyter/labextensions/ct-jupyter-viewer/{p.relative_to(ROOT / 'ct_jupyter' / 'labextension').as_posix()}"

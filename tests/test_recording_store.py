@@ -68,6 +68,9 @@ class FakeComm:
     def on_msg(self, fn):
         self.handler = fn
 
+    def on_close(self, fn):
+        self.close_handler = fn
+
 
 def test_the_comm_pages_a_kept_recording_and_refuses_others():
     w = TraceWidget(VT.build_trace())
@@ -79,6 +82,10 @@ def test_the_comm_pages_a_kept_recording_and_refuses_others():
     assert data == {"type": "view", "req": "r1"} and body["step"] == 4
     comm.handler({"content": {"data": {"type": "nope", "req": "r2"}}})
     assert comm.sent[-1][0] == {"type": "error", "req": "r2"}
+    assert (w.step, w.frame) == (4, -1)                 # the widget follows the renderer
+    w.step = 2                                         # ... and the renderer follows the kernel
+    data, body = comm.sent[-1]
+    assert data == {"type": "view", "req": None} and body["step"] == 2
     STORE.release(w.trace_id)
     comm.handler({"content": {"data": {"type": "view", "req": "r3", "step": 4}}})
     assert comm.sent[-1][1]["code"] == "released"

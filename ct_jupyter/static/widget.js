@@ -1,5 +1,5 @@
 // ct_jupyter viewer (anywidget entry), built from js/src by js/build.mjs. Do not edit.
-// source-hash: e535cbd8cfda3dfb
+// source-hash: d8bf1a2bfe4dabbc
 
 // src/dom.js
 function h(tag, attrs = {}, ...children) {

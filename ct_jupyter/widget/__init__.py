@@ -2,7 +2,8 @@
 
 Only a few small traits are synced (the summary, the position ``step`` and the selected
 ``frame``). Everything else travels as bounded windows over custom messages: the browser sends
-``{"type": "view" | "source" | "nav" | "expand" | "history" | "table", "req": n, ...}`` and the kernel
+``{"type": "view" | "source" | "nav" | "expand" | "history" | "table" | "diagram", "req": n,
+...}`` and the kernel
 answers ``{"type": ..., "req": n}`` with the payload as one JSON buffer (see `serve`).
 
 The widget's output also carries the recording itself (`saved`, our own MIME type, bounded),
@@ -24,7 +25,7 @@ from ..core import recorder as _recorder
 from ..errors import UsageError
 from ..model import Trace
 from . import payload as _payload
-from .comm import RELEASED_TEXT, _dumps, ensure_comm_target, released_error
+from .comm import RELEASED_TEXT, WIDGETS, _dumps, ensure_comm_target, released_error
 from .saved import MIME, saved_recording
 from .serve import answer
 from .store import STORE
@@ -95,6 +96,8 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
         summary["notebook"] = os.environ.get("JPY_SESSION_NAME", "")
         super().__init__(summary=summary, step=summary["start"], frame=-1, **kwargs)
         self.trace_id = STORE.add(trace, cell)
+        self._followers: list[Any] = []
+        WIDGETS[self.trace_id] = self
         STORE.on_release(self.trace_id, self._released)
         ensure_comm_target()
         self.on_msg(self._on_custom_msg)
@@ -107,6 +110,25 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def _released(self) -> None:
         self._trace = None
+
+    def add_follower(self, push: Any) -> None:
+        """Also send kernel-side position changes (``w.step = n``) to ``push(view)``."""
+        self._followers.append(push)
+
+    def remove_follower(self, push: Any) -> None:
+        """Stop sending position changes to ``push``."""
+        if push in self._followers:
+            self._followers.remove(push)
+
+    def follow(self, step: int, frame: int) -> None:
+        """Take the position a front end (the notebook renderer) moved to, without echoing it."""
+        self._from_front = True
+        try:
+            with self.hold_sync():
+                self.frame = frame
+                self.step = step
+        finally:
+            self._from_front = False
 
     # -- sync ------------------------------------------------------------------------------------
     @traitlets.validate("step")
@@ -123,7 +145,10 @@ class TraceWidget(anywidget.AnyWidget):  # type: ignore[misc]
 
     def _on_position(self, change: dict[str, Any]) -> None:
         if not self._from_front and self._trace is not None:
-            self._reply("view", None, self.view())
+            view = self.view()
+            self._reply("view", None, view)
+            for push in list(self._followers):
+                push(view)
 
     # -- messages --------------------------------------------------------------------------------
     def view(self) -> dict[str, Any]:

@@ -8,6 +8,8 @@ reply's payload as one JSON buffer. Otherwise it answers ``{"type": "gone", "rea
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -21,6 +23,8 @@ TARGET = "ct_jupyter.trace"
 RELEASED_TEXT = ("This recording was released from the kernel's memory (its cell ran again, or "
                  "the memory budget was reached); what was saved in the notebook still works.")
 _registered: set[int] = set()
+#: The widget of each recording (its ``step``/``frame`` follow the notebook renderer too).
+WIDGETS: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
 
 
 def _dumps(body: Any) -> bytes:
@@ -40,6 +44,14 @@ def _on_open(comm: Any, open_msg: dict[str, Any]) -> None:
         comm.close()
         return
     state = {"step": 0, "frame": -1}
+    widget = WIDGETS.get(trace_id)
+
+    def push(view: dict[str, Any]) -> None:     # the kernel moved the widget: w.step = n
+        comm.send({"type": "view", "req": None}, buffers=[_dumps(view)])
+
+    if widget is not None:
+        widget.add_follower(push)
+        comm.on_close(lambda _msg: widget.remove_follower(push))
 
     def on_msg(msg: dict[str, Any]) -> None:
         content = (msg.get("content") or {}).get("data") or {}
@@ -58,6 +70,8 @@ def _on_open(comm: Any, open_msg: dict[str, Any]) -> None:
                                        "message": str(exc)})])
             return
         comm.send({"type": reply, "req": req}, buffers=[_dumps(body)])
+        if reply == "view" and widget is not None:
+            widget.follow(int(body["step"]), int(content.get("frame", -1)))
 
     comm.on_msg(on_msg)
     comm.send({"type": "ready", "req": None})

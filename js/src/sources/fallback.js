@@ -24,7 +24,15 @@ export class FallbackSource {
     /** @type {Partial<DataSourceEvents>} */
     this.events = {};
     this.ready = live.then((src) => {
-      if (src) { this.live = src; this.kind = "kernel"; this.events.onSourceChange?.("kernel"); }
+      if (src) {
+        this.live = src;
+        this.kind = "kernel";
+        src.subscribe({
+          onView: (v) => { if (this.live === src) this.events.onView?.(v); },
+          onPosition: (p) => { if (this.live === src) { this.saved.save(p); this.events.onPosition?.(p); } },
+        });
+        this.events.onSourceChange?.("kernel");
+      }
       return src;
     }).catch(() => null);
   }

@@ -166,7 +166,18 @@ export class CommSource {
       send: (content) => { try { comm.send(content); } catch (err) { /* closed: the request times out */ } },
       listen: (fn) => { this.handler = fn; return () => { this.handler = null; }; },
     };
-    this.channel = new Channel(transport, () => {});
+    /** @type {Partial<DataSourceEvents>} */
+    this.events = {};
+    this.channel = new Channel(transport, (type, body) => this.push(type, body));
+  }
+
+  /** The kernel moved the position (`w.step = n` on the recording's widget). @param {string} type @param {any} body */
+  push(type, body) {
+    if (type !== "view" || !body) return;
+    const pos = { step: body.step, frame: body.auto_frame === false ? body.frame : -1 };
+    this.pos = pos;
+    if (this.events.onPosition) this.events.onPosition(pos);
+    if (this.events.onView) this.events.onView(body);
   }
 
   /** @param {any} msg a kernel comm_msg */
@@ -179,8 +190,8 @@ export class CommSource {
   position() { return { ...this.pos }; }
   /** @param {Position} pos */
   save(pos) { this.pos = { ...pos }; }
-  /** @param {Partial<DataSourceEvents>} _events */
-  subscribe(_events) {}
+  /** @param {Partial<DataSourceEvents>} events */
+  subscribe(events) { this.events = events; }
   /** @param {string} type @param {Record<string, any>} body */
   request(type, body) { return this.channel.request(type, body); }
   close() {
