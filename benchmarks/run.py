@@ -351,6 +351,7 @@ class Plan:
     noop: bool = True
     limit: bool = True
     scale_points: int = 3  # how many of each program's scaling sizes run (0: no scaling column)
+    only_limit: bool = False  # only the after-limit rows
     primary: str = "sysmon"  # the headline backend: sysmon, or settrace before 3.12
 
 
@@ -364,7 +365,7 @@ def measure(py: str, plan: Plan, ct_ok: bool, tmp: str) -> list[Row]:
             backends = [plan.primary]
             if plan.settrace and size_class == "cell" and plan.primary != "settrace":
                 backends.append("settrace")
-            for backend in backends:
+            for backend in backends if not plan.only_limit else []:
                 for core in plan.cores:
                     row = Row(prog.name, size_class, size, f"{backend}:{core}")
                     extra = [f"--core={core}"]
@@ -513,7 +514,8 @@ def table(rows: list[Row], markdown: bool) -> str:
     lines = []
     for key in order:
         d = by[key]
-        main_row = d.get(primary) or next((d[n] for n in ours_cols if n in d), None)
+        main_row = d.get(primary) or next((d[n] for n in ours_cols if n in d), None) \
+            or d.get(LIMIT) or d.get(NOOP)
         if main_row is None:
             continue
         c = d.get(CT)
@@ -664,6 +666,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-viewer", action="store_true",
                     help="skip timing the viewer opening a ~1M-step recording (--quick skips it)")
     ap.add_argument("--no-limit", action="store_true", help="skip the after-limit column")
+    ap.add_argument("--only-limit", action="store_true",
+                    help="measure only the after-limit column (and nothing else)")
     ap.add_argument("--scale-points", type=int, default=-1,
                     help="scaling sizes per program (~1k, ~30k, ~1M steps; default 3, --quick 2, "
                     "0 = no scaling column)")
@@ -726,6 +730,11 @@ def main(argv: list[str] | None = None) -> int:
         limit=not args.no_limit,
         scale_points=args.scale_points if args.scale_points >= 0 else (2 if args.quick else 3),
     )
+    if args.only_limit:
+        plan.only_limit = True
+        plan.noop = plan.codetracer = plan.settrace = False
+        plan.scale_points = 0
+        plan.limit = True
     if set(plan.cores) - {"c", "python"} or not plan.cores:
         ap.error("--cores takes c and/or python")
     t0 = time.monotonic()
@@ -744,7 +753,8 @@ def main(argv: list[str] | None = None) -> int:
         plan.cores = [c for c in plan.cores if c != "c"] or ["python"]
     with tempfile.TemporaryDirectory(prefix="ctbench-") as tmp:
         rows = measure(py, plan, ct_ok, tmp)
-    viewer = None if args.quick or args.no_viewer else measure_viewer(py, plan.cores[0])
+    viewer = None if args.quick or args.no_viewer or args.only_limit else \
+        measure_viewer(py, plan.cores[0])
     print()
     print(table(rows, args.markdown))
     print()
@@ -757,7 +767,7 @@ def main(argv: list[str] | None = None) -> int:
           "slowdown = median of paired recorded/untraced ratios, measured side by side on a "
           "shared machine: compare ratios, not times; ours <backend>:<core>; no-op floor = "
           "do-nothing Python callbacks on every line/call/return; after limit = whole run with "
-          "max_steps=1000 / untraced; B/step = bytes the trace keeps alive per step "
+          "max_steps=100 / untraced; B/step = bytes the trace keeps alive per step "
           "(tracemalloc), CodeTracer: trace.json bytes per step; us/step at ~1k/~30k/~1M "
           "recorded steps, scaling = the last / the least before it; '>' = lower bound, the "
           "run was stopped at its time budget)")

@@ -20,6 +20,7 @@ from .core.backend import select_backend
 from .core.filters import CodeFilter
 from .core.recorder import Recorder
 from .errors import AlreadyTracing, CodetraceWarning, UsageError
+from .gating import install as install_gate
 from .model.builder import TraceBuilder
 from .model.trace import Trace
 from .options import TraceOptions
@@ -64,6 +65,7 @@ class _Session:
         self.chain = session_chain(options, self.filter, meta, user_files)  # may raise: nothing ran
         self.recorder = Recorder(self.builder, options, self.filter, labels)
         self.backend, reason = select_backend(options.backend, self.recorder)
+        install_gate(self)
         self.builder.meta.update({
             "backend": self.backend.name, "backend_reason": reason,
             "python": sys.version.split()[0], "thread": threading.get_ident(),

@@ -135,15 +135,20 @@ def _wants_json_errors(args: list[str]) -> bool:
 
 
 def _env_json_errors() -> bool:
-    from .policy import environment_layer
+    from .policy import check_layer
 
+    raw = os.environ.get("CODETRACER_JSON_ERRORS")
     try:
-        return bool(environment_layer().get("json_errors"))
+        return raw is not None and bool(check_layer({"json_errors": raw}, "environment")
+                                        .get("json_errors"))
     except CodetraceError:
         return False
 
 
 def _fail(exc: CodetraceError, json_errors: bool, usage: bool = False) -> None:
+    from .logs import log_error
+
+    log_error(exc, exc.message)
     prefix = f"{PROG}: error: "
     if usage and exc.context.get("usage"):
         print(exc.context["usage"], file=sys.stderr)

@@ -46,7 +46,8 @@ class CodetraceError(Exception):
 
     def to_json(self, *, run_id: str | None = None, trace_id: str | None = None) -> dict[str, object]:
         """Return the one-line JSON error trailer fields (CodeTracer's key names and types)."""
-        from .logs import current_trace_id, run_id as _run_id
+        from .logs import current_trace_id
+        from .logs import run_id as _run_id
 
         return {
             "context": dict(self.context_values),

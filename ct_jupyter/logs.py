@@ -18,7 +18,6 @@ import logging
 import sys
 import time
 import uuid
-from typing import IO
 
 LOGGER_NAME = "ct_jupyter"
 logger = logging.getLogger(LOGGER_NAME)
@@ -114,12 +113,10 @@ def configure_logging(level: str | None, log_file: str | None, *, default: str |
         logger.setLevel(logging.NOTSET)
         return
     numeric = parse_level(spec) if spec else logging.WARNING
-    stream: IO[str] | None = None
     handler: logging.Handler
     if log_file:
         handler = logging.FileHandler(log_file, encoding="utf-8", delay=True)
     else:
-        stream = sys.stderr
         handler = _StderrHandler()
     handler.setFormatter(JsonLineFormatter())
     handler.setLevel(numeric)

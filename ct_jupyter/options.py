@@ -41,6 +41,8 @@ class TraceOptions:
         project's ``.codetracer/trace-filter.toml``, in order.
     functions
         Record only calls of these functions (qualified names or globs) and what they call.
+    focus
+        Record only inside ``with ct_jupyter.focus():`` blocks (and calls of ``functions``).
     """
 
     max_steps: int = 1_000_000
@@ -55,6 +57,7 @@ class TraceOptions:
     repr_timeout: float = 0.2
     trace_filter: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
+    focus: bool = False
 
     def __post_init__(self) -> None:
         from .policy import check_layer

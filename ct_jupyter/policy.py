@@ -50,6 +50,7 @@ class Policy:
     module_name_from_globals: bool = True
     trace_filter: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
+    focus: bool = False
     max_steps: int = 1_000_000
     max_memory: int = 512 * 1024 * 1024
     include: tuple[str, ...] = ()
@@ -82,7 +83,7 @@ class Policy:
 
 #: Policy fields that are also `TraceOptions` fields.
 OPTION_FIELDS = ("max_steps", "max_memory", "include", "exclude", "backend", "io", "max_items",
-                 "max_str", "max_depth", "repr_timeout", "trace_filter", "functions")
+                 "max_str", "max_depth", "repr_timeout", "trace_filter", "functions", "focus")
 FIELDS = tuple(f.name for f in dataclasses.fields(Policy) if f.name != "sources")
 
 
@@ -154,7 +155,9 @@ def _log_level(name: str, value: object, source: str) -> str | None:
 
 def _patterns(name: str, value: object, source: str) -> tuple[str, ...]:
     if isinstance(value, str):
-        value = [p for p in value.split("::" if name == "trace_filter" else ",") if p.strip()]
+        if name != "trace_filter":
+            raise _fail(name, value, source, "expected a list of strings, not one string")
+        value = [p for p in value.split("::") if p.strip()]
     if isinstance(value, os.PathLike):
         value = [os.fspath(value)]
     if not isinstance(value, Iterable):
@@ -195,6 +198,7 @@ _CHECKS: dict[str, Callable[[str, object, str], object]] = {
     "module_name_from_globals": _bool,
     "trace_filter": _patterns,
     "functions": _patterns,
+    "focus": _bool,
     "max_steps": _int(0),
     "max_memory": _int(1),
     "include": _patterns,
@@ -304,7 +308,10 @@ def reset_policy() -> None:
     """Forget every `configure_policy` setting (the environment and defaults remain)."""
     with _lock:
         _configured.clear()
-    _apply_logging(resolve())
+    try:
+        _apply_logging(resolve())
+    except PolicyError:  # a bad environment is reported when something is recorded
+        _apply_logging(Policy())
 
 
 def policy_snapshot() -> dict[str, object]:
@@ -335,7 +342,7 @@ def resolve(*layers: tuple[str, Mapping[str, object]], ipython: Mapping[str, obj
     for source, values in stack:
         for name, value in values.items():
             if name == "trace_filter":
-                filters.extend(value)  # type: ignore[call-overload]
+                filters.extend(value)  # type: ignore[arg-type]
                 sources[name] = source if name not in sources else f"{sources[name]} + {source}"
                 continue
             merged[name] = value

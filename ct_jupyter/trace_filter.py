@@ -287,14 +287,12 @@ def load_filter(path: str | os.PathLike[str]) -> TraceFilter:
                        _ACTIONS[default_value], tuple(rules), root)
 
 
-def builtin_default(is_system: Callable[[str], bool] | None = None) -> TraceFilter:
-    """Return the built-in first filter: skip system code, redact secret-looking names."""
+def builtin_default() -> TraceFilter:
+    """Return the built-in first filter: our own user-code rules, secret-looking names redacted."""
     secret = parse_selector(f"local:regex:{SECRET_NAMES}", VALUE_KINDS)
     patterns = tuple(ValuePattern(Selector(kind, "regex", secret.pattern, secret.regex), "redact")
                      for kind in VALUE_KINDS)
     rules: list[Rule] = []
-    if is_system is not None:
-        rules.append(Rule(None, "skip", None, (), lambda f, m, q: is_system(f)))
     rules.append(Rule(parse_selector("pkg:glob:**", SCOPE_KINDS), None, None, patterns))
     return TraceFilter("builtin-default", "<inline:builtin-default>", 1, "", "inherit", "allow",
                        tuple(rules))
@@ -320,6 +318,7 @@ def find_project_filter(program: str | None) -> str | None:
 @dataclass
 class _Scope:
     exec: str | None
+    exec_by_rule: bool
     value_default: str
     default_from: int
     patterns: tuple[ValuePattern, ...]
@@ -339,6 +338,7 @@ class FilterChain:
     """The filters of one recording, their decisions (cached) and the counts they caused."""
 
     filters: list[TraceFilter]
+    is_system: Callable[[str], bool] | None = None
     stats: dict[str, Any] = field(default_factory=lambda: {
         "scopes_skipped": 0,
         "value_redactions": dict.fromkeys(_STAT_NAMES.values(), 0),
@@ -351,6 +351,7 @@ class FilterChain:
         if hit is not None:
             return hit
         exec_: str | None = None
+        by_rule = False
         value, vfrom = "allow", 0
         for i, f in enumerate(self.filters):
             if f.default_exec != "inherit":
@@ -365,12 +366,12 @@ class FilterChain:
                 if not self._matches(rule, f, filename, module, obj):
                     continue
                 if rule.exec is not None:
-                    exec_ = rule.exec
+                    exec_, by_rule = rule.exec, True
                 if rule.value_default is not None:
                     value, vfrom = rule.value_default, i
                 if rule.predicate is None:
                     patterns, pfrom = rule.patterns, i
-        scope = self._scopes[key] = _Scope(exec_, value, vfrom, patterns, pfrom)
+        scope = self._scopes[key] = _Scope(exec_, by_rule, value, vfrom, patterns, pfrom)
         return scope
 
     @staticmethod
@@ -392,14 +393,19 @@ class FilterChain:
 
     def decide_exec(self, filename: str, module: str, qualname: str, base: bool) -> bool:
         """Return whether code (file, module, qualname) is recorded, given our own decision."""
-        exec_ = self._scope(filename, module, qualname).exec
+        scope = self._scope(filename, module, qualname)
+        exec_ = scope.exec
         if exec_ is None:
             return base
         if exec_ == "skip":
             if base:
                 self.stats["scopes_skipped"] += 1
             return False
-        return not filename.startswith("<") or base
+        if base or filename.startswith("<"):
+            return base
+        # A rule traces what it names; a default of "trace" still leaves out the standard
+        # library and site-packages (the CodeTracer built-in filter's rules do the same).
+        return scope.exec_by_rule or self.is_system is None or not self.is_system(filename)
 
     def value_action(self, kind: str, filename: str, module: str, qualname: str,
                      names: Sequence[str]) -> str:
@@ -430,12 +436,9 @@ class FilterChain:
             else:
                 local = self.value_action("local", *where, (name,))
                 out = (local, "local")
-                if name in fn.params:
+                if name in fn.params:  # an argument, and a local afterwards: the stricter wins
                     arg = self.value_action("arg", *where, (name,))
-                    if _STRICT[arg] > _STRICT[local]:
-                        out = (arg, "arg")
-                    else:
-                        out = (local, "arg" if local == "allow" else "local")
+                    out = (arg if _STRICT[arg] > _STRICT[local] else local, "arg")
             cache[key] = out
             return out
 
@@ -539,16 +542,13 @@ class FilterChain:
 def build_chain(explicit: Sequence[str], program: str | None,
                 is_system: Callable[[str], bool] | None = None) -> FilterChain:
     """Return the chain: built-in default, the project's filter, then ``explicit`` in order."""
-    filters = [builtin_default(is_system)]
+    filters = [builtin_default()]
     project = find_project_filter(program)
     if project is not None:
         filters.append(load_filter(project))
-    inherit_ok = True
     for path in explicit:
-        f = load_filter(path)
-        filters.append(f)
-    del inherit_ok
-    return FilterChain(filters)
+        filters.append(load_filter(path))
+    return FilterChain(filters, is_system)
 
 
 __all__ = ["REDACTED", "SECRET_NAMES", "FilterChain", "TraceFilter", "build_chain",

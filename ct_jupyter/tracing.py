@@ -19,7 +19,6 @@ import os
 import sys
 import threading
 from types import FrameType, TracebackType
-from typing import Any
 
 from .errors import AlreadyTracing, CodetraceError, InternalError, TargetError, UsageError
 from .model.trace import Trace
@@ -67,7 +66,7 @@ class TraceSession:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
-            except Exception:  # noqa: BLE001 - a closed stream must not break the program
+            except Exception:  # noqa: BLE001, S110 - a closed stream must not break the program
                 pass
 
     def stop(self, exit_code: int | None = None) -> Trace | None:
@@ -105,7 +104,7 @@ class TraceSession:
         finally:
             end_trace_id(self._token)
 
-    def __enter__(self) -> TraceSession:
+    def __enter__(self) -> TraceSession:  # noqa: PYI034 - subclasses are not expected
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -185,7 +184,7 @@ def flush() -> None:
         _current.flush()
 
 
-class trace:  # noqa: N801 - named like the CodeTracer recorder's context manager
+class trace:
     """``with ct_jupyter.trace(path, …) as session:`` records the block (see `start`)."""
 
     def __init__(self, path: str | os.PathLike[str], *, format: str = DEFAULT_FORMAT,

@@ -31,6 +31,8 @@ def test_sample_records_completely(sample: pathlib.Path, backend: str) -> None:
     except ZeroDivisionError:
         assert trace.outcome.exc_type == "ZeroDivisionError"
     for name, value in trace.variables(len(trace)).items():
+        if value.type_name == "Redacted":  # a secret-looking name (`token`): redacted by default
+            continue
         if isinstance(plain.get(name), (int, str, list, tuple)) and value.kind != "function":
             if "<cycle" not in repr(value.plain()):
                 assert value.plain() == plain[name], name

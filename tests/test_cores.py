@@ -245,3 +245,34 @@ def test_c_core_is_built_where_a_compiler_is() -> None:
     if shutil.which(cc) is None or not os.path.exists(os.path.join(include, "Python.h")):
         pytest.skip("no C compiler or Python headers: the Python core is the one installed")
     assert ccore.AVAILABLE, "the C core was not built although a compiler is available"
+
+
+@needs_c
+def test_a_recorder_of_another_shape_falls_back_to_python(backend: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # The C core reads the recorder's slots; if they change, recording goes on in Python.
+    from types import SimpleNamespace
+
+    from ct_jupyter.core import _ccore  # type: ignore[attr-defined]
+    from ct_jupyter.core.analysis import LineEffects
+    from ct_jupyter.core.recorder import CodeInfo
+
+    class Other:
+        __slots__ = ("fid", "info")
+
+    rec = SimpleNamespace()
+    with pytest.raises((TypeError, AttributeError), match="effects"):
+        _ccore.Core(rec, None, None, Other, LineEffects, CodeInfo, frozenset(), None,
+                    frozenset())
+
+    def mismatched(*args: object) -> None:
+        raise TypeError("_FrameState.objs is not a slot")
+
+    monkeypatch.setattr(ccore, "_CCORE", SimpleNamespace(Core=mismatched))
+    monkeypatch.setenv("CT_JUPYTER_CORE", "auto")
+    trace = ct_jupyter.record("x = 1\ny = x + 1\n", backend=backend, io="off")
+    assert trace.meta["core"] == "python" and "slot" in str(trace.meta["core_fallback"])
+    assert [trace.line_of(i) for i in range(len(trace))] == [1, 2]
+    monkeypatch.setenv("CT_JUPYTER_CORE", "c")
+    with pytest.raises(BackendUnavailable):
+        ct_jupyter.record("x = 1\n", backend=backend, io="off")

@@ -91,7 +91,7 @@ def test_gold(program: pathlib.Path, backend: str, request: pytest.FixtureReques
     actual = steps_text(_record(program, backend))
     gold = _gold_file(program.stem)
     shared = GOLD / f"{program.stem}.txt"
-    if os.environ.get("CT_JUPYTER_REGEN"):
+    if os.environ.get("CT_JUPYTER_REGEN") and not reason:  # a known-wrong backend never writes gold
         if not shared.exists() or (VERSION == "py312" and gold == shared):
             shared.write_text(actual)
         elif actual != shared.read_text():

@@ -108,3 +108,45 @@ def test_object_attribute_deltas() -> None:
     heap.add_version(oid, 2, [None, "a", 5])
     assert heap.snapshot_at(oid, 1) == (None, ("a", "b"), (1, 2))
     assert heap.snapshot_at(oid, 2) == (None, ("a", "b"), (5, 2))
+
+
+def test_trace_does_not_import_the_builder():
+    # the builder fills a trace; the trace reads columns: the record types sit in records.py
+    import ast
+    import pathlib
+
+    import ct_jupyter.model.trace as trace_module
+
+    tree = ast.parse(pathlib.Path(trace_module.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "builder" not in imported and "records" in imported
+
+
+def test_step_effect_next_step_and_first_step_changes():
+    import ct_jupyter
+
+    trace = ct_jupyter.record("def add(a, b):\n    s = a + b\n    return s\n"
+                              "x = add(1, 2)\ny = [x]\ny.append(4)\n")
+    lines = [trace.line_of(i) for i in range(len(trace))]
+    call = lines.index(4)
+    # the call line's effect is seen at the caller's next step, after the callee returned
+    assert trace.next_step_in_frame(call) == lines.index(5)
+    assert [(n, v.text) for n, v in trace.step_effect(call).changed] == [("x", "3")]
+    body = lines.index(2)
+    assert trace.changed_names(body) == []          # a frame's first step changes nothing
+    ret = lines.index(3)
+    assert trace.next_step_in_frame(ret) is None and trace.step_effect(ret).returned == "returns 3"
+    # the last line of the run: its change is in its own effect (the final state)
+    assert [(n, v.text) for n, v in trace.step_effect(len(trace) - 1).changed] == [("y", "[3, 4]")]
+    assert trace.call_count == 1 and trace.call_text(1) == "add(a=1, b=2)"
+    assert trace.path_label(trace.paths[0]) == trace.paths[0]     # <ct_jupyter-N> stays as is
+
+
+def test_index_finds_lines_and_previous_frame_steps():
+    import ct_jupyter
+
+    trace = ct_jupyter.record("t = 0\nfor k in range(3):\n    t += k\n")
+    first, counts = trace.index.line_facts(0)
+    assert first == {1: 0, 2: 1, 3: 2} and counts == {1: 1, 2: 4, 3: 3}
+    assert trace.index.line_step(0, 3, 2) == 4 and trace.index.line_step(0, 3, 4, backward=True) == 2
+    assert trace.index.prev_in_frame(0, 3) == 2 and trace.index.prev_in_frame(0, 0) is None

@@ -681,6 +681,11 @@ class CodeTracerWriter:
                 if enc is UNBOUND or name in _HIDDEN_NAMES:
                     continue
                 args.append((self._var(name), self.value(enc, s + 1)))
+        if args and self.steps_written == 0 and not getattr(self, "_stepped", False):
+            # A root frame adopted mid-run (ct_jupyter.start in a function) is the first call:
+            # its argument values need a Step to attach to.
+            self._write(b'{"Step":{"path_id":%d,"line":%d}}' % (pid, func.line))
+        self._stepped = True
         for vid, val in args:
             self._write(b'{"Value":{"variable_id":' + vid + b',"value":' + val + b"}}")
         self._write(b'{"Step":{"path_id":%d,"line":%d}}' % (pid, func.line))

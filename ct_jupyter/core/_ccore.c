@@ -462,7 +462,9 @@ static PyObject *do_start(Core *self, PyObject *const *args, Py_ssize_t nargs) {
     int off = is_recording_off(self);
     if (off < 0) return NULL;
     if (off) Py_RETURN_NONE;
-    if (self->fs_cls != NULL && SLOT(info, self->is.is_module) == Py_False) {
+    /* a root frame may continue the last one (Recorder.continue_frame): Python decides */
+    if (self->fs_cls != NULL && SLOT(info, self->is.is_module) == Py_False
+            && PyList_GET_SIZE(self->stack) > 0) {
         int done = start_frame(self, info, frame);
         if (done < 0) return NULL;
         if (done) Py_RETURN_NONE;
@@ -499,7 +501,7 @@ static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py
     int atom = is_atom(self, value);
     if (atom < 0) return NULL;
     PyObject *frame = SLOT(st, self->fs.frame);
-    int simple = atom && effects != NULL && PyDict_CheckExact(effects) && line != NULL
+    int simple = atom && depth > 1 && effects != NULL && PyDict_CheckExact(effects) && line != NULL
                  && fid != NULL && SLOT(st, self->fs.globals_owner) == Py_False
                  && frame != NULL && PyFrame_Check(frame);
     Py_ssize_t stepn = PyObject_Length(self->step_line);

@@ -50,12 +50,24 @@ def make_core(recorder: object, start_slow: object, py_local: object) -> object 
     ``start_slow`` is the backend's own PY_START callback and ``py_local`` its settrace local
     function: the C core hands them every event it does not handle itself.
     """
-    if chosen() != "c" or _CCORE is None:
+    choice = chosen()
+    if choice != "c" or _CCORE is None:
         return None
+    if getattr(recorder, "gate", None) is not None:
+        return None  # a gated recording (ct_jupyter.gating) decides each root frame in Python
     from ..model.encoded import UNBOUND
     from .analysis import LineEffects
     from .recorder import _SKIP_CHECK, CodeInfo, _FrameState
     from .values import ATOM_TYPES
 
-    return _CCORE.Core(recorder, start_slow, py_local, _FrameState, LineEffects, CodeInfo,
-                       ATOM_TYPES, UNBOUND, _SKIP_CHECK)
+    try:
+        return _CCORE.Core(recorder, start_slow, py_local, _FrameState, LineEffects, CodeInfo,
+                           ATOM_TYPES, UNBOUND, _SKIP_CHECK)
+    except (TypeError, AttributeError) as exc:
+        # The recorder's per-frame classes changed shape (a slot the C core reads is gone):
+        # record on the Python core, and say why. An explicit CT_JUPYTER_CORE=c is an error.
+        if (os.environ.get("CT_JUPYTER_CORE", "") or "").strip().lower() == "c":
+            raise BackendUnavailable("the C core does not match this recorder; use "
+                                     "CT_JUPYTER_CORE=python", context={"reason": str(exc)}) from exc
+        recorder.builder.meta["core_fallback"] = str(exc)  # type: ignore[attr-defined]
+        return None

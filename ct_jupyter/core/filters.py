@@ -21,7 +21,7 @@ def _system_roots() -> tuple[str, ...]:
         path = sysconfig.get_paths().get(key)
         if path:
             roots.add(os.path.realpath(path))
-    for path in [*getattr(site, "getsitepackages", lambda: [])(), site.getusersitepackages()]:
+    for path in [*getattr(site, "getsitepackages", list)(), site.getusersitepackages()]:
         if path:
             roots.add(os.path.realpath(path))
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix}:
@@ -59,6 +59,7 @@ class CodeFilter:
         self.cwd = os.path.realpath(cwd or os.getcwd()).rstrip(os.sep) + os.sep
         self.system_roots = _system_roots()
         self.scope = scope
+        self.gate: Callable[[CodeType, str, bool], bool] | None = None
         self._cache: dict[tuple[str, str, str], bool] = {}
 
     def add_file(self, filename: str) -> None:
@@ -81,12 +82,14 @@ class CodeFilter:
             if self.scope is not None and not self._is_own(code.co_filename, module):
                 hit = self.scope(code.co_filename, module, qualname, hit)
             self._cache[key] = hit
+        if self.gate is not None:  # recording only some calls: decided per call, not cached
+            return self.gate(code, module, hit)
         return hit
 
     def is_system(self, filename: str) -> bool:
-        """Return True for the standard library, site-packages and other non-files."""
+        """Return True for files of the standard library and site-packages."""
         if filename.startswith("<") or not os.path.isabs(filename):
-            return filename not in self.user_files
+            return False
         return os.path.realpath(filename).startswith(self.system_roots)
 
     def _is_own(self, filename: str, module: str) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from sys import _getframe
 from threading import get_ident as _get_ident
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
+from typing import Any
 
 from ..model.builder import FunctionInfo, TraceBuilder
 from ..model.encoded import UNBOUND, Err
@@ -101,6 +102,7 @@ class Recorder:
         self.max_memory = options.max_memory
         self.on_stop: Callable[[], None] | None = None
         self.internal_error: BaseException | None = None
+        self.gate: Any = None  # ct_jupyter.focus.Gate when only some calls are recorded
         self._step_line = builder.step_line
         self._step_line_append = builder.step_line.append
         self._step_frame_append = builder.step_frame.append
@@ -205,6 +207,8 @@ class Recorder:
             return
         try:
             stack = self.stack
+            if not stack and self.gate is not None and not self.gate.allows_root(info, frame):
+                return
             if not stack and self._last_root is not None and id(info.code) in self._continues:
                 self._revive(info, frame)
                 return

@@ -54,6 +54,7 @@ class SetTraceBackend:
             warnings.filters.insert(0, _HIDDEN_LOCALS_WARNING)
             warnings._filters_mutated()  # type: ignore[attr-defined]
         core = self._core = make_core(self.rec, None, self._local)
+        self.core = self.rec.builder.meta["core"] = "c" if core is not None else "python"
         if core is not None:  # the C hot path runs lines; other events come back to `_local`
             self._tracer = core.trace  # type: ignore[attr-defined]
             core.set_tracer(self._tracer)  # type: ignore[attr-defined]

@@ -74,6 +74,7 @@ class SysMonBackend:
                 E.RAISE: self._on_raise,
             }
             core = self._core = make_core(self.rec, self._on_py_start, None)
+            self.core = self.rec.builder.meta["core"] = "c" if core is not None else "python"
             if core is not None:  # the C hot path, handing the rest to the same Python methods
                 table.update({E.PY_START: core.start, E.LINE: core.line,  # type: ignore[attr-defined]
                               E.PY_RETURN: core.ret, E.PY_YIELD: core.yld})  # type: ignore[attr-defined]

@@ -438,6 +438,10 @@ class Trace:
                 out.append(name)
         return out
 
+    def object_changed_at(self, oid: int, index: int) -> bool:
+        """Return whether heap object ``oid`` (or an object it holds) changed at step ``index``."""
+        return self._object_changed_at(oid, index, set())
+
     def _object_changed_at(self, oid: int, index: int, seen: set[int]) -> bool:
         if oid in seen:
             return False

@@ -422,7 +422,7 @@ def _diagram_section(trace: Trace, budget: int) -> str:
         svg = diagram_svg(trace, pos)
     except Exception:  # noqa: BLE001 - the picture is optional; the snapshot must still render
         return ""
-    where = f"step {pos}" if pos < len(trace) else "the end of the run"
+    where = f"step {pos + 1}" if pos < len(trace) else "the end of the run"
     part = (f"<details open class='ct-s-diagram'><summary>Frames and objects at {_esc(where)}"
             f"</summary><div style='overflow-x:auto'>{svg}</div></details>")
     return part if _nbytes(part) <= budget else ""

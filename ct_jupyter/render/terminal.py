@@ -17,7 +17,7 @@ made visible, so a traced ``"[bold]"`` or an escape sequence stays text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from rich import box
@@ -28,12 +28,14 @@ from rich.table import Table
 from rich.text import Text
 
 from ..model.trace import Trace
-from .text import stop_note
+from .text import step_actions, stop_note
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 SOURCE_CONTEXT = 3
 MAX_CELL = 200
 MAX_VARIABLES = 40
+_STYLES = {"call": "cyan", "resume": "cyan", "return": "cyan", "raise": "red", "unwind": "red",
+           "caught": "yellow"}
 
 
 def _visible(text: str, limit: int = MAX_CELL) -> str:
@@ -183,10 +185,6 @@ class TraceView:
         for step, stream, text in zip(b.io_step, b.io_stream, b.io_text):
             if self.start <= step < self.stop:
                 io_by_step.setdefault(step, []).append((stream, text))
-        exc_by_step: dict[int, list[tuple[str, str, str]]] = {}
-        for step, kind, tname, msg in zip(b.exc_step, b.exc_kind, b.exc_type, b.exc_msg):
-            if self.start <= step < self.stop:
-                exc_by_step.setdefault(step, []).append((kind, tname, msg))
         lines_cache: dict[str, list[str]] = {}
         for i in range(self.start, self.stop):
             step = trace.step(i)
@@ -194,7 +192,7 @@ class TraceView:
             if src is None:
                 src = lines_cache[step.path] = (trace.sources.get(step.path) or "").splitlines()
             code = src[step.line - 1].strip() if 0 < step.line <= len(src) else ""
-            effects = self._effects(i, exc_by_step.get(i, ()))
+            effects = self._effects(i)
             output = Text()
             for stream, text in io_by_step.get(i, ()):
                 style = {"stderr": "red", "stdin": "green"}.get(stream, "")
@@ -207,40 +205,13 @@ class TraceView:
             table.add_row(*cells, effects, output)
         return table
 
-    def _effects(self, i: int, events: Iterable[tuple[str, str, str]]) -> Text:
-        """Return what step ``i``'s line did: a call it starts, names it changed (with their
-        values right after it), what it returned, and the exceptions raised or caught there."""
-        trace = self.trace
-        b = trace.columns
-        frame = b.step_frame[i]
+    def _effects(self, i: int) -> Text:
+        """Return what step ``i``'s line did (`step_actions`), styled by kind."""
         effects = Text()
-
-        def add(text: str, style: str = "") -> None:
+        for kind, text in step_actions(self.trace, i, _visible):
             if effects:
                 effects.append("  ")
-            effects.append(text, style=style)
-
-        if b.frame_first_step[frame] == i and (b.frame_parent[frame] >= 0
-                                                or b.frame_kind[frame] != "call"):
-            if b.frame_kind[frame] != "call":
-                add(f"↻ {b.functions[b.frame_func[frame]].qualname}", "cyan")
-            else:
-                add(("" if b.functions[b.frame_func[frame]].is_class else "→ ")
-                    + _visible(trace.call_text(frame), 120), "cyan")
-        effect = trace.step_effect(i)
-        for name, value in effect.changed:
-            add(f"{name} = {_visible(value.text, 80)}" if value is not None else f"del {name}")
-        if effect.returned is not None:
-            add("← " + _visible(effect.returned, 60), "cyan")
-        for kind, tname, msg in events:
-            if kind == "raise":
-                add(f"raise {tname}: {_visible(msg, 60)}", "red")
-            elif kind == "caught":
-                add(f"caught {tname}", "yellow")
-        if trace.next_step_in_frame(i) is None and b.frame_end_kind[frame] == "exception" \
-                and not any(kind == "raise" for kind, _, _ in events):
-            k = _last_unwind(b, frame)  # raised in a callee: say it leaves this frame too
-            add(f"↑ {b.exc_type[k] if k >= 0 else 'exception'} propagates", "red")
+            effects.append(text, style=_STYLES.get(kind, ""))
         return effects
 
     def _footer(self) -> Iterator[Text]:
@@ -294,14 +265,6 @@ class TraceView:
             body.append(f"\nraised at step {raised:,} ({trace.path_label(st.path)}, line {st.line}, "
                         f"in {st.function})", style="")
         return Panel(body, title="Exception", title_align="left", box=box.ROUNDED)
-
-
-def _last_unwind(b: Any, frame: int) -> int:
-    """Return the index of the last ``unwind`` exception event of ``frame`` (-1 if none)."""
-    for k in range(len(b.exc_kind) - 1, -1, -1):
-        if b.exc_frame[k] == frame and b.exc_kind[k] == "unwind":
-            return k
-    return -1
 
 
 def render_text(trace: Trace, *, start: int = 0, limit: int = 200, width: int = 100) -> str:

@@ -1,5 +1,5 @@
 // ct_jupyter viewer (anywidget entry), built from js/src by js/build.mjs. Do not edit.
-// source-hash: d8bf1a2bfe4dabbc
+// source-hash: 07754834480a406b
 
 // src/dom.js
 function h(tag, attrs = {}, ...children) {
@@ -277,12 +277,13 @@ var Banner = class {
     }
     if (v.end) {
       const o = s.outcome;
+      if (s.truncated) b.appendChild(h("div", { class: "ctj-trunc" }, s.stop_note || `Recording stopped after ${s.steps} steps (${s.stop_reason || "a limit"}); later values are not known.`));
+      const as = s.truncated ? " (as recorded after the recording stopped)" : "";
       if (o && o.status === "raised") {
-        b.appendChild(h("div", { class: "ctj-exc ctj-exc-final" }, "The run failed with ", h("strong", {}, o.exc_type || "an exception"), o.exc_message ? `: ${o.exc_message}` : ""));
+        b.appendChild(h("div", { class: "ctj-exc ctj-exc-final" }, "The run failed with ", h("strong", {}, o.exc_type || "an exception"), o.exc_message ? `: ${o.exc_message}` : "", as));
       } else {
-        b.appendChild(h("div", { class: "ctj-done" }, "The run finished", o && o.value !== void 0 ? " with value " : "", o && o.value !== void 0 ? h("code", { class: "ctj-val" }, o.value) : null, "."));
+        b.appendChild(h("div", { class: "ctj-done" }, "The run finished", o && o.value !== void 0 ? " with value " : "", o && o.value !== void 0 ? h("code", { class: "ctj-val" }, o.value) : null, `${as}.`));
       }
-      if (s.truncated) b.appendChild(h("div", { class: "ctj-trunc" }, `Recording stopped early (${s.stop_reason || "limit"}); ${s.dropped_steps || 0} further steps ran but were not recorded.`));
     }
     b.hidden = b.childNodes.length === 0;
   }
@@ -430,23 +431,39 @@ var StackPane = class {
       list.appendChild(h("li", { class: "ctj-muted" }, v.end ? "(the run has ended)" : "(empty)"));
       return;
     }
+    let current = null;
     for (const e of v.stack) {
       if ("gap" in e) {
         list.appendChild(h("li", { class: "ctj-muted" }, `\u2026 ${e.gap} more frames \u2026`));
         continue;
       }
       const on = e.frame === v.frame;
+      const name = e.call || (e.function === "<module>" ? "<module>" : `${e.function}()`);
       const b = h(
         "button",
-        { type: "button", class: `ctj-frame${on ? " ctj-frame-on" : ""}`, "aria-pressed": String(on), "data-frame": String(e.frame), "aria-label": `Select frame ${e.function}, line ${e.line}` },
-        h("span", { class: "ctj-fn" }, e.function === "<module>" ? "<module>" : `${e.function}()`),
+        { type: "button", class: `ctj-frame${on ? " ctj-frame-on" : ""}`, "aria-pressed": String(on), "data-frame": String(e.frame), "aria-label": `Select frame ${name}, line ${e.line}` },
+        h("span", { class: "ctj-fn" }, name),
         h("span", { class: "ctj-where" }, `${labels.get(e.path) ?? ""}:${e.line}`)
       );
       b.addEventListener("click", () => this.viewer.selectFrame(e.frame));
-      list.appendChild(h("li", {}, b));
+      const locals = (e.locals || []).map(([n, x]) => h("span", { class: "ctj-local" }, h("span", { class: "ctj-local-name" }, n), " = ", h("code", { class: "ctj-val" }, x)));
+      const li = h("li", { class: "ctj-stack-item" }, b, locals.length ? h("div", { class: "ctj-locals" }, ...locals) : null);
+      list.appendChild(li);
+      if (on || current === null && e.frame === (v.current ? v.current.frame : -1)) current = li;
     }
+    const last = (
+      /** @type {HTMLElement|null} */
+      list.lastElementChild
+    );
+    const target = current || last;
+    if (target) scrollIntoList(list, target);
   }
 };
+function scrollIntoList(list, item) {
+  const top = item.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
+  if (top < list.scrollTop) list.scrollTop = top;
+  else if (top + item.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + item.offsetHeight - list.clientHeight;
+}
 
 // src/views/variables.js
 var VariablesPane = class {
@@ -665,10 +682,12 @@ var HistoryPane = class {
       if (e.step <= pos) current = i;
     });
     hist.entries.forEach((e, i) => {
+      const by = e.by === void 0 ? e.step - 1 : e.by;
+      const label = by === null || by < 0 ? "on entry" : `step ${by + 1}`;
       const b = h(
         "button",
-        { type: "button", class: `ctj-hist-item${i === current ? " ctj-hist-on" : ""}`, "aria-label": `Go to step ${e.step + 1}`, "data-step": String(e.step) },
-        h("span", { class: "ctj-hist-step" }, `step ${e.step + 1}`),
+        { type: "button", class: `ctj-hist-item${i === current ? " ctj-hist-on" : ""}`, "aria-label": `${label}: ${e.text} (go to the state after it)`, title: by === null || by < 0 ? "bound when the frame started" : `set by the line of step ${by + 1}`, "data-step": String(e.step) },
+        h("span", { class: "ctj-hist-step" }, label),
         h("span", { class: `ctj-val ctj-k-${e.kind}` }, e.text)
       );
       b.addEventListener("click", () => viewer.goto(e.step, sel.frame));

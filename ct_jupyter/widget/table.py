@@ -59,7 +59,7 @@ def _changed_between(trace: Trace, steps: list[int], changes: list[int], lo: int
         j = bisect_right(vs, hi) - 1
         if j >= 0 and vs[j] > lo:
             return True
-    return trace._object_changed_at(enc.oid, hi, set())  # type: ignore[attr-defined]
+    return trace.object_changed_at(enc.oid, hi)  # type: ignore[attr-defined]
 
 
 def table_payload(trace: Trace, frame: int, pos: int, rows: int = TABLE_ROWS) -> _Json:

@@ -20,6 +20,7 @@
  * @property {number} start          the position the viewer opens at
  * @property {boolean} truncated
  * @property {string|null} stop_reason
+ * @property {string|null} [stop_note]  the sentence every view shows when recording stopped early
  * @property {number} dropped_steps
  * @property {any} failure
  * @property {number} frames
@@ -42,7 +43,7 @@
  * @property {[string, ValueNode][]} [attrs]
  */
 /** @typedef {{name: string, value: ValueNode, changed?: boolean, aliases?: string[]}} VarRow */
-/** @typedef {{frame: number, function: string, path: number, line: number, depth: number, args?: any}} StackFrame */
+/** @typedef {{frame: number, function: string, path: number, line: number, depth: number, call?: string, locals?: [string, string][]}} StackFrame  call: "fact(n=2)"; locals: [name, short value] of that frame */
 /** @typedef {{gap: number}} StackGap */
 /** @typedef {{i: number, step: number, stream: string, text: string, new: boolean, flags: number}} IoChunk */
 /** @typedef {{chunks: IoChunk[], skipped: number, total: number}} IoWindow */
@@ -80,7 +81,7 @@
  * @property {Record<string, number>} first   line -> first step it ran
  * @property {Record<string, number>} counts  line -> times it ran
  */
-/** @typedef {{step: number, text: string, kind: string, type: string}} HistoryEntry */
+/** @typedef {{step: number, by?: number|null, text: string, kind: string, type: string}} HistoryEntry  by: the step whose line made the change (null: bound on entry) */
 /** @typedef {{name: string, frame: number, function?: string, entries: HistoryEntry[], total: number, before: number, after: number, partial?: boolean}} History */
 /** @typedef {{v: string, c?: number}|null} TableCell */
 /** @typedef {{step: number, after: number, line: number, cells: TableCell[], note?: string}} TableRow */

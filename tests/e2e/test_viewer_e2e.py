@@ -215,7 +215,7 @@ def _flow(page, server, kernel_id, seen, prefix: str) -> None:
     assert _step(viewer) == call_step
     page.keyboard.press("ArrowRight")
     _at_line(viewer, 2, "In [2]")
-    expect(viewer.locator(".ctj-frame .ctj-fn")).to_have_text(["<module>", "total()"])
+    expect(viewer.locator(".ctj-frame .ctj-fn")).to_have_text(["<module>", "total(xs=[3, 1, 2])"])
     expect(_var(viewer, "xs")).to_have_text("[3, 1, 2]")
     expect(viewer.locator(".ctj-vars .ctj-alias")).to_contain_text("data (<module>)")
     for _ in range(4):

@@ -29,12 +29,14 @@ export class Banner {
     }
     if (v.end) {
       const o = s.outcome;
+      // a stopped recording first says so: values after the last recorded step are not known
+      if (s.truncated) b.appendChild(h("div", { class: "ctj-trunc" }, s.stop_note || `Recording stopped after ${s.steps} steps (${s.stop_reason || "a limit"}); later values are not known.`));
+      const as = s.truncated ? " (as recorded after the recording stopped)" : "";
       if (o && o.status === "raised") {
-        b.appendChild(h("div", { class: "ctj-exc ctj-exc-final" }, "The run failed with ", h("strong", {}, o.exc_type || "an exception"), o.exc_message ? `: ${o.exc_message}` : ""));
+        b.appendChild(h("div", { class: "ctj-exc ctj-exc-final" }, "The run failed with ", h("strong", {}, o.exc_type || "an exception"), o.exc_message ? `: ${o.exc_message}` : "", as));
       } else {
-        b.appendChild(h("div", { class: "ctj-done" }, "The run finished", o && o.value !== undefined ? " with value " : "", o && o.value !== undefined ? h("code", { class: "ctj-val" }, o.value) : null, "."));
+        b.appendChild(h("div", { class: "ctj-done" }, "The run finished", o && o.value !== undefined ? " with value " : "", o && o.value !== undefined ? h("code", { class: "ctj-val" }, o.value) : null, `${as}.`));
       }
-      if (s.truncated) b.appendChild(h("div", { class: "ctj-trunc" }, `Recording stopped early (${s.stop_reason || "limit"}); ${s.dropped_steps || 0} further steps ran but were not recorded.`));
     }
     b.hidden = b.childNodes.length === 0;
   }

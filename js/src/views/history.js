@@ -61,8 +61,11 @@ export class HistoryPane {
     let current = -1;
     hist.entries.forEach((e, i) => { if (e.step <= pos) current = i; });
     hist.entries.forEach((e, i) => {
-      const b = h("button", { type: "button", class: `ctj-hist-item${i === current ? " ctj-hist-on" : ""}`, "aria-label": `Go to step ${e.step + 1}`, "data-step": String(e.step) },
-        h("span", { class: "ctj-hist-step" }, `step ${e.step + 1}`), h("span", { class: `ctj-val ctj-k-${e.kind}` }, e.text));
+      // label a change by the step whose line made it (the counter's numbering, from 1)
+      const by = e.by === undefined ? e.step - 1 : e.by;
+      const label = by === null || by < 0 ? "on entry" : `step ${by + 1}`;
+      const b = h("button", { type: "button", class: `ctj-hist-item${i === current ? " ctj-hist-on" : ""}`, "aria-label": `${label}: ${e.text} (go to the state after it)`, title: by === null || by < 0 ? "bound when the frame started" : `set by the line of step ${by + 1}`, "data-step": String(e.step) },
+        h("span", { class: "ctj-hist-step" }, label), h("span", { class: `ctj-val ctj-k-${e.kind}` }, e.text));
       b.addEventListener("click", () => viewer.goto(e.step, sel.frame));
       list.appendChild(h("li", {}, b));
     });

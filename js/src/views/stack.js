@@ -23,14 +23,33 @@ export class StackPane {
       list.appendChild(h("li", { class: "ctj-muted" }, v.end ? "(the run has ended)" : "(empty)"));
       return;
     }
+    /** @type {HTMLElement|null} */
+    let current = null;
     for (const e of v.stack) {
       if ("gap" in e) { list.appendChild(h("li", { class: "ctj-muted" }, `… ${e.gap} more frames …`)); continue; }
       const on = e.frame === v.frame;
-      const b = h("button", { type: "button", class: `ctj-frame${on ? " ctj-frame-on" : ""}`, "aria-pressed": String(on), "data-frame": String(e.frame), "aria-label": `Select frame ${e.function}, line ${e.line}` },
-        h("span", { class: "ctj-fn" }, e.function === "<module>" ? "<module>" : `${e.function}()`),
+      const name = e.call || (e.function === "<module>" ? "<module>" : `${e.function}()`);
+      const b = h("button", { type: "button", class: `ctj-frame${on ? " ctj-frame-on" : ""}`, "aria-pressed": String(on), "data-frame": String(e.frame), "aria-label": `Select frame ${name}, line ${e.line}` },
+        h("span", { class: "ctj-fn" }, name),
         h("span", { class: "ctj-where" }, `${labels.get(e.path) ?? ""}:${e.line}`));
       b.addEventListener("click", () => this.viewer.selectFrame(e.frame));
-      list.appendChild(h("li", {}, b));
+      // every frame's locals, as Python Tutor's frames show them (the selected frame's in full
+      // in the variables pane)
+      const locals = (e.locals || []).map(([n, x]) => h("span", { class: "ctj-local" }, h("span", { class: "ctj-local-name" }, n), " = ", h("code", { class: "ctj-val" }, x)));
+      const li = h("li", { class: "ctj-stack-item" }, b, locals.length ? h("div", { class: "ctj-locals" }, ...locals) : null);
+      list.appendChild(li);
+      if (on || (current === null && e.frame === (v.current ? v.current.frame : -1))) current = li;
     }
+    // keep the current frame in view in a deep stack (the innermost is at the bottom)
+    const last = /** @type {HTMLElement|null} */ (list.lastElementChild);
+    const target = current || last;
+    if (target) scrollIntoList(list, target);
   }
+}
+
+/** Scroll `list` (not the page) so that `item` is visible. @param {HTMLElement} list @param {HTMLElement} item */
+function scrollIntoList(list, item) {
+  const top = item.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
+  if (top < list.scrollTop) list.scrollTop = top;
+  else if (top + item.offsetHeight > list.scrollTop + list.clientHeight) list.scrollTop = top + item.offsetHeight - list.clientHeight;
 }

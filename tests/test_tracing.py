@@ -1,0 +1,134 @@
+"""The session API: start/stop/trace around a running program, balanced, written to a folder."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+import ct_jupyter
+from ct_jupyter.codetracer.validate import validate
+
+PROGRAM = '''\
+import sys
+import ct_jupyter
+
+
+def work(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def inner(out):
+    ct_jupyter.start(out, policy={"io_capture_line_proxies": False})
+    x = work(3)
+    return x
+
+
+def outer(out):
+    y = inner(out)
+    z = work(2)  # after the adopted frame returned: a new root, still recorded
+    return y + z
+
+
+print(outer(sys.argv[1]))
+print(ct_jupyter.is_tracing())
+trace = ct_jupyter.stop(exit_code=0)
+print(len(trace), ct_jupyter.is_tracing())
+'''
+
+
+def _events(folder: pathlib.Path) -> list[dict[str, object]]:
+    return json.loads((folder / "trace.json").read_text())
+
+
+def test_start_inside_running_frames_writes_a_balanced_trace(tmp_path: pathlib.Path) -> None:
+    script = tmp_path / "prog.py"
+    script.write_text(PROGRAM)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, str(script), str(out)], check=False, capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.split()
+    assert lines[:2] == ["4", "True"] and lines[-1] == "False"
+    report = validate(out)
+    assert report.ok, [str(p) for p in report.problems]
+    events = _events(out)
+    depth = lowest = 0
+    for ev in events:
+        if "Call" in ev:
+            depth += 1
+        elif "Return" in ev:
+            depth -= 1
+            lowest = min(lowest, depth)
+    assert lowest >= 0 and depth == 0
+    functions = [ev["Function"]["name"] for ev in events if "Function" in ev]
+    assert not any("ct_jupyter" in str(name) for name in functions)
+    meta = json.loads((out / "trace_metadata.json").read_text())
+    assert meta["process_exit_status"]["code"] == 0
+
+
+def test_trace_context_manager_and_errors(tmp_path: pathlib.Path, backend: str) -> None:
+    def square(v: int) -> int:
+        return v * v
+
+    with ct_jupyter.trace(tmp_path / "t", backend=backend, io="off") as session:
+        assert ct_jupyter.is_tracing()
+        with pytest.raises(ct_jupyter.UsageError) as info:
+            ct_jupyter.start(tmp_path / "other")
+        assert info.value.code == "ERR_ALREADY_TRACING"
+        values = [square(i) for i in range(3)]
+    assert values == [0, 1, 4] and not ct_jupyter.is_tracing()
+    assert session.trace is not None and len(session.trace) > 0
+    assert validate(tmp_path / "t").ok
+    assert ct_jupyter.stop() is None  # no-op when not tracing
+    ct_jupyter.flush()
+
+
+def test_bad_arguments_are_raised_before_anything_runs(tmp_path: pathlib.Path) -> None:
+    afile = tmp_path / "file"
+    afile.write_text("x")
+    with pytest.raises(ct_jupyter.UsageError) as info:
+        ct_jupyter.start(tmp_path / "o", format="binary")
+    assert info.value.code == "ERR_UNSUPPORTED_FORMAT"
+    with pytest.raises(ct_jupyter.UsageError) as info:
+        ct_jupyter.start(afile)
+    assert info.value.code == "ERR_TRACE_DIR_CONFLICT"
+    with pytest.raises(ct_jupyter.UsageError) as info:
+        ct_jupyter.start(tmp_path / "o", policy={"require_trace": "perhaps"})
+    assert info.value.code == "ERR_INVALID_POLICY_VALUE"
+    assert info.value.context["source"] == "start(policy=…)"
+    assert not ct_jupyter.is_tracing() and not (tmp_path / "o").exists()
+
+
+def test_require_trace_with_nothing_recorded(tmp_path: pathlib.Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    session = ct_jupyter.start(tmp_path / "empty", functions=["never_called"],
+                               policy={"require_trace": True, "json_errors": True})
+    with pytest.raises(ct_jupyter.UsageError) as info:
+        session.stop()
+    assert info.value.code == "ERR_TRACE_MISSING"
+    trailer = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert trailer["error_code"] == "ERR_TRACE_MISSING" and trailer["trace_id"]
+    assert not (tmp_path / "empty").exists()
+
+
+def test_start_adopts_the_calling_frame_in_process(tmp_path: pathlib.Path, backend: str) -> None:
+    def job() -> int:
+        ct_jupyter.start(tmp_path / "j", backend=backend, io="off")
+        a = 1
+        b = a + 1
+        return b
+
+    assert job() == 2
+    trace = ct_jupyter.stop()
+    assert trace is not None
+    root = trace.frame(0)
+    assert root.function.qualname.endswith("job") and root.end_kind == "return"
+    assert trace.variables(len(trace), 0)["b"].plain() == 2
+    assert validate(tmp_path / "j").ok
