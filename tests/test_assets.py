@@ -40,7 +40,7 @@ def test_anywidget_bundle_is_built_from_the_current_sources():
 def test_bundle_is_one_module_without_imports():
     """anywidget loads one ESM file: the bundle must not import anything (offline, no CDN)."""
     js = (STATIC / "widget.js").read_text(encoding="utf-8")
-    assert not re.search(r"^\s*import\s", js, re.M)
+    assert not re.search(r"^\s*import\s", js, re.MULTILINE)
     assert "export default" in js or "export {" in js
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js
 

@@ -9,7 +9,6 @@ reply's payload as one JSON buffer. Otherwise it answers ``{"type": "gone", "rea
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -17,7 +16,7 @@ import orjson
 from .serve import answer
 from .store import STORE
 
-__all__ = ["TARGET", "ensure_comm_target", "released_error", "RELEASED_TEXT"]
+__all__ = ["RELEASED_TEXT", "TARGET", "ensure_comm_target", "released_error"]
 
 TARGET = "ct_jupyter.trace"
 RELEASED_TEXT = ("This recording was released from the kernel's memory (its cell ran again, or "

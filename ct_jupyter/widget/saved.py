@@ -22,14 +22,14 @@ from ..model import Trace
 from . import payload as _payload
 from .saved_diagrams import pack_diagrams
 
-__all__ = ["MIME", "VERSION", "DEFAULT_BYTES", "saved_recording", "gaps_of"]
+__all__ = ["DEFAULT_BYTES", "MIME", "VERSION", "gaps_of", "saved_recording"]
 
 #: Our MIME type (ranked ahead of the widget view by the JupyterLab extension).
 MIME = "application/vnd.ct-jupyter.trace.v1+json"
 #: Version of the saved JSON layout (``version`` field).
 VERSION = 1
 #: Default size bound of one saved recording (bytes of JSON).
-DEFAULT_BYTES = int(os.environ.get("CT_JUPYTER_SAVED_BYTES", 300 * 1024))
+DEFAULT_BYTES = int(os.environ.get("CT_JUPYTER_SAVED_BYTES") or 300 * 1024)
 #: One part in DIAGRAM_SHARE of the budget is kept for the frames-and-objects diagrams.
 DIAGRAM_SHARE = 5
 #: Steps kept on each side of an exception before the rest is filled in.
@@ -47,7 +47,7 @@ def _priority(trace: Trace, start: int) -> Iterator[int]:
     yield start
     yield n
     around = [p for s in raised for p in range(max(0, s - AROUND_EXCEPTION), min(n, s + AROUND_EXCEPTION) + 1)]
-    head = iter(range(0, n + 1))
+    head = iter(range(n + 1))
     tail = iter(range(n, -1, -1))
     for trio in itertools.zip_longest(head, tail, iter(around)):
         for pos in trio:

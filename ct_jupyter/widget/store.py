@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from ..errors import UsageError
 from ..model import Trace
 
-__all__ = ["RecordingStore", "STORE", "estimate_bytes"]
+__all__ = ["STORE", "RecordingStore", "estimate_bytes"]
 
 #: Default memory budget for all kept recordings together (bytes).
-DEFAULT_BUDGET = int(os.environ.get("CT_JUPYTER_MEMORY_BUDGET", 512 * 1024 * 1024))
+DEFAULT_BUDGET = int(os.environ.get("CT_JUPYTER_MEMORY_BUDGET") or 512 * 1024 * 1024)
 
 
 def estimate_bytes(trace: Trace) -> int:

@@ -376,3 +376,14 @@ test("cleanup removes the message listener", async () => {
   cleanup();
   assert.equal(model.listeners.get("msg:custom")?.size ?? 0, 0);
 });
+
+test("a kernel that stops answering (restart on the same page) is said plainly, not silently", async () => {
+  const { model, root, cleanup } = await mount({ step: 2 });
+  model.answer = () => {};                            // the kernel was restarted: nobody answers
+  key(root, "ArrowRight");
+  assert.equal(q(".ctj-counter").textContent, "Step 4 of 17");
+  await until(() => root.classList.contains("ctj-stale"), 4000, "stale mark");
+  assert.match(q(".ctj-notice").textContent, /Waiting for the kernel to show step 4… \(the panes still show step 3\)/);
+  assert.equal(stepOf(), 2, "the panes keep (and say) the step they show");
+  cleanup();
+});
