@@ -107,7 +107,7 @@ class _Session:
         self._teardown()
         self.recorder.finish(value, error)
         internal = self.recorder.internal_error
-        if internal is not None and _recorder_module.TESTING:
+        if internal is not None and _recorder_module.fails_loud():
             _set_last_trace(self.builder.freeze())
             raise internal
         self.builder.meta["io"] = self.options.io
@@ -255,10 +255,5 @@ def _adopt(session: _Session, frame: FrameType) -> None:
         session.filter.add_file(frame.f_code.co_filename)
         rec.infos.pop(id(frame.f_code), None)
         info = rec.classify(frame.f_code, frame)
-    backend = session.backend
-    if backend.name == "sysmon":
-        backend._enable(frame.f_code)  # type: ignore[attr-defined]
-        info.enabled = True
-    else:
-        backend.adopt(frame)  # type: ignore[attr-defined]
+    session.backend.adopt(frame)
     rec.on_start(info, frame, "call")

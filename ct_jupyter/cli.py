@@ -9,6 +9,7 @@ own ``--out`` is never taken by us. Exit codes follow the CodeTracer recorder's 
 * the script's own status when it calls ``sys.exit()``;
 * 1 — a recorder error escaped (the message says which), or the script died of an uncaught
   exception (its traceback is printed as Python prints it; the trace is still written);
+* 130 — the script was interrupted (Ctrl-C, SIGINT); the trace is still written;
 * 2 — bad arguments.
 
 ``--json-errors`` adds a one-line JSON trailer on stderr on failure (``error_code``,
@@ -32,6 +33,8 @@ from .errors import CodetraceError, UsageError
 
 PROG = "ct-jupyter"
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+#: The status of a script ended by Ctrl-C (128 + SIGINT), as a shell reports Python's own.
+EXIT_INTERRUPTED = 130
 
 _RECORD_VALUE_OPTIONS = ("--out", "-o", "--trace-dir", "--max-steps", "--include", "--exclude",
                          "--io-capture", "--backend", "--format", "--trace-filter",
@@ -172,6 +175,8 @@ def _record_parser() -> _Parser:
     p.add_argument("--overwrite", action="store_true",
                    help="replace the trace folder if it holds a trace (and nothing else)")
     p.add_argument("--max-steps", type=int, default=None, help="steps recorded at most")
+    p.add_argument("--repr-user", action="store_true",
+                   help="label the program's own objects with their __repr__ (calls them)")
     p.add_argument("--include", action="append", default=[], metavar="PATTERN",
                    help="module or path glob to step into as well (repeatable)")
     p.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
@@ -212,7 +217,7 @@ _FLAG_OF = {"max_steps": "--max-steps", "include": "--include", "exclude": "--ex
             "on_recorder_error": "--on-recorder-error", "require_trace": "--require-trace",
             "keep_partial_trace": "--keep-partial-trace",
             "propagate_script_exit": "--propagate-script-exit", "log_level": "--log-level",
-            "log_file": "--log-file"}
+            "log_file": "--log-file", "repr_user": "--repr-user"}
 
 
 def record_policy(ns: argparse.Namespace) -> Any:
@@ -225,6 +230,7 @@ def record_policy(ns: argparse.Namespace) -> Any:
     raw["include"] = raw["include"] or None
     raw["exclude"] = raw["exclude"] or None
     raw["functions"] = raw["functions"] or None
+    raw["repr_user"] = raw["repr_user"] or None
     raw["trace_filter"] = [p for v in ns.trace_filter for p in v.split("::") if p] or None
     raw = {k: v for k, v in raw.items() if v is not None}
     check_layer(raw, "command line", {k: f"command line ({_FLAG_OF[k]})" for k in raw})
@@ -301,7 +307,9 @@ def _record(args: list[str]) -> int:
         note = f" ({trace.stop_reason} reached, {'≥' if not trace.dropped_steps_exact else ''}"\
             f"{trace.dropped_steps} steps not recorded)" \
             if trace.truncated else ""
-        print(f"{PROG}: recorded {len(trace)} steps into {written}{note}", file=sys.stderr)
+        steps, calls = len(trace), trace.call_count
+    print(f"{PROG}: recorded {steps:,} step{'s' if steps != 1 else ''}, {calls:,} "
+          f"call{'s' if calls != 1 else ''} into {written}{note}", file=sys.stderr)
     if failed and policy.on_recorder_error == "abort":
         from .errors import InternalError
 
@@ -362,6 +370,8 @@ def record_script(path: str, args: Sequence[str], options: Any) -> tuple[Any, in
         print(status, file=sys.stderr)
         return result.trace, EXIT_FAILURE, None
     _print_script_traceback(error, path)
+    if isinstance(error, KeyboardInterrupt):
+        return result.trace, EXIT_INTERRUPTED, None
     failure = ScriptFailed(f"the script raised {type(error).__name__}: {_message(error)}",
                            context={"exc_type": type(error).__name__, "script": path})
     return result.trace, EXIT_FAILURE, failure

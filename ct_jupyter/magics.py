@@ -34,7 +34,7 @@ def _present(shell: Any, trace: Any, view: str) -> None:
     except Exception as exc:  # our bug must not become the user's error
         from .core import recorder
 
-        if getattr(recorder, "TESTING", False):
+        if recorder.fails_loud():
             raise
         print(f"CodetraceWarning: [WARN_DISPLAY_FAILED] could not show the recording "
               f"({type(exc).__name__}: {exc}); it is still available as "
@@ -132,6 +132,8 @@ def _build_options(args: Any, config: dict[str, object] | None = None) -> TraceO
     changes: dict[str, object] = {}
     if args.max_steps is not None:
         changes["max_steps"] = args.max_steps
+    if args.repr_user:
+        changes["repr_user"] = True
     if args.include:
         changes["include"] = tuple(args.include)
     if args.exclude:
@@ -145,9 +147,14 @@ def _build_options(args: Any, config: dict[str, object] | None = None) -> TraceO
     if args.functions:
         changes["functions"] = tuple(args.functions)
     try:
-        return resolve(("%%codetrace flags", changes), ipython=config).options()  # type: ignore[no-any-return]
+        policy = resolve(("%%codetrace flags", changes), ipython=config)
     except CodetraceError as exc:
         raise UsageError(f"%%codetrace: {exc}") from None
+    if policy.log_level or policy.log_file:  # asked for (environment or configure_policy)
+        from .logs import configure_logging
+
+        configure_logging(policy.log_level, policy.log_file)
+    return policy.options()  # type: ignore[no-any-return]
 
 
 def _record_last(trace: Any) -> None:
@@ -212,6 +219,8 @@ class CodetraceMagics(Magics):
               help="widget (interactive viewer, default), text (static HTML snapshot) or none")
     @argument("--io", choices=IO_MODES, default=None,
               help="output capture: off, proxies (default) or proxies+fd")
+    @argument("--repr-user", dest="repr_user", action="store_true",
+              help="label the cell's own objects with their __repr__ (calls them)")
     @argument("--backend", choices=BACKENDS, default=None,
               help="tracing backend: auto (default), sysmon (3.12+) or settrace")
     @argument("--trace-filter", dest="trace_filter", metavar="PATH", action="append", default=[],

@@ -36,6 +36,10 @@ class TraceOptions:
         Value snapshot bounds: container items kept, string characters kept, nesting shown.
     repr_timeout
         Seconds a foreign object's ``repr`` may take before it shows as a placeholder.
+    repr_user
+        Also label instances of the program's own classes with their ``__repr__`` (off by
+        default: the recorder then calls none of the program's code). Each call is silenced,
+        time-budgeted and counted (``trace.meta["user_repr_calls"]``).
     trace_filter
         CodeTracer trace-filter files (TOML) applied after the built-in default and the
         project's ``.codetracer/trace-filter.toml``, in order.
@@ -55,6 +59,7 @@ class TraceOptions:
     max_str: int = 10_000
     max_depth: int = 8
     repr_timeout: float = 0.2
+    repr_user: bool = False
     trace_filter: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
     focus: bool = False

@@ -60,6 +60,7 @@ class Policy:
     max_str: int = 10_000
     max_depth: int = 8
     repr_timeout: float = 0.2
+    repr_user: bool = False
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def snapshot(self) -> dict[str, object]:
@@ -83,7 +84,8 @@ class Policy:
 
 #: Policy fields that are also `TraceOptions` fields.
 OPTION_FIELDS = ("max_steps", "max_memory", "include", "exclude", "backend", "io", "max_items",
-                 "max_str", "max_depth", "repr_timeout", "trace_filter", "functions", "focus")
+                 "max_str", "max_depth", "repr_timeout", "repr_user", "trace_filter", "functions",
+                 "focus")
 FIELDS = tuple(f.name for f in dataclasses.fields(Policy) if f.name != "sources")
 
 
@@ -208,6 +210,7 @@ _CHECKS: dict[str, Callable[[str, object, str], object]] = {
     "max_str": _int(1),
     "max_depth": _int(1),
     "repr_timeout": _float,
+    "repr_user": _bool,
 }
 
 #: The CodeTracer recorder's IO switches, accepted by `configure_policy` and folded into ``io``.

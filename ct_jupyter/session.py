@@ -149,7 +149,8 @@ def _loop_running() -> bool:
     return True
 
 
-def _make_body(shell: Any, compiled: _Compiled, in_thread: bool) -> Callable[[], object]:
+def _make_body(shell: Any, compiled: _Compiled,
+               helper: _HelperLoop | None) -> Callable[[], object]:
     glob = shell.user_global_ns
     ns = shell.user_ns
 
@@ -179,27 +180,92 @@ def _make_body(shell: Any, compiled: _Compiled, in_thread: bool) -> Callable[[],
 
     def run_async() -> object:
         __tracebackhide__ = True  # read by IPython: hide this frame in tracebacks
-        if in_thread:
-            return asyncio.run(main())
+        if helper is not None:
+            return helper.run(main())
         runner = getattr(shell, "trio_runner", None) or shell.loop_runner
         return runner(main())
 
     return run_async
 
 
-def _run_in_thread(fn: Callable[[], object]) -> object:
-    """Run ``fn`` in a helper thread and return its result (re-raising what it raised)."""
+class _HelperLoop:
+    """The event loop of an async cell run in a helper thread, and how Ctrl-C reaches it.
+
+    The kernel's own loop is busy running this cell, so an ``await``-using cell runs on a fresh
+    loop in a helper thread. SIGINT is delivered to the main thread (waiting in `join`); it is
+    handed on by scheduling a callback that raises ``KeyboardInterrupt`` in the helper's loop:
+    asyncio lets that escape ``run_until_complete``, its runner then cancels the cell's task
+    (``finally`` blocks run) and the ``KeyboardInterrupt`` ends the cell, as it does unrecorded.
+    A cell that never yields to its loop gets the exception raised asynchronously instead.
+    """
+
+    #: Seconds an interrupted cell gets to reach its event loop before the exception is raised
+    #: in the thread wherever it runs.
+    GRACE = 1.0
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread_id: int | None = None
+
+    def run(self, coro: Any) -> object:
+        """Run ``coro`` to completion on a new event loop (called in the helper thread)."""
+        self.thread_id = threading.get_ident()
+        with asyncio.Runner() as runner:
+            self.loop = runner.get_loop()
+            return runner.run(coro)
+
+    def interrupt(self, hard: bool) -> None:
+        """Raise ``KeyboardInterrupt`` in the helper: through its loop, or (``hard``) anywhere."""
+        loop = self.loop
+        if not hard and loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(_raise_interrupt)
+                return
+            except RuntimeError:  # closed meanwhile
+                pass
+        if self.thread_id is not None:
+            import ctypes
+
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread_id),
+                                                       ctypes.py_object(KeyboardInterrupt))
+
+
+def _raise_interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+def _run_in_thread(fn: Callable[[], object], helper: _HelperLoop) -> object:
+    """Run ``fn`` in a helper thread and return its result (re-raising what it raised).
+
+    A ``KeyboardInterrupt`` in the waiting main thread (Ctrl-C, the kernel's interrupt) is
+    passed on to the helper (`_HelperLoop.interrupt`), whose own ``KeyboardInterrupt`` then ends
+    the cell.
+    """
     box: dict[str, object] = {}
+    done = threading.Event()  # not Thread.join: an interrupted join marks the thread stopped
 
     def target() -> None:
         try:
             box["result"] = fn()
         except BaseException as exc:  # noqa: BLE001 - handed back to the caller
             box["error"] = exc
+        finally:
+            done.set()
 
     thread = threading.Thread(target=target, name="codetrace-async-cell", daemon=True)
     thread.start()
-    thread.join()
+    interrupts = 0
+    hard_sent = False
+    while not done.is_set():
+        try:
+            done.wait(helper.GRACE if interrupts and not hard_sent else None)
+            if interrupts and not hard_sent and not done.is_set():
+                helper.interrupt(hard=True)  # it did not reach its loop in time
+                hard_sent = True
+        except KeyboardInterrupt:
+            helper.interrupt(hard=interrupts > 0)
+            hard_sent = hard_sent or interrupts > 0
+            interrupts += 1
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box.get("result")
@@ -253,7 +319,8 @@ def record_cell(shell: Any, cell: str, options: TraceOptions | None = None, *,
     labels = cell_labels(shell)
     labels[filename] = label
     in_thread = compiled.is_async and _loop_running()
-    body = _make_body(shell, compiled, in_thread)
+    helper = _HelperLoop() if in_thread else None
+    body = _make_body(shell, compiled, helper)
     run_meta: dict[str, object] = {"cell": label, "cell_filename": filename,
                                    "program": label}
     if in_thread:
@@ -282,7 +349,8 @@ def record_cell(shell: Any, cell: str, options: TraceOptions | None = None, *,
                 shown(message, category, filename, lineno, file, line)
 
         warnings.showwarning = show
-        result = cast("RunResult", _run_in_thread(record)) if in_thread else record()
+        result = cast("RunResult", _run_in_thread(record, helper)) if helper is not None \
+            else record()
 
     error = result.error
     if error is not None:

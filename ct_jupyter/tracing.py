@@ -141,6 +141,10 @@ def _start(path: str | os.PathLike[str], fmt: str, trace_filter: object, policy:
     if run:
         layers.append(("start() arguments", run))
     resolved = resolve(*layers, environ={} if not apply_env_policy else None)
+    if resolved.log_level or resolved.log_file:
+        from .logs import configure_logging
+
+        configure_logging(resolved.log_level, resolved.log_file)
     with _lock:
         if _current is not None:
             raise AlreadyTracing("tracing already active", context={"path": _current.path})

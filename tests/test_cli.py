@@ -275,3 +275,21 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert "usage: ct-jupyter COMMAND" in capsys.readouterr().err
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("ct-jupyter ")
+
+
+def test_counts_use_one_vocabulary(tmp_path: pathlib.Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """record/show count steps and calls of the recording; validate names CodeTracer events."""
+    script = _script(tmp_path, "def f(x):\n    return x + 1\n\ny = f(1)\nz = f(y)\n")
+    out = tmp_path / "t"
+    assert main(["record", "--out", str(out), str(script)]) == 0
+    err = capsys.readouterr().err
+    trace = load(out)
+    assert f"recorded {len(trace)} steps, {trace.call_count} calls into" in err
+    assert main(["show", str(out), "--width", "100"]) == 0
+    assert f"{len(trace)} steps, {trace.call_count} calls" in capsys.readouterr().out
+    assert main(["validate", str(out)]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    report = validate(out)
+    assert f"{report.steps} Step events, {report.calls} Call events" in line
+    assert report.steps > len(trace) and report.calls > trace.call_count  # they do differ

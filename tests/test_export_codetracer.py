@@ -188,7 +188,8 @@ def compare_with_reference(program: pathlib.Path, tmp: pathlib.Path, backend: st
     name = program.stem
     script = tmp / f"{name}.py"  # compared by basename with /home/learner/lesson/<name>.py
     script.write_text(program.read_text())
-    trace, code = record_program(script, backend, stdin=STDIN.get(name))
+    # the reference recorder labels objects with their own __repr__: ours only when asked
+    trace, code = record_program(script, backend, stdin=STDIN.get(name), repr_user=True)
     assert code == 0
     out = export(trace, tmp / "out")
     ours = Parsed(read_events(out))

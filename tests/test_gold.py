@@ -35,11 +35,7 @@ VERSION = f"py{sys.version_info[0]}{sys.version_info[1]}"
 
 
 #: Known disagreements, each tied to an open issue item: strict xfail, so the fix must remove it.
-KNOWN = {
-    ("comprehension_exception", "sysmon"):
-        "issue 9.5: sys.monitoring reports a 'caught' and an extra step for an exception "
-        "leaving an inlined comprehension",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _directives(source: str) -> dict[str, str]:

@@ -83,3 +83,21 @@ def test_ipython_config_file(tmp_path: pathlib.Path) -> None:
                            f"--profile-dir={profile}"], input=code, check=False, capture_output=True,
                           text=True, env=env, cwd=tmp_path, timeout=180)
     assert "STEPS 2 max_steps" in done.stdout, done.stdout + done.stderr
+
+
+def test_log_level_from_the_environment_reaches_a_notebook(ip: Any, tmp_path: pathlib.Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from ct_jupyter.logs import configure_logging, logger
+
+    log = tmp_path / "nb.log"
+    monkeypatch.setenv("CODETRACER_LOG_FILE", str(log))
+    monkeypatch.setenv("CODETRACER_LOG_LEVEL", "debug")
+    try:
+        ip.run_cell_magic("codetrace", "--io off --view none", "x = 1\n")
+        logger.debug("probe")
+    finally:
+        configure_logging(None, None)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert lines[-1]["message"] == "probe" and lines[-1]["level"] == "debug"

@@ -218,7 +218,9 @@ def test_hostile_objects_do_not_break_recording(backend: str) -> None:
                 raise RuntimeError("nope")
         class Sleeps:
             def __repr__(self):
-                time.sleep(5)
+                end = time.monotonic() + 5
+                while time.monotonic() < end:
+                    pass
                 return "late"
         class Recurses:
             def __repr__(self):
@@ -232,9 +234,10 @@ def test_hostile_objects_do_not_break_recording(backend: str) -> None:
         c = Recurses()
         d = Prop()
         ok = 1
-        """, backend, repr_timeout=0.05)
+        """, backend, repr_timeout=0.05, repr_user=True)
     fin = trace.variables(len(trace))
     assert fin["ok"].py == 1
+    assert trace.meta["user_repr_calls"] >= 3
     assert "RuntimeError" in fin["a"].text
     assert "longer than" in fin["b"].text
     assert "recursed" in fin["c"].text
@@ -662,7 +665,7 @@ def test_repr_that_fails_during_init_works_afterwards(backend: str) -> None:
                 return f"Account({self.owner!r})"
         a = Account("ada")
         b = Account("bob")
-        """, backend)
+        """, backend, repr_user=True)
     fin = trace.variables(len(trace))
     assert fin["a"].text == "Account('ada')" and fin["b"].text == "Account('bob')"
 
@@ -700,7 +703,7 @@ def test_big_containers_track_changes_in_their_shown_head(backend: str) -> None:
             assert len(words.items) == min(words.length, 10)
 
 
-def test_containers_whose_iteration_raises_become_placeholders(backend: str) -> None:
+def test_containers_are_read_through_their_base_type_not_their_overrides(backend: str) -> None:
     trace = record_source("""\
         class Weird(list):
             def __iter__(self):
@@ -712,8 +715,8 @@ def test_containers_whose_iteration_raises_become_placeholders(backend: str) -> 
     fin = trace.variables(len(trace))
     assert fin["ok"].py == 3
     first = trace.variable("w", step_lines(trace).index(5))
-    assert first is not None and first.kind == "repr" and "no iterating me" in first.text
-    assert fin["w"].kind == "repr" and fin["w"].text == "[1, 2, 3]"  # list's repr does not iterate
+    assert first is not None and first.kind == "list" and first.plain() == [1, 2]
+    assert fin["w"].kind == "list" and fin["w"].plain() == [1, 2, 3]
 
 
 def test_class_bodies_show_only_the_users_names(backend: str) -> None:
@@ -729,7 +732,7 @@ def test_class_bodies_show_only_the_users_names(backend: str) -> None:
     assert set(trace.variables(body.end_step + 1, body.id)) == {"dims", "norm"}
 
 
-def test_container_whose_len_starts_raising_is_a_placeholder(backend: str) -> None:
+def test_container_whose_len_starts_raising_is_read_all_the_same(backend: str) -> None:
     trace = record_source("""\
         class Fickle(list):
             broken = False
@@ -744,7 +747,7 @@ def test_container_whose_len_starts_raising_is_a_placeholder(backend: str) -> No
         """, backend)
     fin = trace.variables(len(trace))
     assert fin["done"].py == 1 and not trace.truncated
-    assert "len is broken" in fin["f"].text
+    assert fin["f"].plain() == [1, 2]  # list.__len__, not the override, is what we call
 
 
 @pytest.mark.parametrize("loops", [3, 20_000])

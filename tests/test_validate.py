@@ -24,7 +24,8 @@ def test_hand_written_example_is_valid(tmp_path: pathlib.Path) -> None:
     report = validate(write_folder(tmp_path / "t", _events()))
     assert report.ok, [str(p) for p in report.problems]
     assert (report.events, report.steps, report.calls) == (32, 6, 3)
-    assert report.summary().startswith("valid CodeTracer trace (32 events, 6 steps, 3 calls")
+    assert report.summary().startswith(
+        "valid CodeTracer trace (32 events: 6 Step events, 3 Call events")
 
 
 @pytest.mark.parametrize("folder", REFERENCE_TRACES, ids=lambda p: p.name)

@@ -2,19 +2,27 @@
 
 Uses the standard library's C scanner (`json.JSONDecoder.raw_decode`) on a sliding text buffer:
 fast, exact, and every failure becomes a `TraceFormatError` that names the file and the index of
-the element being read (malformed, truncated, bad UTF-8, nested too deeply).
+the element being read (malformed, truncated, bad UTF-8, nested too deeply, an integer longer
+than Python's ``int`` digit limit, one event larger than `MAX_EVENT_CHARS`).
+
+Both readers take an already opened binary file (see `folder.open_inside`): which files may be
+opened is decided there.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
-import os
 from collections.abc import Iterator
+from typing import BinaryIO
 
 from ..errors import TraceFormatError
 
 _CHUNK = 1 << 20
 _WS = " \t\r\n"
+#: The largest single event read (in characters); a larger one is refused, not buffered.
+MAX_EVENT_CHARS = 64 << 20
 
 
 class _Buffer:
@@ -57,17 +65,10 @@ class _Buffer:
                 return ""
 
 
-def iter_json_array(path: str | os.PathLike[str], name: str | None = None) -> Iterator[object]:
-    """Yield the elements of the JSON array in ``path`` one by one."""
-    label = name or os.path.basename(os.fspath(path))
+def iter_json_array(raw: BinaryIO, label: str) -> Iterator[object]:
+    """Yield the elements of the JSON array in the open binary file ``raw`` one by one."""
     decoder = json.JSONDecoder()
-    try:
-        fh = open(path, encoding="utf-8", errors="strict", newline="")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise TraceFormatError(f"cannot read {label}: {exc.strerror or exc}",
-                               code="ERR_TRACE_MISSING" if isinstance(exc, FileNotFoundError)
-                               else "ERR_TRACE_FORMAT",
-                               context={"file": label, "path": os.fspath(path)}) from exc
+    fh = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="")
     with fh:
         buf = _Buffer(fh, label)
         first = buf.skip_ws(0)
@@ -114,8 +115,12 @@ def _decode_one(decoder: json.JSONDecoder, buf: _Buffer, index: int, label: str)
             item, end = decoder.raw_decode(buf.text, buf.pos)
         except json.JSONDecodeError as exc:
             near_end = exc.pos >= len(buf.text) - 1 or "Unterminated" in exc.msg
+            if near_end and len(buf.text) - buf.pos > MAX_EVENT_CHARS:
+                raise TraceFormatError(
+                    f"{label}: event {index} is larger than {MAX_EVENT_CHARS} characters",
+                    context={"file": label, "event": index}) from None
             if near_end and buf.fill(index):
-                buf.chunk = min(buf.chunk * 2, 1 << 28)
+                buf.chunk = min(buf.chunk * 2, MAX_EVENT_CHARS)
                 continue
             if near_end:
                 raise TraceFormatError(
@@ -126,6 +131,9 @@ def _decode_one(decoder: json.JSONDecoder, buf: _Buffer, index: int, label: str)
         except RecursionError:
             raise TraceFormatError(f"{label}: event {index} is nested too deeply",
                                    context={"file": label, "event": index}) from None
+        except (ValueError, MemoryError) as exc:  # e.g. an int past sys.get_int_max_str_digits()
+            raise TraceFormatError(f"{label}: event {index} cannot be read ({_short(exc)})",
+                                   context={"file": label, "event": index}) from None
         # a number or literal cut at the buffer edge may continue: read more and retry
         if end >= len(buf.text) and not buf.eof and not isinstance(item, (dict, list, str)) \
                 and buf.fill(index):
@@ -134,24 +142,18 @@ def _decode_one(decoder: json.JSONDecoder, buf: _Buffer, index: int, label: str)
         return item
 
 
-def read_json(path: str | os.PathLike[str], name: str | None = None,
-              limit: int = 64 << 20) -> object:
-    """Read a small JSON file (metadata, paths) with a size limit and typed errors."""
-    label = name or os.path.basename(os.fspath(path))
+def read_json(raw: BinaryIO, label: str, limit: int = 64 << 20) -> object:
+    """Read a small JSON file (metadata, paths) from the open binary file ``raw``, bounded."""
     try:
-        size = os.path.getsize(path)
-        if size > limit:
-            raise TraceFormatError(f"{label} is too large ({size} bytes)",
-                                   context={"file": label, "size": size})
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = raw.read(limit + 1)
     except OSError as exc:
         raise TraceFormatError(f"cannot read {label}: {exc.strerror or exc}",
-                               code="ERR_TRACE_MISSING" if isinstance(exc, FileNotFoundError)
-                               else "ERR_TRACE_FORMAT",
-                               context={"file": label, "path": os.fspath(path)}) from exc
+                               context={"file": label}) from exc
+    if len(data) > limit:
+        raise TraceFormatError(f"{label} is larger than {limit} bytes",
+                               context={"file": label, "limit": limit})
     try:
-        return json.loads(data.decode("utf-8"))
+        return json.loads(codecs.decode(data, "utf-8"))
     except UnicodeDecodeError as exc:
         raise TraceFormatError(f"{label} is not valid UTF-8", context={"file": label}) from exc
     except json.JSONDecodeError as exc:
@@ -159,3 +161,11 @@ def read_json(path: str | os.PathLike[str], name: str | None = None,
                                context={"file": label}) from None
     except RecursionError:
         raise TraceFormatError(f"{label} is nested too deeply", context={"file": label}) from None
+    except (ValueError, MemoryError) as exc:
+        raise TraceFormatError(f"{label} cannot be read ({_short(exc)})",
+                               context={"file": label}) from None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text[:200]}"

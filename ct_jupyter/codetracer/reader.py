@@ -34,10 +34,13 @@ from ..model.builder import FunctionInfo, Outcome, TraceBuilder
 from ..model.encoded import UNBOUND, Cut, Err, Named, Ref
 from ..model.trace import Trace
 from ._stream import iter_json_array, read_json
-from .writer import payload_path
+from .folder import is_regular_inside, open_inside
+from .writer import LOADED_FROM, payload_path
 
 MAX_DEPTH = 200
 MAX_SOURCE_BYTES = 8 << 20
+#: Source text read from ``files/`` at most, all paths together.
+MAX_SOURCES_BYTES = 256 << 20
 _TOPLEVEL_NAMES = ("<toplevel>", "<top-level>")
 _NOT_MODULES = frozenset({"<lambda>", "<genexpr>", "<listcomp>", "<dictcomp>", "<setcomp>",
                           "<module>", "<toplevel>", "<top-level>"})
@@ -52,16 +55,26 @@ class _Bad(Exception):
 
 
 def read_trace(path: str | os.PathLike[str]) -> Trace:
-    """Read the CodeTracer JSON trace folder (or ``trace.json`` file) at ``path``."""
+    """Read the CodeTracer JSON trace folder (or ``trace.json`` file) at ``path``.
+
+    Only files inside the folder are read (`folder.open_inside`); every malformed input raises
+    a `TraceFormatError`.
+    """
     p = pathlib.Path(os.fspath(path))
-    folder = p.parent if p.is_file() else p
-    trace_file = p if p.is_file() else folder / "trace.json"
-    if not folder.exists():
+    try:
+        given_file = p.is_file()
+        folder = p.parent if given_file else p
+        exists = folder.is_dir()
+    except (OSError, ValueError) as exc:
+        raise TraceFormatError(f"the trace folder cannot be inspected ({exc})",
+                               code="ERR_TRACE_MISSING", context={"path": str(p)}) from None
+    if not exists:
         raise TraceFormatError("the trace folder does not exist", code="ERR_TRACE_MISSING",
                                context={"path": str(p)})
-    if not trace_file.is_file():
+    trace_file = p if given_file else folder / "trace.json"
+    if not os.path.lexists(trace_file):
         for other in ("trace.bin", "trace.ct"):
-            if (folder / other).exists():
+            if os.path.lexists(folder / other):
                 raise TraceFormatError(
                     f"{other} is a binary CodeTracer trace; only JSON trace folders can be read "
                     "(record with --format json)", code="ERR_UNSUPPORTED_FORMAT",
@@ -70,13 +83,22 @@ def read_trace(path: str | os.PathLike[str]) -> Trace:
                                context={"path": str(folder)})
     meta: dict[str, Any] = {}
     meta_file = folder / "trace_metadata.json"
-    if meta_file.is_file():
-        raw = read_json(meta_file, "trace_metadata.json")
+    if os.path.lexists(meta_file):
+        with open_inside(folder, meta_file, "trace_metadata.json") as fh:
+            raw = read_json(fh, "trace_metadata.json")
         if not isinstance(raw, dict):
             raise TraceFormatError("trace_metadata.json is not a JSON object",
                                    context={"file": "trace_metadata.json"})
         meta = raw
-    return _Reader(folder, trace_file, meta).run()
+    reader = _Reader(folder, trace_file, meta)
+    try:
+        return reader.run()
+    except TraceFormatError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError,
+            RecursionError, MemoryError) as exc:
+        raise TraceFormatError(f"the trace folder is malformed ({type(exc).__name__}: "
+                               f"{str(exc)[:200]})", context={"path": str(folder)}) from None
 
 
 class _Reader:
@@ -110,10 +132,12 @@ class _Reader:
                         and isinstance(row[1], str):
                     originals[row[0]] = (row[1], row[2] if isinstance(row[2], str) else None)
         self.originals = originals
+        self.source_cache: dict[str, str] = {}
+        self.source_bytes = 0
 
     # -- driver -----------------------------------------------------------------------------
     def run(self) -> Trace:
-        events = iter_json_array(self.trace_file, self.file)
+        events = iter_json_array(open_inside(self.folder, self.trace_file, self.file), self.file)
         for index, event, following in _with_next(events):
             self.index = index
             try:
@@ -134,6 +158,7 @@ class _Reader:
         except _Bad as exc:
             raise TraceFormatError(f"{self.file}: {exc}", context={"file": self.file}) from None
         self._finish()
+        self.b.meta[LOADED_FROM] = str(self.folder)
         return self.b.freeze()
 
     def _event(self, event: Any, following: Any) -> None:
@@ -154,23 +179,33 @@ class _Reader:
     def _path(self, payload: Any, following: Any) -> None:
         name = _str(payload, "Path")
         original, label = self.originals.get(name, (name, None))
-        source = self._source(name, original)
+        source = self._source(name)
         self.paths.append(self.b.add_path(original, source, label))
         self.path_names.append(name)
 
-    def _source(self, name: str, original: str) -> str | None:
+    def _source(self, name: str) -> str | None:
+        """Return the source of ``name`` from the folder's own ``files/`` (never elsewhere)."""
         rel = payload_path(name)
-        candidates = [self.folder / "files" / rel] if rel else []
-        if os.path.isabs(original) and not (original.startswith("<") and original.endswith(">")):
-            candidates.append(pathlib.Path(original))
-        for cand in candidates:
-            try:
-                if cand.is_file() and cand.stat().st_size <= MAX_SOURCE_BYTES:
-                    with open(cand, encoding="utf-8", errors="replace", newline="") as fh:
-                        return fh.read()
-            except OSError:
-                continue
-        return None
+        if not rel:
+            return None
+        cand = self.folder / "files" / rel
+        if not is_regular_inside(self.folder, cand):
+            return None
+        cached = self.source_cache.get(str(cand.resolve()))
+        if cached is not None:
+            return cached
+        try:
+            with open_inside(self.folder, cand, f"files/{rel}") as fh:
+                data = fh.read(MAX_SOURCE_BYTES + 1)
+        except (TraceFormatError, OSError):
+            return None
+        if len(data) > MAX_SOURCE_BYTES or self.source_bytes + len(data) > MAX_SOURCES_BYTES:
+            self._warn("source file too large to load")
+            return None
+        self.source_bytes += len(data)
+        text = data.decode("utf-8", errors="replace")
+        self.source_cache[str(cand.resolve())] = text
+        return text
 
     def _function(self, payload: Any, following: Any) -> None:
         if not isinstance(payload, dict):

@@ -32,6 +32,7 @@ import orjson
 
 from ..errors import TraceFormatError
 from ._stream import iter_json_array, read_json
+from .folder import open_inside
 
 SCHEMA_FILE = pathlib.Path(__file__).with_name("ct-trace.schema.json")
 
@@ -88,15 +89,19 @@ class ValidationReport:
     def summary(self) -> str:
         """Return a one-line verdict."""
         checks = "schema + invariants" if self.schema_checked else "invariants only"
-        counts = f"{self.events} events, {self.steps} steps, {self.calls} calls"
+        # "Step"/"Call events" are the format's counts; "steps"/"calls" alone (show, record)
+        # mean the recording's line steps and function calls — the two differ by the def-line
+        # Step before every Call and by the <toplevel> Call.
+        counts = (f"{self.events} events: {_n(self.steps, 'Step event')}, "
+                  f"{_n(self.calls, 'Call event')}")
         if self.ok:
             return f"valid CodeTracer trace ({counts}; {checks})"
         n = len(self.errors) + self.suppressed
         return f"INVALID: {n} error{'s' if n != 1 else ''} ({counts}; {checks})"
 
 
-class _Limit(Exception):
-    pass
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'s' if count != 1 else ''}"
 
 
 class _Checker:
@@ -223,7 +228,7 @@ class _Checker:
             if isinstance(meta, str) and meta.startswith("{"):
                 try:
                     parsed = json.loads(meta)
-                except ValueError:
+                except (ValueError, RecursionError):
                     parsed = None
                 if isinstance(parsed, dict):
                     self.path(i, parsed.get("path_id"), "Event metadata")
@@ -284,8 +289,8 @@ def _schema_message(errors: Iterator[Any]) -> str | None:
 def _key(event: object) -> bytes:
     try:
         return orjson.dumps(event, option=orjson.OPT_SORT_KEYS)
-    except (TypeError, orjson.JSONEncodeError):
-        return repr(event).encode()
+    except (TypeError, orjson.JSONEncodeError):  # too deep or an int past 64 bits
+        return json.dumps(event, sort_keys=True).encode()
 
 
 def validate(path: str | os.PathLike[str], *, schema: bool = True,
@@ -302,7 +307,12 @@ def validate(path: str | os.PathLike[str], *, schema: bool = True,
         Errors reported at most; later ones are only counted (``report.suppressed``).
     """
     p = pathlib.Path(os.fspath(path))
-    folder = p.parent if p.is_file() else p
+    try:
+        given_file = p.is_file()
+        folder = p.parent if given_file else p
+        is_folder = folder.is_dir()
+    except (OSError, ValueError):
+        given_file, folder, is_folder = False, p, False
     report = ValidationReport(str(folder))
     checker = _Checker(report, max_problems)
     validators = _schema_validators() if schema else None
@@ -311,35 +321,41 @@ def validate(path: str | os.PathLike[str], *, schema: bool = True,
                               "(pip install jsonschema); the invariants were checked",
                         "note", "ct-trace.schema.json")
     report.schema_checked = validators is not None
-    trace_file = p if p.is_file() else folder / "trace.json"
-    if not folder.is_dir():
+    trace_file = p if given_file else folder / "trace.json"
+    if not is_folder:
         checker.problem(None, "the trace folder does not exist", file=str(folder))
         return report
     index = -1
     seen: dict[bytes, str | None] = {}  # values repeat at every step: check each shape once
     try:
-        for index, event in enumerate(iter_json_array(trace_file, "trace.json")):
-            if validators is not None:
-                key = _key(event)
-                if key in seen:
-                    msg = seen[key]
-                else:
-                    msg = _schema_message(validators[0].iter_errors(event))
-                    if len(seen) > 50_000:
-                        seen.clear()
-                    seen[key] = msg
-                if msg is not None:
-                    checker.problem(index, msg)
-            checker.event(index, event)
+        for index, event in enumerate(iter_json_array(
+                open_inside(folder, trace_file, "trace.json"), "trace.json")):
+            try:
+                if validators is not None:
+                    key = _key(event)
+                    if key in seen:
+                        msg = seen[key]
+                    else:
+                        msg = _schema_message(validators[0].iter_errors(event))
+                        if len(seen) > 50_000:
+                            seen.clear()
+                        seen[key] = msg
+                    if msg is not None:
+                        checker.problem(index, msg)
+                checker.event(index, event)
+            except (RecursionError, ValueError, TypeError, MemoryError) as exc:
+                checker.problem(index, f"the event cannot be checked ({type(exc).__name__}: "
+                                       f"{str(exc)[:200]})")
     except TraceFormatError as exc:
-        checker.problem(exc.context.get("event") and int(exc.context["event"]), exc.message)  # type: ignore[arg-type]
+        event_at = exc.context.get("event")
+        checker.problem(int(event_at) if event_at and event_at.isdigit() else None, exc.message)
     report.events = index + 1
     report.steps = checker.steps
     report.calls = checker.calls
     if checker.depth > 0:
         checker.problem(None, f"calls and returns do not balance: {checker.depth} call(s) still "
                               "open at the end (the <toplevel> call must be returned too)")
-    if report.events == 0 and trace_file.is_file():
+    if report.events == 0 and os.path.isfile(trace_file):
         checker.problem(None, "the trace has no events")
     _check_paths(folder, checker)
     _check_metadata(folder, checker, validators[1] if validators else None)
@@ -352,11 +368,12 @@ _UNREAD = object()
 def _read_side_file(folder: pathlib.Path, name: str, why: str, checker: _Checker) -> Any:
     """Return the parsed JSON of ``folder/name``, or `_UNREAD` after reporting why not."""
     f = folder / name
-    if not f.is_file():
+    if not os.path.lexists(f):
         checker.problem(None, f"missing ({why})", file=name)
         return _UNREAD
     try:
-        return read_json(f, name)
+        with open_inside(folder, f, name) as fh:
+            return read_json(fh, name)
     except TraceFormatError as exc:
         checker.problem(None, exc.message, file=name)
         return _UNREAD
@@ -386,7 +403,10 @@ def _check_metadata(folder: pathlib.Path, checker: _Checker, validator: Any) -> 
     if meta is _UNREAD:
         return
     if validator is not None:
-        msg = _schema_message(validator.iter_errors(meta))
+        try:
+            msg = _schema_message(validator.iter_errors(meta))
+        except (RecursionError, ValueError, TypeError, MemoryError) as exc:
+            msg = f"cannot be checked ({type(exc).__name__})"
         if msg is not None:
             checker.problem(None, msg, file="trace_metadata.json")
     elif not isinstance(meta, dict) or not all(k in meta for k in ("workdir", "program", "args")):

@@ -82,6 +82,18 @@ def _text(value: str) -> bytes:
         return orjson.dumps(fixed)
 
 
+#: The ``Trace.meta`` key saying which folder a loaded trace came from (never exported): the
+#: sources of a loaded trace come from that folder only, never from local files of the same name.
+LOADED_FROM = "loaded_from"
+
+
+def is_leftover_name(name: str) -> bool:
+    """Return True if ``name`` is a hidden temporary folder of an export (see `target`)."""
+    from .target import is_leftover_name as check
+
+    return check(name)
+
+
 def payload_path(path: str) -> str:
     """Return where CodeTracer keeps ``path`` under ``files/``: the root stripped, no ``..``.
 
@@ -832,7 +844,7 @@ def _int_text(value: int) -> str:
 def write_metadata(trace: Trace, out: IO[bytes], writer: CodeTracerWriter) -> None:
     """Write ``trace_metadata.json``: CodeTracer's fields plus the ``ct_jupyter`` block."""
     b = trace.columns
-    meta = {k: v for k, v in b.meta.items() if k not in ("exit_code", "exit_label")}
+    meta = {k: v for k, v in b.meta.items() if k not in ("exit_code", "exit_label", LOADED_FROM)}
     program = meta.get("program")
     if not isinstance(program, str):
         program = writer.paths_out[0] if writer.paths_out else ""
@@ -879,9 +891,10 @@ def iter_files(trace: Trace, paths: dict[str, str]) -> Iterator[tuple[str, str]]
     """Yield ``(relative file name under files/, source text)`` for every path with a source."""
     sources = trace.sources
     seen: set[str] = set()
+    loaded = LOADED_FROM in trace.meta  # its sources come from its own folder, never from here
     for path in trace.paths:
         text = sources.get(path)
-        if text is None and not is_synthetic(path) and os.path.isfile(path):
+        if text is None and not loaded and not is_synthetic(path) and os.path.isfile(path):
             try:
                 with open(path, encoding="utf-8", errors="replace") as fh:
                     text = fh.read()
@@ -890,8 +903,8 @@ def iter_files(trace: Trace, paths: dict[str, str]) -> Iterator[tuple[str, str]]
         if text is None:
             continue
         rel = payload_path(paths.get(path, path))
-        if not rel or rel in seen:
-            continue
+        if not rel or rel in seen or any(is_leftover_name(part) for part in rel.split("/")):
+            continue  # a killed export's hidden folder is never copied into files/
         seen.add(rel)
         yield rel, text
 

@@ -21,7 +21,7 @@
 /* slot offsets of the recorder's classes */
 typedef struct {
     Py_ssize_t fid, info, effects, frame, line, objs, pending, dirty, globals_owner,
-        resume_line, names;
+        resume_line, names, has_refs, ldict, plain, catching, last;
 } FrameStateSlots;
 
 typedef struct {
@@ -175,6 +175,10 @@ static int rebind_atoms(Core *self, PyObject *st, PyFrameObject *frame, PyObject
     if (need_locals) {
         locals = PyFrame_GetLocals(frame);
         if (locals == NULL) return -1;
+        if (!PyDict_CheckExact(locals)) {  /* a custom mapping: reading it runs user code */
+            Py_DECREF(locals);
+            return 0;
+        }
     }
     Py_ssize_t n = PyTuple_GET_SIZE(names);
     int result = 1;
@@ -185,6 +189,10 @@ static int rebind_atoms(Core *self, PyObject *st, PyFrameObject *frame, PyObject
         PyObject *old = objs_get(self, objs, name);
         if (old == NULL) { Py_DECREF(value); result = -1; break; }
         if (value == old) { Py_DECREF(value); continue; }
+        if (old != self->unbound) {  /* replacing a tracked object: Python releases it */
+            int old_atom = is_atom(self, old);
+            if (old_atom <= 0) { Py_DECREF(value); result = old_atom < 0 ? -1 : 0; break; }
+        }
         PyTypeObject *t = Py_TYPE(value);
         int atom = value == self->unbound ? first : is_atom(self, value);
         if (atom < 0) { Py_DECREF(value); result = -1; break; }
@@ -268,6 +276,15 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
     PyObject *st = depth ? PyList_GET_ITEM(self->stack, depth - 1) : NULL;
     if (st == NULL || SLOT(st, self->fs.frame) != (PyObject *)frame)
         return PyObject_CallFunctionObjArgs(self->py_on_line, code, line_obj, (PyObject *)frame, NULL);
+    {
+        PyObject *pend = SLOT(st, self->fs.pending);
+        PyObject *cur = SLOT(st, self->fs.line);
+        if (pend != NULL && pend != Py_None && cur != NULL) {
+            long curl = PyLong_AsLong(cur);
+            if (curl == -1 && PyErr_Occurred()) return NULL;
+            if (curl == line) Py_RETURN_NONE;
+        }
+    }
     Py_ssize_t stepn = PyObject_Length(self->step_line);
     if (stepn < 0) return NULL;
     if (stepn >= self->max_steps)
@@ -439,6 +456,11 @@ static int start_frame(Core *self, PyObject *info, PyFrameObject *frame) {
     SLOT(st, self->fs.globals_owner) = Py_NewRef(Py_False);
     SLOT(st, self->fs.resume_line) = Py_NewRef(minus1);
     SLOT(st, self->fs.names) = Py_NewRef(names);
+    SLOT(st, self->fs.has_refs) = Py_NewRef(Py_False);
+    SLOT(st, self->fs.ldict) = Py_NewRef(Py_None);
+    SLOT(st, self->fs.plain) = Py_NewRef(Py_False);
+    SLOT(st, self->fs.catching) = Py_NewRef(Py_None);
+    SLOT(st, self->fs.last) = Py_NewRef(Py_None);
     err = PyList_Append(self->stack, st);
     Py_DECREF(st);
     return err < 0 ? -1 : 1;
@@ -503,7 +525,9 @@ static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py
     PyObject *frame = SLOT(st, self->fs.frame);
     int simple = atom && depth > 1 && effects != NULL && PyDict_CheckExact(effects) && line != NULL
                  && fid != NULL && SLOT(st, self->fs.globals_owner) == Py_False
-                 && frame != NULL && PyFrame_Check(frame);
+                 && frame != NULL && PyFrame_Check(frame)
+                 && SLOT(st, self->fs.has_refs) == Py_False
+                 && SLOT(st, self->fs.catching) == Py_None;
     Py_ssize_t stepn = PyObject_Length(self->step_line);
     if (stepn < 0) return NULL;
     if (simple) {
@@ -540,6 +564,7 @@ static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py
     if (err == 0) err = PyList_SetSlice(self->stack, depth - 1, depth, NULL);
     if (err == 0) {
         set_slot(st, self->fs.frame, Py_None);
+        set_slot(st, self->fs.ldict, Py_None);
         if (depth > 1) set_slot(PyList_GET_ITEM(self->stack, depth - 2), self->fs.dirty, Py_True);
     }
     Py_DECREF(st);
@@ -663,6 +688,11 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
         || slot_offset(fs_cls, "globals_owner", &self->fs.globals_owner) < 0
         || slot_offset(fs_cls, "resume_line", &self->fs.resume_line) < 0
         || slot_offset(fs_cls, "names", &self->fs.names) < 0
+        || slot_offset(fs_cls, "has_refs", &self->fs.has_refs) < 0
+        || slot_offset(fs_cls, "ldict", &self->fs.ldict) < 0
+        || slot_offset(fs_cls, "plain", &self->fs.plain) < 0
+        || slot_offset(fs_cls, "catching", &self->fs.catching) < 0
+        || slot_offset(fs_cls, "last", &self->fs.last) < 0
         || slot_offset(eff_cls, "rebinds", &self->es.rebinds) < 0
         || slot_offset(eff_cls, "local_only", &self->es.local_only) < 0
         || slot_offset(eff_cls, "grebinds", &self->es.grebinds) < 0
@@ -717,9 +747,10 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
     GET(tmp, fs_cls, "__slots__");
     {
         static const char *known[] = {"fid", "info", "effects", "frame", "line", "objs",
-            "pending", "dirty", "globals_owner", "resume_line", "names"};
-        int same = PyTuple_Check(tmp) && PyTuple_GET_SIZE(tmp) == 11;
-        for (int i = 0; same && i < 11; i++) {
+            "pending", "dirty", "globals_owner", "resume_line", "names", "has_refs", "ldict",
+            "plain", "catching", "last"};
+        int same = PyTuple_Check(tmp) && PyTuple_GET_SIZE(tmp) == 16;
+        for (int i = 0; same && i < 16; i++) {
             PyObject *item = PyTuple_GET_ITEM(tmp, i);
             same = PyUnicode_Check(item) && PyUnicode_CompareWithASCIIString(item, known[i]) == 0;
         }
@@ -804,8 +835,36 @@ static PyTypeObject CoreType = {
     .tp_methods = Core_methods,
 };
 
+#if PY_VERSION_HEX >= 0x030C0000
+/* get_var(frame, name, default): a fast local's value read without syncing the frame's
+ * locals() dict (reading f_locals on 3.12 writes every fast local into it). */
+static PyObject *ccore_get_var(PyObject *mod, PyObject *const *args, Py_ssize_t nargs) {
+    (void)mod;
+    if (nargs != 3 || !PyFrame_Check(args[0]) || !PyUnicode_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "get_var(frame, name, default)");
+        return NULL;
+    }
+    PyObject *value = PyFrame_GetVar((PyFrameObject *)args[0], args[1]);
+    if (value == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_NameError)) return NULL;
+        PyErr_Clear();
+        return Py_NewRef(args[2]);
+    }
+    return value;
+}
+#endif
+
+static PyMethodDef module_methods[] = {
+#if PY_VERSION_HEX >= 0x030C0000
+    {"get_var", (PyCFunction)(void (*)(void))ccore_get_var, METH_FASTCALL,
+     "get_var(frame, name, default): a fast local's value, without syncing locals()"},
+#endif
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef moduledef = {
-    PyModuleDef_HEAD_INIT, "_ccore", "The recorder's hot path in C (optional).", -1, NULL,
+    PyModuleDef_HEAD_INIT, "_ccore", "The recorder's hot path in C (optional).", -1,
+    module_methods,
 };
 
 PyMODINIT_FUNC PyInit__ccore(void) {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from types import FrameType
 from typing import Protocol
 
 from ..errors import BackendUnavailable, UsageError
@@ -20,6 +21,9 @@ class Backend(Protocol):
 
     def stop(self) -> None:
         """Stop delivering events and restore global state (idempotent)."""
+
+    def adopt(self, frame: FrameType) -> None:
+        """Deliver line events of ``frame``, already running (a ``with recording()`` body)."""
 
 
 HAS_SYSMON = hasattr(sys, "monitoring")
@@ -46,13 +50,13 @@ def select_backend(choice: str, recorder: Recorder) -> tuple[Backend, str]:
         from .settrace import SetTraceBackend
 
         return SetTraceBackend(recorder), "sys.monitoring needs Python 3.12+"
-    from .sysmon import SysMonBackend, free_tool_id
+    from .sysmon import SysMonBackend, free_tool_id, tool_holders
 
     if free_tool_id() is None:
         if choice == "sysmon":
             raise BackendUnavailable(
                 "no sys.monitoring tool id is free for ct_jupyter",
-                context={"tool_ids": ", ".join(f"{i}={sys.monitoring.get_tool(i)!r}" for i in (3, 4))},
+                context={"tool_ids": tool_holders()},
             )
         from .settrace import SetTraceBackend
 

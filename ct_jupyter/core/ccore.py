@@ -28,6 +28,9 @@ _CCORE = _load()
 
 #: True when the C extension was built for this interpreter.
 AVAILABLE = _CCORE is not None
+#: ``get_var(frame, name, default)``: a fast local read without syncing ``locals()`` (3.12+,
+#: when the extension was built), else None.
+get_var = getattr(_CCORE, "get_var", None)
 
 
 def chosen() -> str:

@@ -295,8 +295,9 @@ class FdMirror:
                 self._on_foreign(text)
         except Exception as exc:  # noqa: BLE001 - the mirror thread must not die: output keeps flowing
             self.error = f"{type(exc).__name__}: {exc}"
-            testing = getattr(sys.modules.get("ct_jupyter.core.recorder"), "TESTING", False)
-            if testing:
+            from .recorder import fails_loud
+
+            if fails_loud():
                 print(f"ct_jupyter fd mirror failed: {self.error}", file=sys.__stderr__)
 
 

@@ -16,6 +16,7 @@ import ast
 import builtins
 import sys
 from collections.abc import Iterable
+from typing import NamedTuple
 
 # Builtins that never mutate their arguments (they may call the arguments' dunder methods,
 # which are user code and recorded as such).
@@ -59,21 +60,34 @@ Step = tuple[str, object]
 APPEND_METHODS: dict[type, frozenset[str]] = {list: frozenset({"append", "extend"})}
 
 
-class LinePlan:
-    """What a pure line may change: calls to verify at run time and store targets to check.
+class PlanCall(NamedTuple):
+    """A call a pure line makes: ``name(…)`` (``attr`` empty) or ``name.attr(…)``.
 
-    A call is ``("call", name)`` (it must turn out to be a pure builtin, or a function or class
-    of the user's own code, whose changes its own frame records) or ``("method", name, attr)``
-    (a pure method of an exact builtin type, an append-only list method, or a method of a user
-    class).
+    A plain call must turn out to be a pure builtin, or a function or class of the user's own
+    code (whose changes its own frame records); a method call a pure method of an exact builtin
+    type, an append-only list method, or a method of a user class.
     """
+
+    name: str
+    attr: str = ""
+
+
+class PlanTarget(NamedTuple):
+    """A store a pure line makes: ``base`` followed by a path of item/attribute steps."""
+
+    base: str
+    path: tuple[Step, ...]
+    inplace: bool  # the stored element is also mutated in place (``a[i] += …``)
+
+
+class LinePlan:
+    """What a pure line may change: calls to verify at run time and store targets to check."""
 
     __slots__ = ("calls", "targets")
 
-    def __init__(self, calls: tuple[tuple[str, ...], ...],
-                 targets: tuple[tuple[str, tuple[Step, ...], bool], ...]) -> None:
+    def __init__(self, calls: tuple[PlanCall, ...], targets: tuple[PlanTarget, ...]) -> None:
         self.calls = calls
-        self.targets = targets  # (base name, path, element also mutated in place)
+        self.targets = targets
 
 
 class _Impure(Exception):
@@ -122,8 +136,8 @@ def _path(node: ast.expr) -> tuple[str, tuple[Step, ...]] | None:
 
 class _Collector(ast.NodeVisitor):
     def __init__(self) -> None:
-        self.calls: list[tuple[str, ...]] = []
-        self.targets: list[tuple[str, tuple[Step, ...], bool]] = []
+        self.calls: list[PlanCall] = []
+        self.targets: list[PlanTarget] = []
 
     def generic_visit(self, node: ast.AST) -> None:
         if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.Lambda, ast.GeneratorExp,
@@ -138,9 +152,9 @@ class _Collector(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         if isinstance(func, ast.Name):
-            self.calls.append(("call", func.id))
+            self.calls.append(PlanCall(func.id))
         elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            self.calls.append(("method", func.value.id, func.attr))
+            self.calls.append(PlanCall(func.value.id, func.attr))
         else:
             raise _Impure
         for child in [*node.args, *[k.value for k in node.keywords]]:
@@ -155,14 +169,14 @@ class _Collector(ast.NodeVisitor):
             return
         if isinstance(target, ast.Name):
             if inplace:
-                self.targets.append((target.id, (), True))
+                self.targets.append(PlanTarget(target.id, (), True))
             return
         if isinstance(target, ast.Starred):
             raise _Impure
         found = _path(target)
         if found is None:
             raise _Impure
-        self.targets.append((found[0], found[1], inplace))
+        self.targets.append(PlanTarget(found[0], found[1], inplace))
         self.visit(target)
 
     def visit_Assign(self, node: ast.Assign) -> None:

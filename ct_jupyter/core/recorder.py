@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import sys
 import traceback
+import weakref
+from bisect import bisect_right
+from functools import partial
 from collections.abc import Callable
 from sys import _getframe
 from threading import get_ident as _get_ident
@@ -18,21 +21,48 @@ from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, Method
 from typing import Any
 
 from ..model.builder import FunctionInfo, TraceBuilder
-from ..model.encoded import UNBOUND, Err
+from ..model.encoded import UNBOUND, Err, Ref
 from ..options import TraceOptions
 from .analysis import LineEffects, analyse
+from .ccore import get_var as _ccore_get_var
 from .filters import CodeFilter
 from .purity import APPEND_METHODS, PURE_BUILTIN_OBJECTS, PURE_METHODS, LinePlan, line_plans
-from .values import ATOM_TYPES, Snapshotter
+from .repr_budget import safe_message
+from .values import ATOM_TYPES, HOLD_TYPES, Snapshotter, _instance_dict
 
-#: When True (the test suite sets it), a recorder failure raises instead of failing soft.
+#: The one fail-soft switch: when True (the test suite sets it), a failure of the recorder,
+#: the output capture or the display raises instead of failing soft. Read it with `fails_loud`.
 TESTING = False
+
+
+def fails_loud() -> bool:
+    """True when failures must raise (the test suite), False when they fail soft (users)."""
+    return TESTING
 #: After a limit, steps are counted exactly up to this many; then every event is switched off
 #: (the program runs on at plain speed) and the count is a lower bound
 #: (``meta["dropped_steps_exact"] = False``).
 COUNT_AFTER_STOP = 1_000
 
 _GEN_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+#: Every this many steps (a power of two minus one, used as a mask) the recorder re-checks
+#: the whole frame, its memory estimate, and releases objects the program no longer holds.
+CHECK_EVERY = 4095
+_WREF = weakref.ReferenceType
+_getrefcount = sys.getrefcount
+# the exception an except/finally block of the running frame is handling (alive, so its id is its)
+_handled = getattr(sys, "exception", None) or (lambda: sys.exc_info()[1])
+# 3.12 with the C extension: fast locals read one by one, never syncing the locals() dict
+_get_var = _ccore_get_var if sys.version_info < (3, 13) else None
+
+
+class _VarReader:
+    """A function frame's variables read through ``PyFrame_GetVar`` (``.get`` like a dict)."""
+
+    __slots__ = ("get",)
+
+    def __init__(self, frame: FrameType) -> None:
+        self.get = partial(_get_var, frame)  # type: ignore[arg-type]
+_PROXY = (lambda: type(_getframe().f_locals))() if sys.version_info >= (3, 13) else dict
 _EQ_ATOMS = frozenset({int, str, bool, type(None), complex, bytes})
 # Values whose in-place change cannot matter: atoms, functions, classes, modules.
 _SKIP_CHECK = frozenset({int, float, bool, type(None), complex, str, bytes, FunctionType, type,
@@ -46,7 +76,7 @@ class CodeInfo:
     """Per-code-object facts worked out once: user or not, function id, line effects, names."""
 
     __slots__ = ("code", "is_user", "func_id", "effects", "names", "is_module", "is_gen",
-                 "enabled")
+                 "enabled", "optimized")
 
     def __init__(self, code: CodeType, is_user: bool) -> None:
         self.code = code
@@ -56,12 +86,21 @@ class CodeInfo:
         self.names: tuple[str, ...] = ()
         self.is_module = False
         self.is_gen = bool(code.co_flags & _GEN_FLAGS)
+        self.optimized = bool(code.co_flags & 0x1)  # CO_OPTIMIZED: fast locals
         self.enabled = False  # the sysmon backend has switched its local events on
 
 
 class _FrameState:
+    """One live user frame: its last line, and a token per variable (never a strong user object).
+
+    A token is an atom, the `Ref` of a tracked object, or a weak reference to an untracked one.
+    ``ldict`` (3.12) is how its variables are read without syncing its ``locals()`` dict: a
+    `_VarReader`, or else that dict itself, kept to put it back as the program last saw it.
+    """
+
     __slots__ = ("fid", "info", "effects", "frame", "line", "objs", "pending", "dirty",
-                 "globals_owner", "resume_line", "names")
+                 "globals_owner", "resume_line", "names", "has_refs", "ldict", "plain", "catching",
+                 "last")
 
     def __init__(self, fid: int, info: CodeInfo, frame: FrameType) -> None:
         self.fid = fid
@@ -75,6 +114,13 @@ class _FrameState:
         self.globals_owner = False
         self.resume_line = -1
         self.names = info.names
+        self.has_refs = False
+        self.ldict: dict[str, object] | None = None
+        self.plain = False  # its f_locals is a dict or a 3.13 proxy: .get runs no user code
+        # an exception whose handler (except or finally) runs: (step, id, type, message); it
+        # counts as caught unless the frame is left with that same exception
+        self.catching: tuple[int, int, str, str] | None = None
+        self.last: tuple[int, str, str] | None = None  # (id, type, message) of the last raise
 
 
 class Recorder:
@@ -97,6 +143,10 @@ class Recorder:
         self._last_root: _FrameState | None = None
         self.off = False
         self.active = True
+        #: set by the sys.monitoring backend on 3.12: leave the program's ``locals()`` dict as is
+        self.restore_locals = False
+        self._mem_mark = 0
+        self._unwound = 0  # id of the exception that last left a user frame
         self.owner = _get_ident()
         self.max_steps = options.max_steps
         self.max_memory = options.max_memory
@@ -222,6 +272,7 @@ class Recorder:
             else:
                 rows.append((info.func_id, -1, 0, len(self._step_line) - 1, kind, id(frame)))
             st = _FrameState(fid, info, frame)
+            self._unwound = 0
             if info.is_module:
                 g = frame.f_globals
                 if id(g) not in self.globals_owners:
@@ -247,6 +298,8 @@ class Recorder:
             if _get_ident() != self.owner or not self._resync(code, frame):
                 return None
         st = stack[-1]
+        if line == st.line and st.pending is not None:
+            return None  # a hidden handler on the raising line (3.12+ comprehensions): no step
         step = len(self._step_line)
         if step >= self.max_steps:
             self.stop("max_steps")
@@ -258,14 +311,20 @@ class Recorder:
         st.line = line
         if prev >= 0:
             eff = st.effects.get(prev)
-            if st.dirty or st.pending is not None or step & 4095 == 4095:
+            if st.dirty or st.pending is not None or step & CHECK_EVERY == CHECK_EVERY:
                 pass
             elif eff is None:
                 return None
-            elif eff.local_only:
+            elif eff.local_only and st.plain:
                 # The commonest line: it rebinds locals to atoms (`s += x`, `m = p * p`). Atoms
                 # run no user code when stored, so this needs no re-entrancy guard.
-                loc = frame.f_locals
+                d = st.ldict
+                if d is None:
+                    loc = frame.f_locals
+                elif d.__class__ is _VarReader:
+                    loc = d
+                else:
+                    loc = frame.f_locals if _getrefcount(d) <= 4 else self._locals(st)
                 objs = st.objs
                 for name in eff.rebinds:
                     value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
@@ -273,7 +332,7 @@ class Recorder:
                     if value is old:
                         continue
                     t = type(value)
-                    if t not in ATOM_TYPES:
+                    if t not in ATOM_TYPES or (old is not UNBOUND and type(old) not in ATOM_TYPES):
                         break  # the full path below takes it from here
                     if t is type(old) and t is not float and value == old:
                         continue
@@ -293,6 +352,7 @@ class Recorder:
         for every line its fast paths do not finish.
         """
         self.off = True
+        self._unwound = 0  # an unwinding exception arrives in the caller before any line
         try:
             if prev < 0:
                 self._frame_first[st.fid] = step
@@ -307,9 +367,20 @@ class Recorder:
             if st.pending is not None:
                 exc = st.pending
                 st.pending = None
-                self.builder.add_exception(step, st.fid, "caught", type(exc).__name__, _message(exc))
-            if step & 4095 == 4095 and self._memory() > self.max_memory:
-                self.stop("max_memory")
+                if st.catching is None:
+                    st.catching = (step, id(exc), type(exc).__name__, _message(exc))
+                elif st.catching[1] != id(exc):  # caught inside the handler of another one
+                    self.builder.add_exception(step, st.fid, "caught", type(exc).__name__,
+                                               _message(exc))
+            snap = self.snap
+            if step & CHECK_EVERY == CHECK_EVERY:
+                snap.sweep()
+                self._check_memory()
+            else:
+                if snap.suspects or snap._dead or snap._retry:
+                    snap.collect()
+                if snap.bytes >= self._mem_mark:
+                    self._check_memory()
         except Exception as exc:
             self.fail(exc)
         finally:
@@ -334,10 +405,15 @@ class Recorder:
                 self._apply(st, eff, step)
             enc = value if type(value) in ATOM_TYPES else self._encode(value, step)
             self._frame_ends[st.fid] = (step - 1, kind, enc)
+            if st.catching is not None:
+                self._caught(st)
             if st.globals_owner:
                 self._leave(st)
             else:  # _leave, inlined for the common case: calls are the hot path of fib-like code
                 st.frame = None  # type: ignore[assignment]
+                st.ldict = None
+                if st.has_refs:
+                    self._drop_refs(st)
                 if stack:
                     stack[-1].dirty = True
         except Exception as exc:
@@ -357,13 +433,25 @@ class Recorder:
         try:
             self._flush_last_line(st)
             exc = exc if exc is not None else st.pending
-            tname = type(exc).__name__ if exc is not None else "BaseException"
-            msg = _message(exc) if exc is not None else ""
+            if exc is not None:
+                ident, tname, msg = id(exc), type(exc).__name__, _message(exc)
+            elif st.catching is not None:  # settrace: a finally or a bare raise re-raised it
+                ident, tname, msg = st.catching[1:]
+            elif st.last is not None:
+                ident, tname, msg = st.last
+            else:
+                ident, tname, msg = 0, "BaseException", ""
+            if st.catching is not None:
+                if st.catching[1] == ident:
+                    st.catching = None  # its handler re-raised it: it was never caught
+                else:
+                    self._caught(st)
             self.builder.add_exception(len(self._step_line) - 1, st.fid, "unwind", tname, msg)
             self.builder.end_frame(st.fid, "exception", Err(tname, msg))
             self._leave(st)
-            if stack and exc is not None:
-                stack[-1].pending = exc
+            # the caller records it when it arrives there (a RAISE / exception event); a
+            # generator closed from C code swallows it and the caller never sees it
+            self._unwound = ident
         except Exception as err:
             self.fail(err)
         finally:
@@ -378,18 +466,87 @@ class Recorder:
             return
         st = stack[-1]
         if st.pending is exc:
-            return  # propagated from a callee: recorded as its unwind; caught or unwound here
+            return
         try:
             st.pending = exc
-            self.builder.add_exception(len(self._step_line) - 1, st.fid, "raise",
-                                       type(exc).__name__, _message(exc))
+            ident = id(exc)
+            catching = st.catching
+            if catching is not None:
+                handled = _handled()
+                if handled is None or id(handled) != catching[1]:
+                    self._caught(st)  # its handler finished earlier: it was caught
+                elif ident == catching[1]:
+                    return  # re-raised by its own handler (settrace reports a bare `raise`)
+            if ident == self._unwound:
+                self._unwound = 0
+                return  # propagated from a callee: recorded as its unwind; caught or unwound here
+            st.last = (ident, type(exc).__name__, _message(exc))
+            self.builder.add_exception(len(self._step_line) - 1, st.fid, "raise", st.last[1],
+                                       st.last[2])
         except Exception as err:
             self.fail(err)
+
+    def _caught(self, st: _FrameState) -> None:
+        """Record the exception ``st`` was handling as caught, at the step its handler began."""
+        step, _, tname, msg = st.catching  # type: ignore[misc]
+        st.catching = None
+        b = self.builder
+        at = bisect_right(b.exc_step, step)
+        if at == len(b.exc_step):
+            b.add_exception(step, st.fid, "caught", tname, msg)
+            return
+        for column, value in ((b.exc_step, step), (b.exc_frame, st.fid), (b.exc_kind, "caught"),
+                              (b.exc_type, tname), (b.exc_msg, msg)):
+            column.insert(at, value)  # type: ignore[attr-defined]
 
     # -- variables ------------------------------------------------------------------------
     def _capture_all(self, st: _FrameState, step: int) -> None:
         """Record every variable of a frame at its first step."""
-        self._rebind(st, st.names, st.frame.f_locals, step)
+        self._rebind(st, st.names, self._locals(st), step)
+
+    def _locals(self, st: _FrameState) -> object:
+        """Return the frame's variables as a mapping read without running the program's code.
+
+        On 3.12 with sys.monitoring, reading ``f_locals`` writes the fast locals into the dict
+        ``locals()`` returned to the program; when the program holds that dict, it is put back
+        as it was and a copy is read instead.
+        """
+        frame = st.frame
+        d = st.ldict
+        if d.__class__ is _VarReader:
+            return d
+        if _get_var is not None and st.info.optimized:
+            st.plain = True
+            st.ldict = reader = _VarReader(frame)  # type: ignore[assignment]
+            return reader
+        if d is not None and _getrefcount(d) > 4:  # the frame, st.ldict, d, the argument
+            before = d.copy()
+            loc = frame.f_locals
+            now = loc.copy()  # type: ignore[attr-defined]
+            d.clear()
+            d.update(before)
+            return now
+        loc = frame.f_locals
+        t = type(loc)
+        if t is dict:
+            st.plain = True
+            if self.restore_locals and st.info.optimized:
+                st.ldict = loc
+            return loc
+        if t is _PROXY:
+            st.plain = True
+            return loc
+        if isinstance(loc, dict):
+            return dict.copy(loc)  # a dict subclass (a class body's namespace): its C contents
+        return {}  # a custom locals mapping: reading it would run the program's code
+
+    def _drop_refs(self, st: _FrameState) -> None:
+        """The frame is gone: objects only its variables held may be released."""
+        suspect = self.snap.suspect
+        for tok in st.objs.values():
+            if tok.__class__ is Ref:
+                suspect(tok.oid)  # type: ignore[attr-defined]
+        st.has_refs = False
 
     def _rebind(self, st: _FrameState, names: tuple[str, ...], values: object, step: int) -> None:
         """Record each of ``names`` whose value in ``values`` is not the one ``st`` last had.
@@ -400,28 +557,45 @@ class Recorder:
         objs = st.objs
         skip_modules = st.info.is_module
         fid = st.fid
+        snap = self.snap
+        tv = type(values)
+        get = values.get if tv is dict or tv is _PROXY or tv is _VarReader else \
+            (lambda n, d, m=values: dict.get(m, n, d))  # type: ignore[misc,arg-type]
         for name in names:
-            value = values.get(name, UNBOUND)  # type: ignore[attr-defined]
+            value = get(name, UNBOUND)  # type: ignore[attr-defined]
             old = objs.get(name, UNBOUND)
             if value is old:
                 continue
             t = type(value)
             if t is type(old) and t in _EQ_ATOMS and value == old:
                 continue
+            c = old.__class__
+            if (c is Ref or c is _WREF) and snap.same(old, value):
+                continue
             if t is ModuleType and skip_modules:
                 continue
-            objs[name] = value
+            if t in ATOM_TYPES or value is UNBOUND:
+                enc = value
+                objs[name] = value
+            else:
+                enc = self._encode(value, step)
+                if enc.__class__ is Ref:
+                    objs[name] = enc
+                    st.has_refs = True
+                else:
+                    objs[name] = value if t in HOLD_TYPES else snap.token(value, enc)
+            if c is Ref:
+                snap.suspect(old.oid)  # type: ignore[attr-defined]
             self._ch_step(step)
             self._ch_frame(fid)
             self._ch_name(name)
-            self._ch_val(value if t in ATOM_TYPES else
-                         UNBOUND if value is UNBOUND else self._encode(value, step))
+            self._ch_val(enc)
 
     def _apply(self, st: _FrameState, eff: LineEffects, step: int) -> None:
         objs = st.objs
         loc = None
         if eff.rebinds:
-            loc = st.frame.f_locals
+            loc = self._locals(st)
             self._rebind(st, eff.rebinds, loc, step)
         if eff.grebinds:  # `global x; x = …` in a function changes the module frame's x
             g = st.frame.f_globals
@@ -431,21 +605,27 @@ class Recorder:
         if eff.cands or eff.gcands:
             # Objects the line names that could change in place (atoms and functions cannot).
             found: list[object] = []
+            snap = self.snap
             for name in eff.cands:
-                value = objs.get(name, UNBOUND)
-                if value is not UNBOUND and type(value) not in _SKIP_CHECK:
-                    found.append(value)
+                tok = objs.get(name, UNBOUND)
+                if tok.__class__ is Ref:
+                    oid = tok.oid  # type: ignore[attr-defined]
+                    value = snap.objs[oid]  # snap.get, inlined: the object or its weak ref
+                    if snap.weak[oid]:
+                        value = value()  # type: ignore[operator]
+                    if value is not None:
+                        found.append(value)
             if eff.gcands:
                 g = st.frame.f_globals
                 for name in eff.gcands:
-                    value = g.get(name, UNBOUND)
+                    value = dict.get(g, name, UNBOUND)
                     if value is not UNBOUND and type(value) not in _SKIP_CHECK:
                         found.append(value)
             if not found:
                 return
             plan = eff.plan
             if plan is not None and self._run_plan(
-                    st, plan, step, loc if loc is not None else st.frame.f_locals):
+                    st, plan, step, loc if loc is not None else self._locals(st)):
                 return
             check = self.snap.check_value
             for value in found:
@@ -458,18 +638,16 @@ class Recorder:
         """
         g = st.frame.f_globals
         grown: list[object] | None = None
-        for call in plan.calls:
-            name = call[1]
+        for name, attr in plan.calls:  # PlanCall records, unpacked once
             found = loc.get(name, _NOTHING)  # type: ignore[attr-defined]
             if found is _NOTHING:
-                found = g.get(name, _NOTHING)
-            if call[0] == "call":
+                found = dict.get(g, name, _NOTHING)
+            if not attr:  # a plain call
                 if found is _NOTHING:
                     found = _BUILTINS.get(name, _NOTHING)
                 if found is PURE_BUILTIN_OBJECTS.get(name) or self._is_user_callable(found):
                     continue
                 return False
-            attr = call[2]
             t = type(found)
             allowed = PURE_METHODS.get(t)
             if allowed is not None and attr in allowed:
@@ -480,7 +658,7 @@ class Recorder:
                     grown = []
                 grown.append(found)
                 continue
-            if t.__module__ != "builtins" and self._is_user_callable(getattr(t, attr, None)):
+            if t.__module__ != "builtins" and self._is_user_callable(_type_attr(t, attr)):
                 continue
             return False
         snap = self.snap
@@ -488,10 +666,10 @@ class Recorder:
             for obj in grown:
                 snap.check_tail(obj, step)
         snap = self.snap
-        for base, path, inplace in plan.targets:
+        for base, path, inplace in plan.targets:  # PlanTarget records
             obj = loc.get(base, _NOTHING)  # type: ignore[attr-defined]
             if obj is _NOTHING:
-                obj = g.get(base, _NOTHING)
+                obj = dict.get(g, base, _NOTHING)
                 if obj is _NOTHING:
                     continue
             if not path:
@@ -512,7 +690,7 @@ class Recorder:
                 if arg[0] == "name":  # the common `a[i] = …`: one lookup, inline
                     key = loc.get(arg[1], _NOTHING)  # type: ignore[attr-defined,index]
                     if key is _NOTHING:
-                        key = g.get(arg[1], _NOTHING)  # type: ignore[index]
+                        key = dict.get(g, arg[1], _NOTHING)  # type: ignore[index]
                 else:
                     key = _index_value(arg, loc, g)  # type: ignore[arg-type]
                 if key is _NOTHING:
@@ -525,7 +703,7 @@ class Recorder:
 
     def _recheck(self, st: _FrameState, step: int) -> None:
         """After a call into user code returned here: rebindings may have happened anywhere."""
-        self._rebind(st, st.names, st.frame.f_locals, step)
+        self._rebind(st, st.names, self._locals(st), step)
 
     def _flush_last_line(self, st: _FrameState) -> None:
         """Record what the frame's last line changed, as of the step that comes next."""
@@ -564,6 +742,9 @@ class Recorder:
             if self.globals_owners.get(id(g)) is st:
                 del self.globals_owners[id(g)]
         st.frame = None  # type: ignore[assignment]
+        st.ldict = None
+        if st.has_refs:
+            self._drop_refs(st)
         if self.stack:
             self.stack[-1].dirty = True
 
@@ -583,8 +764,16 @@ class Recorder:
         return bool(stack) and stack[-1].frame is frame
 
     def _memory(self) -> int:
+        """Estimate the bytes the recording holds (steps, changes, frames, snapshots, strings)."""
         b = self.builder
         return self.snap.bytes + len(b.step_line) * 16 + len(b.ch_step) * 40 + len(b.frame_rows) * 96
+
+    def _check_memory(self) -> None:
+        """Stop at ``max_memory``; check again after another 1/64 of it was stored."""
+        used = self._memory()
+        if used > self.max_memory:
+            self.stop("max_memory")
+        self._mem_mark = self.snap.bytes + max(self.max_memory // 64, 4096)
 
     # -- limits and failures --------------------------------------------------------------
     def stop(self, reason: str) -> None:
@@ -614,6 +803,8 @@ class Recorder:
         b = self.builder
         while self.stack:
             st = self.stack.pop()
+            if st.catching is not None:
+                self._caught(st)
             if st.fid not in b.frame_ends:
                 end = "exception" if error is not None else "return"
                 if not self.stack and error is None and b.stop_reason is None:
@@ -626,8 +817,10 @@ class Recorder:
         if error is None:
             b.outcome = Outcome("returned", self._safe_encode(value))
         else:
-            tb = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            tb = _traceback_text(error)
             b.outcome = Outcome("raised", None, type(error).__name__, _message(error), tb)
+        b.meta["repr_calls"] = self.snap.repr.calls
+        b.meta["user_repr_calls"] = self.snap.user_reprs
         self.snap.release()
         self.globals_owners.clear()
         self._module_names.clear()
@@ -654,7 +847,7 @@ def _index_value(index: tuple[object, ...], loc: object, g: dict[str, object]) -
     name = index[1]
     value = loc.get(name, _NOTHING)  # type: ignore[attr-defined]
     if value is _NOTHING:
-        value = g.get(name, _NOTHING)  # type: ignore[arg-type]
+        value = dict.get(g, name, _NOTHING)  # type: ignore[arg-type]
     if kind == "add":
         return value + index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
     if kind == "mod":
@@ -666,22 +859,44 @@ def _step_into(obj: object, op: str, arg: object, loc: object, g: dict[str, obje
     """Follow one path step (``[i]`` on a list/tuple/dict, ``.name`` on a plain object)."""
     try:
         if op == "item":
-            if type(obj) not in (list, dict, tuple):
+            t = type(obj)
+            if t not in (list, dict, tuple):
                 return _NOTHING
             key = _index_value(arg, loc, g)  # type: ignore[arg-type]
-            return _NOTHING if key is _NOTHING else obj[key]  # type: ignore[index]
-        d = object.__getattribute__(obj, "__dict__")
-        return d.get(arg, _NOTHING) if type(d) is dict else _NOTHING
+            if key is _NOTHING or (t is dict and type(key) not in _KEY_ATOMS):
+                return _NOTHING  # hashing a user object would run its __hash__/__eq__
+            return obj[key]  # type: ignore[index]
+        d = _instance_dict(obj)
+        return d.get(arg, _NOTHING) if d is not None else _NOTHING
     except Exception:
         return _NOTHING
 
 
 def _message(exc: BaseException) -> str:
-    try:
-        text = str(exc)
-    except Exception:
-        text = "<str() of the exception failed>"
+    text = safe_message(exc)
     return text if len(text) <= 2000 else text[:2000] + "…"
+
+
+def _traceback_text(error: BaseException) -> str:
+    """Format ``error``'s traceback without calling its (possibly user-written) ``__str__``."""
+    try:
+        lines = traceback.format_tb(error.__traceback__)
+    except Exception:
+        lines = []
+    head = "Traceback (most recent call last):\n" if lines else ""
+    return head + "".join(lines) + f"{type(error).__name__}: {_message(error)}\n"
+
+
+_KEY_ATOMS = frozenset({int, str, bool, type(None), bytes})
+
+
+def _type_attr(t: type, name: str) -> object:
+    """Look ``name`` up along ``t``'s MRO without running a metaclass's code."""
+    for klass in type.__dict__["__mro__"].__get__(t):  # type: ignore[attr-defined]
+        ns = type.__dict__["__dict__"].__get__(klass)  # type: ignore[attr-defined]
+        if name in ns:
+            return ns[name]
+    return None
 
 
 def _source_of(path: str) -> str | None:

@@ -11,10 +11,22 @@ import dis
 import re
 import sys
 import warnings
-from types import CodeType, FrameType
+from types import CodeType, FrameType, FunctionType, MethodType
 
+from ..errors import BackendUnavailable, CodetraceWarning
 from .ccore import chosen, make_core
 from .recorder import COUNT_AFTER_STOP, Recorder
+
+_gettrace = sys.gettrace
+
+
+def tracer_name(fn: object) -> str:
+    """Name a trace function (``module.qualname``) without calling into it."""
+    if isinstance(fn, (FunctionType, MethodType)):
+        func = fn.__func__ if isinstance(fn, MethodType) else fn
+        return f"{func.__module__}.{func.__qualname__}"
+    t = type(fn)
+    return f"{t.__module__}.{t.__qualname__}"
 
 _HIDDEN_LOCALS_WARNING = (
     ("ignore", re.compile("assigning None to unbound local", re.I), RuntimeWarning, None, 0)
@@ -36,6 +48,9 @@ class SetTraceBackend:
         self._started: dict[int, FrameType] = {}
         self._installed = False
         self._counting = False
+        self.replaced_by: object = None
+        self._global_fn = self._global  # one bound method, so `sys.gettrace() is` can tell it
+        self._switched_off = False  # we removed our own tracer after a limit
         #: the local trace function user frames get: `_local`, or the C core's
         self._tracer: object = self._local
         self._core: object | None = None
@@ -44,8 +59,18 @@ class SetTraceBackend:
         recorder.on_stop = self._switch_to_counting
 
     def start(self) -> None:
-        """Install the trace function in this thread."""
+        """Install the trace function in this thread; refuse to replace another one.
+
+        A running debugger or ``coverage run`` would silently lose its events: that is the
+        program's tracer, so recording stops before it starts, naming it.
+        """
         self._previous = sys.gettrace()
+        if self._previous is not None:
+            raise BackendUnavailable(
+                f"another trace function is running ({tracer_name(self._previous)}); the "
+                "settrace backend would replace it. Stop it, or record on Python 3.12+ where "
+                "sys.monitoring runs beside it", code="ERR_TRACER_ACTIVE",
+                context={"tracer": tracer_name(self._previous)})
         if _HIDDEN_LOCALS_WARNING is not None:
             # 3.12 only: reading f_locals from a trace function while an inlined comprehension's
             # hidden variable is unbound makes CPython warn when it writes the locals back. The
@@ -58,7 +83,7 @@ class SetTraceBackend:
         if core is not None:  # the C hot path runs lines; other events come back to `_local`
             self._tracer = core.trace  # type: ignore[attr-defined]
             core.set_tracer(self._tracer)  # type: ignore[attr-defined]
-        sys.settrace(self._global)
+        sys.settrace(self._global_fn)
         self._installed = True
 
     def stop(self) -> None:
@@ -66,8 +91,20 @@ class SetTraceBackend:
         if not self._installed:
             return
         self._installed = False
-        sys.settrace(self._previous)  # type: ignore[arg-type]
+        current = sys.gettrace()
+        if current is self._global_fn:
+            sys.settrace(self._previous)  # type: ignore[arg-type]
+        elif self.replaced_by is None and not (self._switched_off and current is None):
+            self.replaced_by = current if current is not None else "None"
         self._started.clear()
+        if self.replaced_by is not None:  # the program's own tracer stays, as it set it
+            name = "None" if self.replaced_by == "None" else tracer_name(self.replaced_by)
+            self.rec.builder.meta["tracer_replaced"] = name
+            self.replaced_by = None
+            warnings.warn(CodetraceWarning(
+                f"the program called sys.settrace ({name}) while it was recorded: calls made "
+                "while its tracer was installed are missing from the trace",
+                code="WARN_TRACER_REPLACED"), stacklevel=4)
         if self._core is not None:
             self._core.release()  # type: ignore[attr-defined]
             self._core = None
@@ -97,6 +134,8 @@ class SetTraceBackend:
             return None
         if self._counting:
             return self._count
+        if rec.off:
+            return None  # code the recorder itself calls (a repr): not the program's steps
         kind = "call"
         if info.is_gen:
             key = id(frame)
@@ -132,6 +171,10 @@ class SetTraceBackend:
             if op in _YIELD_OPS or (op == _RESUME and lasti >= 2 and raw[lasti - 2] in _YIELD_OPS):
                 rec.on_return("yield", code, lasti, arg)
                 return self._tracer
+            if self.replaced_by is None and _gettrace() is not self._global_fn \
+                    and not self._switched_off:
+                now = _gettrace()  # the program set its own tracer
+                self.replaced_by = now if now is not None else "None"
             if code.co_flags & 0x2A0:
                 self._started.pop(id(frame), None)
             if op in _RETURN_OPS:
@@ -149,6 +192,8 @@ class SetTraceBackend:
             if b.dropped_steps >= COUNT_AFTER_STOP and self._installed:
                 # Stop counting too: no trace function at all, the program runs at plain speed.
                 b.meta["dropped_steps_exact"] = False
-                sys.settrace(None)
+                if sys.gettrace() is self._global_fn:  # never the program's own tracer
+                    sys.settrace(None)
+                    self._switched_off = True
                 return None
         return self._count

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 from functools import partial
-from types import CodeType
+from types import CodeType, FrameType
 
 from ..errors import BackendUnavailable
 from .ccore import chosen, make_core
@@ -27,6 +27,11 @@ def free_tool_id() -> int | None:
         if mon.get_tool(tool) is None:
             return tool
     return None
+
+
+def tool_holders() -> str:
+    """Describe who holds the tool ids we may use (for an error message)."""
+    return ", ".join(f"{i}={sys.monitoring.get_tool(i)!r}" for i in _PREFERRED_IDS)
 
 
 class SysMonBackend:
@@ -46,6 +51,8 @@ class SysMonBackend:
         self.core = chosen()
         recorder.builder.meta["core"] = self.core
         recorder.on_stop = self._switch_to_counting
+        # 3.12: f_locals writes into the program's locals() dict; leave that dict as it was
+        recorder.restore_locals = sys.version_info < (3, 13)
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -55,10 +62,9 @@ class SysMonBackend:
         with self._lock:
             tool = free_tool_id()
             if tool is None:
-                holders = ", ".join(f"{i}={mon.get_tool(i)!r}" for i in _PREFERRED_IDS)
                 raise BackendUnavailable(
                     "no sys.monitoring tool id is free for ct_jupyter",
-                    context={"tool_ids": holders},
+                    context={"tool_ids": tool_holders()},
                 )
             mon.use_tool_id(tool, TOOL_NAME)
             self.tool = tool
@@ -109,6 +115,12 @@ class SysMonBackend:
                 if mon.get_tool(tool) == TOOL_NAME:
                     mon.free_tool_id(tool)
 
+    def adopt(self, frame: FrameType) -> None:
+        """Deliver line events of ``frame``, already running (a ``with recording()`` body)."""
+        info = self.rec.classify(frame.f_code, frame)
+        self._enable(frame.f_code)
+        info.enabled = True
+
     def _switch_to_counting(self) -> None:
         """After a limit or failure: keep the program running, only count steps."""
         mon = sys.monitoring
@@ -124,6 +136,7 @@ class SysMonBackend:
 
     # -- callbacks (hot path) ---------------------------------------------------------------
     def _enable(self, code: CodeType) -> None:
+        """Switch on the local events (lines, returns, yields, resumes) of user code ``code``."""
         E = sys.monitoring.events
         with self._lock:
             if self._on and self.tool is not None:
@@ -132,6 +145,7 @@ class SysMonBackend:
                 self._touched.append(code)
 
     def _on_py_start(self, code: CodeType, offset: int) -> object:
+        """PY_START: classify ``code`` once; user code gets local events and a frame, the rest DISABLE."""
         rec = self.rec
         info = rec.infos.get(id(code))
         if info is None:
@@ -146,30 +160,35 @@ class SysMonBackend:
         return None
 
     def _on_py_resume(self, code: CodeType, offset: int) -> object:
+        """PY_RESUME: a user generator or coroutine frame resumes."""
         info = self.rec.infos.get(id(code))
         if info is not None and info.is_user and threading.get_ident() == self._owner:
             self.rec.on_start(info, sys._getframe(1), "resume")
         return None
 
     def _on_py_throw(self, code: CodeType, offset: int, exc: BaseException) -> object:
+        """PY_THROW: a user generator resumes with an exception thrown in (``throw``, ``close``)."""
         info = self.rec.infos.get(id(code))
         if info is not None and info.is_user and threading.get_ident() == self._owner:
             self.rec.on_start(info, sys._getframe(1), "resume")
         return None
 
     def _on_py_unwind(self, code: CodeType, offset: int, exc: BaseException) -> object:
+        """PY_UNWIND: an exception leaves a user frame."""
         info = self.rec.infos.get(id(code))
         if info is not None and info.is_user and threading.get_ident() == self._owner:
             self.rec.on_unwind(code, exc)
         return None
 
     def _on_raise(self, code: CodeType, offset: int, exc: BaseException) -> object:
+        """RAISE: an exception is raised in, or propagates into, a user frame."""
         info = self.rec.infos.get(id(code))
         if info is not None and info.is_user and threading.get_ident() == self._owner:
             self.rec.on_raise(code, exc)
         return None
 
     def _count_line(self, code: CodeType, line: int) -> object:
+        """LINE after a limit: count the step only (and switch every event off past a bound)."""
         if threading.get_ident() == self._owner:
             b = self.rec.builder
             b.dropped_steps += 1
@@ -191,6 +210,7 @@ class SysMonBackend:
             self._touched.clear()
 
     def _count_start(self, code: CodeType, offset: int) -> object:
+        """PY_START after a limit: keep lines of user code countable, DISABLE the rest."""
         info = self.rec.infos.get(id(code))
         if info is None:
             info = self.rec.classify(code, sys._getframe(1))

@@ -13,12 +13,11 @@ Nothing here lets an exception escape: a ``__repr__`` that raises, sleeps or rec
 from __future__ import annotations
 
 import collections
-import dataclasses
 import enum
 import operator
-import signal
-import threading
+import sys
 import types
+import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from itertools import compress, count, islice
@@ -26,6 +25,7 @@ from itertools import compress, count, islice
 from ..model.encoded import UNBOUND, Cut, Err, Named, Ref
 from ..model.heap import KEYFRAME, Heap
 from ..options import TraceOptions
+from .repr_budget import ReprCaller, describe
 
 _is = operator.is_
 _is_not = operator.is_not
@@ -52,16 +52,32 @@ _MISSING = object()
 _KEY_ATOMS = frozenset({int, str, bool, type(None), bytes})
 
 
-class _ReprTimeout(Exception):
-    pass
-
-
-def _raise_timeout(signum: int, frame: object) -> None:
-    raise _ReprTimeout()
+_WREF = weakref.ReferenceType
+_getrefcount = sys.getrefcount
+# Values that have no observable lifetime: the recorder may hold them (exact types only; a
+# subclass may have a ``__del__``).
+_HOLD = frozenset({int, float, bool, type(None), complex, str, bytes, range, type(Ellipsis),
+                   type(NotImplemented)})
+# The C implementations the recorder reads containers through, whatever the subclass overrides.
+_BASE = {"list": list, "deque": collections.deque, "tuple": tuple, "set": set,
+         "frozenset": frozenset}
+HOLD_TYPES = _HOLD
 
 
 class Snapshotter:
-    """Encodes live values into a `Heap`, and detects in-place changes of what it encoded."""
+    """Encodes live values into a `Heap`, and detects in-place changes of what it encoded.
+
+    It keeps no strong reference to the program's objects past the moment the program drops
+    them: weak-referenceable objects are tracked through weak references; the rest (lists,
+    dicts, tuples, …) are held only while the program holds them too — a reference count taken
+    when a recorded frame or container lets go of one (`suspect`), and every `SWEEP_EVERY`
+    steps, releases them. Snapshot mirrors hold atoms, and `Ref` tokens checked by identity
+    for tracked children, so a freed object's address reused by a new one is never mistaken
+    for the old object. It never calls the program's own code: containers, subclasses
+    included, are read through their base type's C implementation, instances through their
+    ``__dict__`` and slots; only foreign (library) objects are shown by their budgeted repr,
+    and user ``__repr__`` labels only with ``repr_user``.
+    """
 
     def __init__(self, heap: Heap, options: TraceOptions,
                  is_user_module: Callable[[str], bool] = lambda m: m == "__main__") -> None:
@@ -69,25 +85,41 @@ class Snapshotter:
         self.max_items = options.max_items
         self.max_str = options.max_str
         self.max_depth = options.max_depth
-        self.repr_timeout = options.repr_timeout
+        self.repr_user = options.repr_user
         self.is_user_module = is_user_module
+        self.repr = ReprCaller(options.repr_timeout, options.max_str)
+        self.user_reprs = 0
         self.ids: dict[int, int] = {}
         self.refs: list[Ref] = []
+        # per oid: the object (strong) or a weak reference to it; None once released
         self.objs: list[object] = []
+        self.weak: list[bool] = []
+        self.addr: list[int] = []
         self.raw: list[object] = []
+        self.lens: list[int] = []
         self.kids: list[tuple[int, ...]] = []
+        self.kpos: list[dict[object, int] | None] = []
         # the current snapshot items of lists (a list of encs) and dicts (a dict of encs),
         # kept up to date by deltas, so a keyframe costs one copy and no replay
         self.cur: list[object] = []
         self.since_full: list[int] = []
         self._kinds: dict[type, str] = {}
-        self._bad_repr: set[type] = set()
         self._wants_label: dict[type, bool] = {}
-        self._main_thread = threading.main_thread()
+        self._wr_oid: dict[int, int] = {}
+        self._dead: list[object] = []
+        self.suspects: list[int] = []
+        self._retry: list[int] = []
+        self.strong = 0
         self.bytes = 0
-        #: set by the session to IO capture's ``silenced``: output that a user ``__repr__``
-        #: prints while we snapshot would not exist without recording, so it is not shown
-        self.silence: Callable[[], AbstractContextManager[object]] | None = None
+
+    @property
+    def silence(self) -> Callable[[], AbstractContextManager[object]] | None:
+        """IO capture's ``silenced``: output a repr prints while we snapshot is not shown."""
+        return self.repr.silence
+
+    @silence.setter
+    def silence(self, value: Callable[[], AbstractContextManager[object]] | None) -> None:
+        self.repr.silence = value
 
     def release(self) -> None:
         """Drop every reference to live objects (called when recording ends)."""
@@ -95,6 +127,131 @@ class Snapshotter:
         self.objs.clear()
         self.raw.clear()
         self.kids.clear()
+        self.kpos.clear()
+        self._wr_oid.clear()
+        self._dead.clear()
+        self.suspects.clear()
+
+    # -- identity and lifetimes -----------------------------------------------------------
+    def get(self, oid: int) -> object:
+        """Return the live object ``oid`` stands for, or None once the program freed it."""
+        r = self.objs[oid]
+        return r() if self.weak[oid] else r  # type: ignore[operator]
+
+    def _died(self, wr: object) -> None:
+        self._dead.append(wr)  # runs wherever the object died: only note it
+
+    def needs_collect(self) -> bool:
+        """True when objects died, or may have been let go of, since the last `collect`."""
+        return bool(self._dead or self.suspects or self._retry)
+
+    def suspect(self, oid: int) -> None:
+        """Note that something the program held ``oid`` by has let go of it."""
+        if not self.weak[oid] and self.objs[oid] is not None:
+            self.suspects.append(oid)
+
+    def collect(self) -> None:
+        """Forget objects the program freed, and release the ones only we still hold."""
+        dead, suspects, objs = self._dead, self.suspects, self.objs
+        # Still held at the last pass: a frame being torn down (a ``__del__`` we recorded ran
+        # in the middle of it) may have let go since. One more look, then only the sweep.
+        retry, self._retry = self._retry, []
+        while dead or suspects or retry:
+            while dead:
+                oid = self._wr_oid.pop(id(dead.pop()), -1)
+                if oid >= 0:
+                    self._forget(oid)
+            while suspects:
+                self._release_if_unheld(suspects.pop(), True)
+            while retry:
+                self._release_if_unheld(retry.pop(), False)
+
+    def _release_if_unheld(self, oid: int, again: bool) -> None:
+        obj = self.objs[oid]
+        if obj is None or self.weak[oid]:
+            return
+        if _getrefcount(obj) <= 3:  # our list's slot, ``obj`` and the call's argument
+            obj = None
+            self._forget(oid)  # the program let go of it: so do we, now
+        elif again:
+            self._retry.append(oid)
+
+    def sweep(self) -> None:
+        """Release every strongly held object the program no longer holds (a periodic pass)."""
+        if self.strong:
+            self.suspects.extend(i for i, w in enumerate(self.weak)
+                                 if not w and self.objs[i] is not None)
+        self.collect()
+
+    def _forget(self, oid: int) -> None:
+        addr = self.addr[oid]
+        if self.ids.get(addr) == oid:
+            del self.ids[addr]
+        if not self.weak[oid] and self.objs[oid] is not None:
+            self.strong -= 1
+        self.objs[oid] = None
+        self.weak[oid] = False
+        self.raw[oid] = None
+        self.cur[oid] = None
+        self.kpos[oid] = None
+        for kid in self.kids[oid]:
+            self.suspect(kid)
+        self.kids[oid] = ()
+
+    def _track(self, obj: object, kind: str, t: type) -> int:
+        oid = self.heap.new_object(kind, t.__name__)
+        self.ids[id(obj)] = oid
+        self.refs.append(Ref(oid))
+        if t.__weakrefoffset__:
+            try:
+                wr = weakref.ref(obj, self._died)
+            except TypeError:
+                wr = None
+        else:
+            wr = None
+        if wr is not None:
+            self._wr_oid[id(wr)] = oid
+            self.objs.append(wr)
+            self.weak.append(True)
+        else:
+            self.objs.append(obj)
+            self.weak.append(False)
+            self.strong += 1
+        self.addr.append(id(obj))
+        self.raw.append(None)
+        self.lens.append(0)
+        self.kids.append(())
+        self.kpos.append(None)
+        self.cur.append(None)
+        self.since_full.append(0)
+        return oid
+
+    def token(self, obj: object, enc: object) -> object:
+        """What a mirror keeps for ``obj`` (encoded as ``enc``): never a strong user object."""
+        if enc.__class__ is Ref or type(obj) in _HOLD:
+            return enc if enc.__class__ is Ref else obj
+        if type(obj).__weakrefoffset__:
+            try:
+                return weakref.ref(obj)
+            except TypeError:
+                pass
+        return obj  # not weakly referenceable (a builtin function, a descriptor): held
+
+    def same(self, tok: object, obj: object) -> bool:
+        """True when the mirror token ``tok`` stands for the live object ``obj``."""
+        if tok is obj:
+            return True
+        c = tok.__class__
+        if c is Ref:
+            return self.get(tok.oid) is obj  # type: ignore[attr-defined]
+        if c is _WREF:
+            return tok() is obj  # type: ignore[operator]
+        return False
+
+    def _tokens(self, items: list[object], encs: tuple[object, ...]) -> list[object]:
+        hold = _HOLD
+        return [e if e.__class__ is Ref else (x if type(x) in hold else self.token(x, e))
+                for x, e in zip(items, encs)]
 
     # -- encoding -------------------------------------------------------------------------
     def encode(self, obj: object, step: int, depth: int = 0) -> object:
@@ -102,15 +259,17 @@ class Snapshotter:
         t = type(obj)
         if t in ATOM_TYPES:
             return obj
-        if t is str:
-            return obj if len(obj) <= self.max_str else Cut(obj[: self.max_str], len(obj))  # type: ignore[arg-type,index]
-        if t is bytes:
-            return obj if len(obj) <= self.max_str else Cut(obj[: self.max_str], len(obj))  # type: ignore[arg-type,index]
+        if t is str or t is bytes:
+            n = len(obj)  # type: ignore[arg-type]
+            self.bytes += 56 + (n if n <= self.max_str else self.max_str)
+            return obj if n <= self.max_str else Cut(obj[: self.max_str], n)  # type: ignore[index]
         oid = self.ids.get(id(obj))
         if oid is not None:
-            if self.raw[oid] is None and depth < self.max_depth:
-                self._capture(oid, obj, step, depth)
-            return self.refs[oid]
+            r = self.objs[oid]
+            if (r() if self.weak[oid] else r) is obj:  # type: ignore[operator]
+                if self.raw[oid] is None and depth < self.max_depth:
+                    self._capture(oid, obj, step, depth)
+                return self.refs[oid]
         kind = self._kinds.get(t)
         if kind is None:
             kind = self._kinds[t] = self._classify(t)
@@ -120,19 +279,12 @@ class Snapshotter:
             return _named(obj)
         if kind == "str":  # str subclass
             text = str.__str__(obj)  # type: ignore[arg-type]
+            self.bytes += 56 + min(len(text), self.max_str)
             return text if len(text) <= self.max_str else Cut(text[: self.max_str], len(text))
-        oid = self.heap.new_object(kind, t.__name__)
-        self.ids[id(obj)] = oid
-        ref = Ref(oid)
-        self.refs.append(ref)
-        self.objs.append(obj)
-        self.raw.append(None)
-        self.kids.append(())
-        self.cur.append(None)
-        self.since_full.append(0)
+        oid = self._track(obj, kind, t)
         if depth < self.max_depth:
             self._capture(oid, obj, step, depth)
-        return ref
+        return self.refs[oid]
 
     def _classify(self, t: type) -> str:
         if t in _SEQ:
@@ -145,11 +297,11 @@ class Snapshotter:
             return "named"
         if issubclass(t, _OPAQUE_ATOMS):
             return "atom"
-        if issubclass(t, tuple) and hasattr(t, "_fields"):
+        if issubclass(t, tuple) and "_fields" in _class_attrs(t):
             return "object"
-        if dataclasses.is_dataclass(t):
+        if "__dataclass_fields__" in _class_attrs(t):
             return "object"
-        user = self.is_user_module(getattr(t, "__module__", "") or "")
+        user = self.is_user_module(_class_module(t))
         if issubclass(t, dict):
             return "dict"
         for base, kind in _SEQ.items():
@@ -157,19 +309,23 @@ class Snapshotter:
                 return kind
         if issubclass(t, str):
             return "str"
-        if user and (hasattr(t, "__dict__") or hasattr(t, "__slots__")):
+        if issubclass(t, bytearray):
+            return "bytearray"
+        if user:
             return "object"
         return "repr"
 
     def _capture(self, oid: int, obj: object, step: int, depth: int) -> None:
         kind = self.heap.kinds[oid]
         try:
-            snap, raw, kids = self._snapshot(kind, obj, step, depth + 1)
-        except Exception as exc:  # a hostile object (its __len__/__iter__ raised): a placeholder
-            text = f"<{type(obj).__name__}: {_describe(exc)}>"
-            snap, raw, kids = (text,), text, ()
+            snap, raw, n, kids = self._snapshot(kind, obj, step, depth + 1)
+        except Exception as exc:  # a hostile object: a placeholder
+            text = f"<{type(obj).__name__}: {describe(exc)}>"
+            snap, raw, n, kids = (text,), text, 0, ()
             kind = self.heap.kinds[oid] = "repr"
         self.raw[oid] = raw
+        self.lens[oid] = n
+        self.kpos[oid] = None
         self.kids[oid] = kids
         if kind == "list" or kind == "deque":
             self.cur[oid] = list(snap[1])  # type: ignore[arg-type]
@@ -180,48 +336,54 @@ class Snapshotter:
         self.bytes += 64 + 8 * _snap_len(snap)
 
     def _snapshot(self, kind: str, obj: object, step: int, depth: int
-                  ) -> tuple[tuple[object, ...], object, tuple[int, ...]]:
+                  ) -> tuple[tuple[object, ...], object, int, tuple[int, ...]]:
+        """Return (snapshot, mirror, length, child oids) of ``obj`` read without user code."""
         enc = self.encode
-        if kind in ("list", "deque", "tuple", "frozenset", "set"):
-            n = len(obj)  # type: ignore[arg-type]
-            head = obj if n <= self.max_items else islice(obj, self.max_items)  # type: ignore[call-overload]
-            encs = tuple([enc(x, step, depth) for x in head])  # type: ignore[union-attr]
-            if kind == "set":
-                raw: object = set(obj)  # type: ignore[call-overload]
-            elif kind in ("list", "deque"):
-                raw = list(obj)  # type: ignore[call-overload]
-            else:
-                raw = obj
-            return (n, encs), raw, _kid_oids(encs)
+        limit = self.max_items
+        base = _BASE.get(kind)
+        if base is not None:
+            n = base.__len__(obj)  # type: ignore[attr-defined]
+            items = list(islice(base.__iter__(obj), limit))  # type: ignore[attr-defined]
+            encs = tuple([enc(x, step, depth) for x in items])
+            # tuples and frozensets cannot change: only their children are re-checked
+            raw: object = () if kind in ("tuple", "frozenset") else self._tokens(items, encs)
+            return (n, encs), raw, n, _kid_oids(encs)
         if kind == "dict":
-            d: dict[object, object] = obj  # type: ignore[assignment]
-            n = len(d)
-            keys = list(d)
-            vals = list(d.values())
-            kk = keys if n <= self.max_items else keys[: self.max_items]
-            vv = vals if n <= self.max_items else vals[: self.max_items]
-            kenc = tuple([enc(k, step, depth) for k in kk])
-            venc = tuple([enc(v, step, depth) for v in vv])
-            return (n, kenc, venc), dict(d), _kid_oids(kenc + venc)
+            n = dict.__len__(obj)  # type: ignore[arg-type]
+            keys = list(islice(iter(dict.keys(obj)), limit))  # type: ignore[arg-type]
+            vals = list(islice(iter(dict.values(obj)), limit))  # type: ignore[arg-type]
+            kenc = tuple([enc(k, step, depth) for k in keys])
+            venc = tuple([enc(v, step, depth) for v in vals])
+            raw = (self._tokens(keys, kenc), self._tokens(vals, venc))
+            return (n, kenc, venc), raw, n, _kid_oids(kenc + venc)
         if kind == "object":
             names, vals = _attributes(obj)
             label = self._label(obj)
-            venc = tuple([enc(v, step, depth) for v in vals[: self.max_items]])
-            return (label, tuple(names[: self.max_items]), venc), (names, vals), _kid_oids(venc)
+            vals = vals[:limit]
+            venc = tuple([enc(v, step, depth) for v in vals])
+            names = names[:limit]
+            return ((label, tuple(names), venc), (names, self._tokens(vals, venc)), len(names),
+                    _kid_oids(venc))
         if kind == "bytearray":
-            b: bytearray = obj  # type: ignore[assignment]
-            return (len(b), bytes(b[: self.max_str])), bytes(b), ()
-        text = self.safe_repr(obj)
-        return (text,), text, ()
+            data = bytearray.__bytes__(obj) if hasattr(bytearray, "__bytes__") \
+                else bytes(bytearray.__iter__(obj))  # type: ignore[arg-type]
+            self.bytes += min(len(data), self.max_str)
+            return (len(data), data[: self.max_str]), data, len(data), ()
+        text = self.repr(obj)
+        self.bytes += len(text)
+        return (text,), text, 0, ()
 
     def _label(self, obj: object) -> object:
+        if not self.repr_user:
+            return _exception_label(obj)
         t = type(obj)
         wants = self._wants_label.get(t)
         if wants is None:
             wants = self._wants_label[t] = self._label_wanted(t)
         if not wants:
             return None
-        text = self.safe_repr(obj)
+        self.user_reprs += 1
+        text = self.repr(obj)
         if text.startswith("<error"):
             return Err(t.__name__, text)
         return text
@@ -229,10 +391,10 @@ class Snapshotter:
     @staticmethod
     def _label_wanted(t: type) -> bool:
         """Return True when instances of ``t`` have a repr of their own worth showing."""
-        rep = getattr(t, "__repr__", object.__repr__)
-        if rep is object.__repr__ or (hasattr(t, "_fields") and issubclass(t, tuple)):
+        rep = _class_attrs(t).get("__repr__", object.__repr__)
+        if rep is object.__repr__ or (issubclass(t, tuple) and "_fields" in _class_attrs(t)):
             return False
-        params = getattr(t, "__dataclass_params__", None)
+        params = _class_attrs(t).get("__dataclass_params__")
         if params is not None and "__create_fn__" in getattr(rep, "__qualname__", ""):
             return False
         if params is not None and getattr(rep, "__module__", None) == "dataclasses":
@@ -241,41 +403,7 @@ class Snapshotter:
 
     def safe_repr(self, obj: object) -> str:
         """Return a bounded repr of ``obj``; never raises, never waits past the repr budget."""
-        t = type(obj)
-        if t in self._bad_repr:
-            return f"<{t.__name__} object (repr failed before)>"
-        use_timer = (threading.current_thread() is self._main_thread
-                     and hasattr(signal, "setitimer")
-                     and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None))
-        old = None
-        try:
-            if use_timer:
-                old = signal.signal(signal.SIGALRM, _raise_timeout)
-                signal.setitimer(signal.ITIMER_REAL, self.repr_timeout)
-            try:
-                if self.silence is not None:
-                    with self.silence():
-                        text = repr(obj)
-                else:
-                    text = repr(obj)
-            finally:
-                if use_timer:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-                    signal.signal(signal.SIGALRM, old if old is not None else signal.SIG_DFL)
-            if not isinstance(text, str):
-                raise TypeError("__repr__ returned non-string")
-        except _ReprTimeout:
-            self._bad_repr.add(t)
-            return f"<error: repr of {t.__name__} took longer than {self.repr_timeout}s>"
-        except RecursionError:
-            self._bad_repr.add(t)
-            return f"<error: repr of {t.__name__} recursed too deeply>"
-        except Exception as exc:
-            # not remembered: a repr that fails half-way through __init__ works afterwards
-            return f"<error: repr of {t.__name__} raised {_describe(exc)}>"
-        if len(text) > self.max_str:
-            text = text[: self.max_str] + "…"
-        return text
+        return self.repr(obj)
 
     # -- change detection -----------------------------------------------------------------
     def check_value(self, obj: object, step: int) -> None:
@@ -283,60 +411,95 @@ class Snapshotter:
         if type(obj) in ATOM_TYPES:
             return
         oid = self.ids.get(id(obj))
-        if oid is not None and self.objs[oid] is obj:
+        if oid is not None and self.get(oid) is obj:
             self.check(oid, step, None)
 
     def check(self, oid: int, step: int, seen: set[int] | None) -> None:
         """Store a new version of object ``oid`` at ``step`` if it changed; recurse into children.
 
-        A container subclass whose ``__len__``/``__iter__`` raises becomes a placeholder.
+        A container subclass whose contents cannot be read becomes a placeholder.
         """
         try:
             self._check(oid, step, seen)
         except Exception as exc:
-            obj = self.objs[oid]
-            text = f"<{type(obj).__name__}: {_describe(exc)}>"
+            obj = self.get(oid)
+            text = f"<{type(obj).__name__}: {describe(exc)}>"
             self.heap.kinds[oid] = "repr"
             self.raw[oid] = text
             self.kids[oid] = ()
             self.heap.add_version(oid, step, (text,))
 
+    def _changed_at(self, head: list[object], toks: list[object]) -> list[int]:
+        """Return the positions where ``head`` no longer holds what the mirror ``toks`` holds."""
+        out: list[int] = []
+        objs, weak = self.objs, self.weak
+        nt, nh = len(toks), len(head)
+        for i in compress(count(), map(_is_not, head, toks)):
+            if i < nt and i < nh:
+                tok = toks[i]
+                c = tok.__class__
+                if c is Ref:  # `same`, inlined: lists of objects are checked at every step
+                    r = objs[tok.oid]  # type: ignore[attr-defined]
+                    if (r() if weak[tok.oid] else r) is head[i]:  # type: ignore[attr-defined,operator]
+                        continue
+                elif c is _WREF and tok() is head[i]:  # type: ignore[operator]
+                    continue
+            out.append(i)
+        return out
+
     def _check(self, oid: int, step: int, seen: set[int] | None) -> None:
         raw = self.raw[oid]
         if raw is None:
             return
-        obj = self.objs[oid]
+        obj = self.get(oid)
+        if obj is None:
+            return
         kind = self.heap.kinds[oid]
-        if kind == "list" or kind == "deque":
-            if len(obj) != len(raw) or not all(map(_is, obj, raw)):  # type: ignore[arg-type,call-overload]
-                self._list_changed(oid, obj, raw, step)  # type: ignore[arg-type]
+        if kind == "list" or kind == "deque" or kind == "set":
+            base = _BASE[kind]
+            n = base.__len__(obj)  # type: ignore[attr-defined]
+            head = obj if type(obj) is list and n <= self.max_items else \
+                list(islice(base.__iter__(obj), self.max_items))  # type: ignore[attr-defined]
+            if n != self.lens[oid] or not all(map(_is, head, raw)):  # type: ignore[call-overload]
+                if kind == "set":
+                    if n != self.lens[oid] or len(head) != len(raw) or \
+                            self._changed_at(head, raw):  # type: ignore[arg-type]
+                        self._recapture(oid, obj, step)
+                else:
+                    self._list_changed(oid, obj, head, n, step)  # type: ignore[arg-type]
         elif kind == "dict":
-            if len(obj) != len(raw) or not all(map(_is, obj.values(), raw.values())) \
-                    or not all(map(_is, obj, raw)):  # type: ignore[attr-defined,arg-type]
-                self._dict_changed(oid, obj, raw, step)  # type: ignore[arg-type]
+            n = dict.__len__(obj)  # type: ignore[arg-type]
+            ktoks, vtoks = raw  # type: ignore[misc]
+            small = type(obj) is dict and n <= self.max_items
+            keys = obj if small else list(islice(iter(dict.keys(obj)), self.max_items))  # type: ignore[arg-type]
+            vals = obj.values() if small else list(islice(iter(dict.values(obj)), self.max_items))  # type: ignore[attr-defined,arg-type]
+            if n != self.lens[oid] or not all(map(_is, vals, vtoks)) \
+                    or not all(map(_is, keys, ktoks)):
+                self._dict_changed(oid, obj, n, step)  # type: ignore[arg-type]
         elif kind == "object":
-            names, vals = raw  # type: ignore[misc]
+            names, vtoks = raw  # type: ignore[misc]
             d = _plain_dict(obj)
             if d is not None:
-                if len(d) != len(vals) or not all(map(_is, d.values(), vals)) \
+                if len(d) != len(vtoks) or not all(map(_is, d.values(), vtoks)) \
                         or not all(map(_is, d, names)):
-                    self._recapture(oid, obj, step)
+                    vals = list(d.values())
+                    if list(d) != names or len(vals) != len(vtoks) or \
+                            self._changed_at(vals, vtoks):
+                        self._recapture(oid, obj, step)
             else:
                 try:
                     new_names, new_vals = _attributes(obj)
                 except Exception:
-                    new_names, new_vals = names, vals
-                if len(new_vals) != len(vals) or not all(map(_is, new_vals, vals)) \
-                        or new_names != names:
+                    new_names, new_vals = names, vtoks
+                new_names, new_vals = new_names[: self.max_items], new_vals[: self.max_items]
+                if new_names != names or len(new_vals) != len(vtoks) or \
+                        self._changed_at(new_vals, vtoks):
                     self._recapture(oid, obj, step)
-        elif kind == "set":
-            if len(obj) != len(raw) or obj != raw:  # type: ignore[arg-type]
-                self._recapture(oid, obj, step)
         elif kind == "repr":
-            if type(obj) not in self._bad_repr and self.safe_repr(obj) != raw:
+            if type(obj) not in self.repr.bad and self.repr(obj) != raw:
                 self._recapture(oid, obj, step)
         elif kind == "bytearray":
-            if obj != raw:
+            if bytearray.__len__(obj) != len(raw) or bytearray.__ne__(obj, raw):  # type: ignore[arg-type]
                 self._recapture(oid, obj, step)
         kids = self.kids[oid]
         if kids:
@@ -349,40 +512,62 @@ class Snapshotter:
                     self.check(kid, step, seen)
 
     def _recapture(self, oid: int, obj: object, step: int) -> None:
+        old = self.kids[oid]
         self._capture(oid, obj, step, 0)
+        if old:
+            new = self.kids[oid]
+            for kid in old:
+                if kid not in new:
+                    self.suspect(kid)
 
-    def _list_changed(self, oid: int, obj: list[object], raw: list[object], step: int) -> None:
-        n_new, n_old = len(obj), len(raw)
-        idxs = list(compress(count(), map(_is_not, obj, raw)))
-        if n_new > n_old:
-            idxs.extend(range(n_old, min(n_new, self.max_items)))
+    def _list_changed(self, oid: int, obj: list[object], head: list[object], n_new: int,
+                      step: int) -> None:
+        raw: list[object] = self.raw[oid]  # type: ignore[assignment]
+        n_old = self.lens[oid]
         limit = self.max_items
+        idxs = self._changed_at(head, raw)
+        if len(head) > len(raw):
+            idxs.extend(range(len(raw), len(head)))
+        if n_new == n_old and not idxs and len(head) == len(raw):
+            return
         if len(idxs) * 4 > min(n_new, limit) + 8 or self.heap.versions_count(oid) == 0:
             self._recapture(oid, obj, step)
             return
         delta: list[object] = [n_new]
         has_ref = False
         cur: list[object] = self.cur[oid]  # type: ignore[assignment]
+        get = list.__getitem__ if isinstance(head, list) else None
         for i in idxs:
             if i >= limit:
                 break
-            e = self.encode(obj[i], step, 1)
+            if i < len(raw) and raw[i].__class__ is Ref:
+                self.suspect(raw[i].oid)  # type: ignore[attr-defined]
+            item = get(head, i) if get is not None else head[i]
+            e = self.encode(item, step, 1)
             if e.__class__ is Ref:
                 has_ref = True
+            tok = e if e.__class__ is Ref else (item if type(item) in _HOLD else self.token(item, e))
+            if i < len(raw):
+                raw[i] = tok
+            else:
+                raw.append(tok)
             delta.append(i)
             delta.append(e)
             if i < len(cur):
                 cur[i] = e
             elif i == len(cur):
                 cur.append(e)
+        if len(head) < len(raw):
+            for tok in raw[len(head):]:
+                if tok.__class__ is Ref:
+                    self.suspect(tok.oid)  # type: ignore[attr-defined]
+            del raw[len(head):]
         if n_new < len(cur):
             del cur[n_new:]
-        self.raw[oid] = list(obj)
+        self.lens[oid] = n_new
         if has_ref or self.kids[oid]:
-            head = obj if n_new <= limit else obj[:limit]
-            self.kids[oid] = tuple(self.ids[id(x)] for x in head
-                                   if type(x) not in ATOM_TYPES and id(x) in self.ids
-                                   and self.raw[self.ids[id(x)]] is not None)
+            self.kids[oid] = tuple([t.oid for t in raw if t.__class__ is Ref  # type: ignore[attr-defined]
+                                    and self.raw[t.oid] is not None])  # type: ignore[attr-defined]
         self._add_delta(oid, step, delta)
         self.bytes += 48 + 16 * len(idxs)
 
@@ -401,33 +586,45 @@ class Snapshotter:
             self.heap.add_version(oid, step, delta)
             self.since_full[oid] = count_
 
-    def _dict_changed(self, oid: int, obj: dict[object, object], raw: dict[object, object],
-                      step: int) -> None:
-        n_new, n_old = len(obj), len(raw)
-        if n_new < n_old or not all(map(_is, obj, raw)) or self.heap.versions_count(oid) == 0:
+    def _dict_changed(self, oid: int, obj: dict[object, object], n_new: int, step: int) -> None:
+        ktoks, vtoks = self.raw[oid]  # type: ignore[misc]
+        n_old = self.lens[oid]
+        limit = self.max_items
+        keys = list(islice(iter(dict.keys(obj)), limit))
+        if n_new < n_old or len(keys) < len(ktoks) or self._changed_at(keys[: len(ktoks)], ktoks) \
+                or self.heap.versions_count(oid) == 0:
             self._recapture(oid, obj, step)
             return
-        idxs = list(compress(count(), map(_is_not, obj.values(), raw.values())))
-        idxs.extend(range(n_old, n_new))
-        if len(idxs) * 4 > min(n_new, self.max_items) + 8:
+        vals = list(islice(iter(dict.values(obj)), limit))
+        idxs = self._changed_at(vals[: len(vtoks)], vtoks)
+        idxs.extend(range(len(vtoks), len(vals)))
+        if len(idxs) * 4 > min(n_new, limit) + 8:
             self._recapture(oid, obj, step)
             return
-        new_keys = list(obj)
         delta: list[object] = [n_new]
         cur: dict[object, object] = self.cur[oid]  # type: ignore[assignment]
         for i in idxs:
-            key = new_keys[i]
-            value = obj[key]
-            raw[key] = value
-            if i < self.max_items:  # entries past the shown head only count in the length
-                self._dict_item(oid, cur, delta, key, value, step)
+            key, value = keys[i], vals[i]
+            if i < len(vtoks):
+                if vtoks[i].__class__ is Ref:
+                    self.suspect(vtoks[i].oid)
+            else:
+                kenc = self.encode(key, step, 1)
+                ktoks.append(kenc if kenc.__class__ is Ref else self.token(key, kenc))
+                vtoks.append(None)
+            self._dict_item(oid, cur, delta, key, value, step, vtoks, i)
+        self.lens[oid] = n_new
+        self.kpos[oid] = None
         self._add_delta(oid, step, delta)
         self.bytes += 48 + 24 * len(idxs)
 
     def _dict_item(self, oid: int, cur: dict[object, object], delta: list[object],
-                   key: object, value: object, step: int) -> None:
+                   key: object, value: object, step: int, vtoks: list[object] | None = None,
+                   i: int = -1) -> None:
         k = self.encode(key, step, 1)
         v = UNBOUND if value is _MISSING else self.encode(value, step, 1)
+        if vtoks is not None and v is not UNBOUND:
+            vtoks[i] = v if v.__class__ is Ref else self.token(value, v)
         delta.append(k)
         delta.append(v)
         if v is UNBOUND:
@@ -439,9 +636,10 @@ class Snapshotter:
     def _tracked(self, obj: object) -> int:
         """Return the oid of ``obj`` when it is tracked with a snapshot, else -1."""
         oid = self.ids.get(id(obj))
-        if oid is None or self.objs[oid] is not obj or self.raw[oid] is None:
+        if oid is None or self.raw[oid] is None:
             return -1
-        return oid
+        r = self.objs[oid]
+        return oid if (r() if self.weak[oid] else r) is obj else -1  # type: ignore[operator]
 
     def _adopt_kid(self, oid: int, enc: object) -> None:
         """Make a newly stored child enc of ``oid`` part of its in-place re-checks."""
@@ -461,9 +659,13 @@ class Snapshotter:
         oid = self._tracked(obj)
         if oid < 0:
             return
-        raw = self.raw[oid]
-        n, old = len(obj), len(raw)  # type: ignore[arg-type]
-        if n < old or self.heap.kinds[oid] != "list":
+        if type(obj) is not list or self.heap.kinds[oid] != "list":
+            self.check(oid, step, None)
+            return
+        raw: list[object] = self.raw[oid]  # type: ignore[assignment]
+        n, old = len(obj), self.lens[oid]  # type: ignore[arg-type]
+        limit = self.max_items
+        if n < old or (old < limit and len(raw) != old):
             self.check(oid, step, None)
             return
         if n == old:
@@ -471,17 +673,17 @@ class Snapshotter:
         delta: list[object] = [n]
         cur: list[object] = self.cur[oid]  # type: ignore[assignment]
         new_kids: list[int] = []
-        limit = self.max_items
-        for i in range(old, n):
+        for i in range(old, min(n, limit)):  # items past the shown head only count in the length
             item = obj[i]  # type: ignore[index]
-            raw.append(item)  # type: ignore[attr-defined]
-            if i < limit:  # items past the shown head only count in the length
-                e = self.encode(item, step, 1)
-                cur.append(e)
-                delta.append(i)
-                delta.append(e)
-                if e.__class__ is Ref:
-                    new_kids.append(e.oid)  # type: ignore[attr-defined]
+            e = self.encode(item, step, 1)
+            raw.append(e if e.__class__ is Ref else
+                       (item if type(item) in _HOLD else self.token(item, e)))
+            cur.append(e)
+            delta.append(i)
+            delta.append(e)
+            if e.__class__ is Ref:
+                new_kids.append(e.oid)  # type: ignore[attr-defined]
+        self.lens[oid] = n
         if new_kids:
             self.kids[oid] += tuple(new_kids)
         self._add_delta(oid, step, delta)
@@ -495,10 +697,11 @@ class Snapshotter:
         raw = self.raw[oid]
         d = _plain_dict(obj)
         t = type(obj)
-        if self.heap.kinds[oid] != "object" or d is None or self._wants_label.get(t, True):
+        if self.heap.kinds[oid] != "object" or d is None or \
+                (self.repr_user and self._wants_label.get(t, True)):
             self.check(oid, step, None)
             return
-        names, vals = raw  # type: ignore[misc]
+        names, vtoks = raw  # type: ignore[misc]
         new = d.get(name, _MISSING)
         try:
             idx = names.index(name)
@@ -508,17 +711,22 @@ class Snapshotter:
             self.check(oid, step, None)
             return
         if idx >= 0:
-            if new is vals[idx]:
+            if self.same(vtoks[idx], new):
                 if inplace:
                     self.check_value(new, step)
                 return
-            vals[idx] = new
-        else:
-            names.append(name)
-            vals.append(new)
-        if (idx if idx >= 0 else len(names) - 1) >= self.max_items:
+            if vtoks[idx].__class__ is Ref:
+                self.suspect(vtoks[idx].oid)
+        elif len(names) >= self.max_items:
             return
         e = self.encode(new, step, 1)
+        tok = e if e.__class__ is Ref else self.token(new, e)
+        if idx >= 0:
+            vtoks[idx] = tok
+        else:
+            names.append(name)
+            vtoks.append(tok)
+            self.lens[oid] = len(names)
         cur: dict[str, object] = self.cur[oid]  # type: ignore[assignment]
         cur[name] = e
         self._adopt_kid(oid, e)
@@ -534,54 +742,107 @@ class Snapshotter:
         t = type(container)
         if t is list and type(key) is int and self.heap.kinds[oid] == "list":
             n = len(container)  # type: ignore[arg-type]
-            if n != len(raw):  # type: ignore[arg-type]
+            if n != self.lens[oid]:
                 self.check(oid, step, None)
                 return
             k = key + n if key < 0 else key
-            if not 0 <= k < n:
-                return
+            if not 0 <= k < n or k >= self.max_items:
+                return  # past the shown head: nothing to store
             new = container[k]  # type: ignore[index]
-            if new is not raw[k] and k >= self.max_items:
-                raw[k] = new  # type: ignore[index]  # past the shown head: nothing to store
-            elif new is not raw[k]:  # type: ignore[index]
-                raw[k] = new  # type: ignore[index]
-                e = self.encode(new, step, 1)
-                self.cur[oid][k] = e  # type: ignore[index]
-                self._adopt_kid(oid, e)
-                self._add_delta(oid, step, [n, k, e])
-                self.bytes += 64
-            elif inplace:
-                self.check_value(new, step)
+            tok = raw[k]  # type: ignore[index]
+            if tok is new or ((tok.__class__ is Ref or tok.__class__ is _WREF)
+                              and self.same(tok, new)):
+                if inplace:
+                    self.check_value(new, step)
+                return
+            if tok.__class__ is Ref:
+                self.suspect(tok.oid)
+            e = self.encode(new, step, 1)
+            raw[k] = e if e.__class__ is Ref else (new if type(new) in _HOLD else self.token(new, e))  # type: ignore[index]
+            self.cur[oid][k] = e  # type: ignore[index]
+            self._adopt_kid(oid, e)
+            self._add_delta(oid, step, [n, k, e])
+            self.bytes += 64
             return
         if t is dict and self.heap.kinds[oid] == "dict" and type(key) in _KEY_ATOMS:
             try:
                 new = container.get(key, _MISSING)  # type: ignore[attr-defined]
-                old = raw.get(key, _MISSING)  # type: ignore[attr-defined]
             except Exception:  # unhashable key: the store itself raised
                 return
-            if new is old:
-                if inplace:
-                    self.check_value(new, step)
-                return
+            ktoks, vtoks = raw  # type: ignore[misc]
+            pos = self.kpos[oid]
+            if pos is None:
+                pos = self.kpos[oid] = {k: i for i, k in enumerate(ktoks) if type(k) in _KEY_ATOMS}
+            i = pos.get(key, -1)
             n = len(container)  # type: ignore[arg-type]
-            expected = len(raw) + (old is _MISSING) - (new is _MISSING)  # type: ignore[arg-type]
-            if n != expected:
-                self.check(oid, step, None)
+            if i >= 0:
+                if new is _MISSING or n != self.lens[oid]:
+                    self.check(oid, step, None)  # a removal shifts positions: compare afresh
+                    return
+                tok = vtoks[i]
+                if tok is new or ((tok.__class__ is Ref or tok.__class__ is _WREF)
+                                  and self.same(tok, new)):
+                    if inplace:
+                        self.check_value(new, step)
+                    return
+                if tok.__class__ is Ref:
+                    self.suspect(tok.oid)
+            elif new is _MISSING:
+                if n != self.lens[oid]:
+                    self.check(oid, step, None)
                 return
-            if new is _MISSING:
-                del raw[key]  # type: ignore[attr-defined]
+            elif n != self.lens[oid] + 1 or len(ktoks) != self.lens[oid]:
+                self.check(oid, step, None)  # not a plain insertion at the end of the head
+                return
+            elif len(ktoks) >= self.max_items:
+                self.lens[oid] = n  # past the shown head: only the length counts
+                self._add_delta(oid, step, [n])
+                return
             else:
-                raw[key] = new  # type: ignore[index]
+                i = len(ktoks)
+                ktoks.append(key)
+                vtoks.append(None)
+                pos[key] = i
+            self.lens[oid] = n
             delta: list[object] = [n]
             cur: dict[object, object] = self.cur[oid]  # type: ignore[assignment]
-            shown = (old is not _MISSING and self.encode(key, step, 1) in cur) or \
-                (old is _MISSING and len(cur) < self.max_items)
-            if shown:
-                self._dict_item(oid, cur, delta, key, new, step)
+            self._dict_item(oid, cur, delta, key, new, step, vtoks, i)
             self._add_delta(oid, step, delta)
             self.bytes += 72
             return
         self.check(oid, step, None)
+
+
+_LABEL_ATOMS = frozenset({str, int, float, bool, type(None), bytes, complex})
+
+
+def _exception_label(obj: object) -> str | None:
+    """``ValueError('x')`` for an exception whose repr is CPython's and whose args are atoms."""
+    if not isinstance(obj, BaseException):
+        return None
+    rep = _class_attrs(type(obj)).get("__repr__")
+    args = obj.args
+    if type(rep) is not types.WrapperDescriptorType or type(args) is not tuple \
+            or not all(type(a) in _LABEL_ATOMS for a in args):
+        return None
+    try:
+        return rep.__get__(obj)()[:10_000]  # type: ignore[attr-defined,no-any-return]
+    except Exception:
+        return None
+
+
+def _class_attrs(t: type) -> dict[str, object]:
+    """Return the attributes defined along ``t``'s MRO (no metaclass code runs)."""
+    out: dict[str, object] = {}
+    for klass in reversed(type.__dict__["__mro__"].__get__(t)):  # type: ignore[attr-defined]
+        out.update(type.__dict__["__dict__"].__get__(klass))  # type: ignore[attr-defined]
+    return out
+
+
+def _class_module(t: type) -> str:
+    mod = type.__dict__["__dict__"].__get__(t).get("__module__", "")  # type: ignore[attr-defined]
+    return mod if type(mod) is str else ""
+
 
 def _named(obj: object) -> Named:
     """Return the `Named` enc of a function, class, module or method."""
@@ -602,40 +863,65 @@ def _kid_oids(encs: tuple[object, ...]) -> tuple[int, ...]:
 
 
 _SLOTS: dict[type, tuple[tuple[str, object], ...]] = {}
+_DICT_DESC: dict[type, object] = {}
+_mro_of = type.__dict__["__mro__"].__get__
+_dict_of = type.__dict__["__dict__"].__get__
 
 
 def _slot_descriptors(t: type) -> tuple[tuple[str, object], ...]:
-    """Return the (name, descriptor) pairs of every ``__slots__`` entry of ``t`` (cached)."""
+    """Return the (name, member descriptor) pairs of every ``__slots__`` entry of ``t`` (cached)."""
     hit = _SLOTS.get(t)
     if hit is not None:
         return hit
     out: list[tuple[str, object]] = []
     seen: set[str] = set()
-    for klass in t.__mro__:
-        slots = klass.__dict__.get("__slots__")
+    for klass in _mro_of(t):
+        ns = _dict_of(klass)
+        slots = ns.get("__slots__")
         if not slots:
             continue
-        for slot in (slots,) if isinstance(slots, str) else slots:
-            if slot in ("__dict__", "__weakref__") or slot in seen:
+        for slot in (slots,) if type(slots) is str else tuple(slots) if type(slots) in (tuple, list) else ():
+            if type(slot) is not str or slot in ("__dict__", "__weakref__") or slot in seen:
                 continue
-            desc = klass.__dict__.get(slot)
-            if desc is not None and hasattr(desc, "__get__"):
+            desc = ns.get(slot)
+            if type(desc) is types.MemberDescriptorType:  # C: reading it runs no user code
                 seen.add(slot)
                 out.append((slot, desc))
     _SLOTS[t] = result = tuple(out)
     return result
 
 
-def _plain_dict(obj: object) -> dict[str, object] | None:
-    """Return the instance ``__dict__`` when it is all there is to the object's attributes."""
+def _instance_dict(obj: object) -> dict[str, object] | None:
+    """Return ``obj.__dict__`` through the C descriptor (a ``__dict__`` property is not run)."""
     t = type(obj)
-    if _slot_descriptors(t) or (issubclass(t, tuple) and hasattr(t, "_fields")):
+    desc = _DICT_DESC.get(t, _MISSING)
+    if desc is _MISSING:
+        desc = None
+        for klass in _mro_of(t):
+            found = _dict_of(klass).get("__dict__")
+            if found is not None:
+                desc = found if type(found) is types.GetSetDescriptorType else None
+                break
+        _DICT_DESC[t] = desc
+    if desc is None:
         return None
     try:
-        d = object.__getattribute__(obj, "__dict__")
+        d = desc.__get__(obj, t)  # type: ignore[attr-defined]
     except Exception:
         return None
     return d if type(d) is dict else None
+
+
+def _is_namedtuple(t: type) -> bool:
+    return issubclass(t, tuple) and "_fields" in _class_attrs(t)
+
+
+def _plain_dict(obj: object) -> dict[str, object] | None:
+    """Return the instance ``__dict__`` when it is all there is to the object's attributes."""
+    t = type(obj)
+    if _slot_descriptors(t) or (issubclass(t, tuple) and _is_namedtuple(t)):
+        return None
+    return _instance_dict(obj)
 
 
 def _snap_len(snap: tuple[object, ...]) -> int:
@@ -647,20 +933,20 @@ def _snap_len(snap: tuple[object, ...]) -> int:
 def _attributes(obj: object) -> tuple[list[str], list[object]]:
     """Return an instance's attribute names and values without running user code."""
     t = type(obj)
-    if issubclass(t, tuple) and hasattr(t, "_fields"):
-        return list(t._fields), list(obj)  # type: ignore[attr-defined,call-overload]
+    if issubclass(t, tuple) and _is_namedtuple(t):
+        fields = _class_attrs(t)["_fields"]
+        vals = list(tuple.__iter__(obj))  # type: ignore[arg-type]
+        names = list(fields) if type(fields) is tuple else [f"[{i}]" for i in range(len(vals))]
+        return [n if type(n) is str else "?" for n in names][: len(vals)], vals
     plain = _plain_dict(obj)
     if plain is not None:
         return list(plain), list(plain.values())
     names: list[str] = []
     vals: list[object] = []
-    try:
-        d = object.__getattribute__(obj, "__dict__")
-    except Exception:
-        d = None
-    if isinstance(d, dict):
-        for k, v in d.items():
-            if isinstance(k, str):
+    d = _instance_dict(obj)
+    if d is not None:
+        for k, v in dict.items(d):
+            if type(k) is str:
                 names.append(k)
                 vals.append(v)
     for slot, desc in _slot_descriptors(t):
@@ -675,13 +961,4 @@ def _attributes(obj: object) -> tuple[list[str], list[object]]:
     return names, vals
 
 
-def _describe(exc: BaseException) -> str:
-    try:
-        msg = str(exc)
-    except Exception:
-        msg = ""
-    name = type(exc).__name__
-    return f"{name}: {msg[:200]}" if msg else name
-
-
-__all__ = ["ATOM_TYPES", "Snapshotter", "UNBOUND"]
+__all__ = ["ATOM_TYPES", "HOLD_TYPES", "Snapshotter", "UNBOUND"]

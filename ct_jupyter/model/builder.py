@@ -8,10 +8,12 @@ wraps the columns in an immutable `Trace` without copying them.
 from __future__ import annotations
 
 from array import array
+
 from .heap import Heap
-from .records import FunctionInfo as FunctionInfo
-from .records import Outcome as Outcome
+from .records import FunctionInfo, Outcome
 from .trace import Trace
+
+__all__ = ["FunctionInfo", "Outcome", "TraceBuilder"]  # the record types, re-exported
 
 
 class TraceBuilder:

@@ -19,8 +19,8 @@ _LITTLE = array("q", [1]).tobytes()[0] == 1
 class TraceIndex:
     """Search index over the step columns: (path, line) keys and frame ids, as bytes."""
 
-    __slots__ = ("counts", "first", "frame_bytes", "frame_path", "key_bytes", "n", "shift",
-                 "_cols")
+    __slots__ = ("_cols", "counts", "first", "frame_bytes", "frame_path", "key_bytes", "n",
+                 "shift")
 
     def __init__(self, cols: TraceColumns) -> None:
         self._cols = cols

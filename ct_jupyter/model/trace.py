@@ -21,17 +21,22 @@ from operator import le
 from typing import Any
 
 from .columns import TraceColumns
-from .index import TraceIndex
 from .encoded import UNBOUND, Cut, Err, Named, Ref
-from .records import ExceptionEvent as ExceptionEvent
-from .records import Frame as Frame
-from .records import FunctionInfo as FunctionInfo
-from .records import IOChunk as IOChunk
-from .records import Outcome as Outcome
-from .records import StackEntry as StackEntry
-from .records import Step as Step
-from .records import StepEffect as StepEffect
+from .index import TraceIndex
+from .records import (
+    ExceptionEvent,
+    Frame,
+    FunctionInfo,
+    IOChunk,
+    Outcome,
+    StackEntry,
+    Step,
+    StepEffect,
+)
 from .value import UNBOUND_VALUE, Value
+
+__all__ = ["ExceptionEvent", "Frame", "FunctionInfo", "IOChunk", "Outcome", "StackEntry", "Step",
+           "StepEffect", "Trace", "int_text"]
 
 _TEXT_BUDGET = 120
 _RANGE_ITEMS = 20
@@ -40,8 +45,14 @@ _RANGE_ITEMS = 20
 class Trace:
     """An immutable recording of one run. Build one with `ct_jupyter.record` or `TraceBuilder`."""
 
-    __slots__ = ("_b", "_by_frame", "_by_line", "_columns", "_frame_changes", "_index",
-                 "__weakref__")
+    __slots__ = ("__weakref__", "_b", "_by_frame", "_by_line", "_columns", "_frame_changes",
+                 "_index")
+    _b: Any  # the frozen TraceBuilder (read through `columns` outside the model)
+    _by_frame: dict[int, dict[str, tuple[list[int], list[int]]]] | None
+    _frame_changes: dict[str, bool] | None
+    _by_line: dict[tuple[int, int], list[int]] | None
+    _columns: TraceColumns | None
+    _index: TraceIndex | None
 
     def __init__(self) -> None:
         raise TypeError("Trace is built by a recording (ct_jupyter.record) or TraceBuilder.freeze()")
@@ -51,11 +62,11 @@ class Trace:
         """Wrap a frozen `TraceBuilder`'s columns (called by ``TraceBuilder.freeze``)."""
         self = object.__new__(cls)
         self._b = builder
-        self._by_frame: dict[int, dict[str, tuple[list[int], list[int]]]] | None = None
-        self._frame_changes: dict[str, bool] | None = None
-        self._by_line: dict[tuple[int, int], list[int]] | None = None
-        self._columns: TraceColumns | None = None
-        self._index: TraceIndex | None = None
+        self._by_frame = None
+        self._frame_changes = None
+        self._by_line = None
+        self._columns = None
+        self._index = None
         return self
 
     @property
@@ -583,7 +594,7 @@ class Trace:
         if kind == "bytearray":
             length, head = snap
             cut = length != len(head)  # type: ignore[arg-type]
-            return Value("bytearray", tname, _clip(repr(bytearray(head))), oid=oid,  # type: ignore[arg-type]
+            return Value("bytearray", tname, _clip(repr(bytearray(head))), oid=oid,  # type: ignore[arg-type, call-overload]
                          length=length, truncated=cut)  # type: ignore[arg-type]
         length, items = snap
         values = tuple(dec(v, index, depth, path) for v in items)  # type: ignore[attr-defined]

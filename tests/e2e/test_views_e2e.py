@@ -27,8 +27,8 @@ except ImportError:  # pragma: no cover - the browser fixture reports what to in
 
 CELLS = [
     "%load_ext ct_jupyter",
-    "def fact(n):\n    if n <= 1:\n        return 1\n    return n * fact(n - 1)\n"
-    "def down(k):\n    return 0 if k == 0 else down(k - 1)",
+    ("def fact(n):\n    if n <= 1:\n        return 1\n    return n * fact(n - 1)\n"
+     "def down(k):\n    return 0 if k == 0 else down(k - 1)"),
     "%%codetrace\na = 1\nb = [a, 2]\nc = a + 10\nprint(c)",          # viewer 0
     "%%codetrace\nr = fact(3)\nr",                                    # viewer 1
     "%%codetrace\nd = down(40)",                                      # viewer 2
