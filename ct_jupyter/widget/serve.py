@@ -1,7 +1,6 @@
 """Answer the viewer's requests about one recording (shared by the widget and the kernel comm).
 
-A request is ``{"type": "view" | "source" | "nav" | "expand" | "history" | "table" | "diagram",
-...}``; the
+A request is ``{"type": "view" | "source" | "nav" | "expand" | "history" | "table" | "diagram", ...}``; the
 answer is ``(reply_type, body)``. Bad requests raise KeyError/IndexError/TypeError/ValueError,
 which the transports turn into ``{"type": "error"}`` replies.
 """
