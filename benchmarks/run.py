@@ -557,8 +557,10 @@ def table(rows: list[Row], markdown: bool) -> str:
         return "\n".join(out)
     widths = [max(len(h), *(len(c[i]) for c in lines)) if lines else len(h)
               for i, h in enumerate(head)]
-    fmt = lambda cells: "  ".join(
-        c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(cells))
+    def fmt(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(widths[i]) if i < 2 else c.rjust(widths[i]) for i, c in enumerate(cells))
+
     return "\n".join([fmt(head), fmt(["-" * w for w in widths])] + [fmt(c) for c in lines])
 
 

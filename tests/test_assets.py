@@ -84,6 +84,7 @@ def test_wheel_installs_the_labextension_where_jupyterlab_looks():
                 sys.modules[n] = mod
     data_files = dict(calls[0]["data_files"])
     installed = {f"{dest}/{Path(f).name}" for dest, files in data_files.items() for f in files}
-    built = {f"share/jupyter/labextensions/ct-jupyter-viewer/{p.relative_to(ROOT / 'ct_jupyter' / 'labextension').as_posix()}"
-             for p in (ROOT / "ct_jupyter" / "labextension").rglob("*") if p.is_file()}
+    labext = ROOT / "ct_jupyter" / "labextension"
+    built = {f"share/jupyter/labextensions/ct-jupyter-viewer/{p.relative_to(labext).as_posix()}"
+             for p in labext.rglob("*") if p.is_file()}
     assert installed == built

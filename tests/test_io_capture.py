@@ -836,7 +836,8 @@ FD_SCRIPT = textwrap.dedent("""\
     print("second print")
     sys.stdout.buffer.write(b"via the buffer\\n")
     sys.stdout.flush()
-    subprocess.run([sys.executable, "-c", "import sys; sys.stdout.write('child\\\\n'); sys.stderr.write('child err\\\\n')"])
+    child = "import sys; sys.stdout.write('child\\\\n'); sys.stderr.write('child err\\\\n')"
+    subprocess.run([sys.executable, "-c", child])
     print("err print", file=sys.stderr)
     os.write(2, b"raw err\\n")
     print("last")

@@ -9,9 +9,9 @@ import sys
 import pytest
 
 import ct_jupyter
-from ct_jupyter.errors import CodetraceWarning, TraceFormatError
 from ct_jupyter.codetracer import export, load
 from ct_jupyter.codetracer.validate import validate
+from ct_jupyter.errors import CodetraceWarning, TraceFormatError
 from tests.test_export_codetracer import (
     REFERENCE,
     files_equal,

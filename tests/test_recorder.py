@@ -693,7 +693,7 @@ def test_big_containers_track_changes_in_their_shown_head(backend: str) -> None:
         """, backend, max_items=10)
     fin = trace.variables(len(trace))
     assert fin["flags"].length == 50 and fin["flags"].plain() == [False] + [True] * 6 + [False, True, True]
-    assert fin["words"].length == 30 and fin["words"].plain() == ["w%d" % i for i in range(10)]
+    assert fin["words"].length == 30 and fin["words"].plain() == [f"w{i}" for i in range(10)]
     assert fin["counts"].length == 25
     assert fin["counts"].plain() == {i: (2 if i < 5 else 1) for i in range(10)}
     assert fin["pairs"].plain() == {(1, 2): "b"}

@@ -19,8 +19,13 @@ import shutil
 
 from ..errors import CodetraceError, ExportError, UsageError
 from ..model.trace import Trace
-from .target import (TraceDirConflict, check_target, clean_leftovers, foreign_entries,
-                     temporary_sibling)
+from .target import (
+    TraceDirConflict,
+    check_target,
+    clean_leftovers,
+    foreign_entries,
+    temporary_sibling,
+)
 
 
 def export(trace: Trace, path: str | os.PathLike[str], *, overwrite: bool = False,

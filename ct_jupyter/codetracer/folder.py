@@ -60,7 +60,7 @@ def open_inside(folder: pathlib.Path, path: pathlib.Path, label: str) -> io.Buff
                              context={"file": label})
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
-        return io.open(fd, "rb", closefd=True)  # type: ignore[return-value]
+        return open(fd, "rb", closefd=True)  # type: ignore[return-value]
     except BaseException:
         os.close(fd)
         raise

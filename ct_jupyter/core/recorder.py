@@ -13,8 +13,8 @@ import sys
 import traceback
 import weakref
 from bisect import bisect_right
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 from sys import _getframe
 from threading import get_ident as _get_ident
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType

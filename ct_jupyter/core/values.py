@@ -152,7 +152,7 @@ class Snapshotter:
 
     def collect(self) -> None:
         """Forget objects the program freed, and release the ones only we still hold."""
-        dead, suspects, objs = self._dead, self.suspects, self.objs
+        dead, suspects = self._dead, self.suspects
         # Still held at the last pass: a frame being torn down (a ``__del__`` we recorded ran
         # in the middle of it) may have let go since. One more look, then only the sweep.
         retry, self._retry = self._retry, []

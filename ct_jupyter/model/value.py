@@ -80,7 +80,7 @@ class Value:
         if self.kind == "tuple":
             return tuple(v.plain() for v in self.items)
         if self.kind in ("set", "frozenset"):
-            return {"<set>": sorted((repr(v.plain()) for v in self.items))}
+            return {"<set>": sorted(repr(v.plain()) for v in self.items)}
         if self.kind == "dict":
             return {_key(k.plain()): v.plain() for k, v in self.entries}
         if self.kind == "object":

@@ -132,9 +132,9 @@ def steps_text(trace: Trace) -> str:
 
     Each step reads ``#i  line  function#frame  code  | actions ! output``: `step_actions`
     (the call it started, the names it rebound or mutated with their values right after it,
-    what its frame returned, exceptions raised, caught or propagating) and the output it wrote. Steps are numbered from 0
-    (the Python API's index). The run's outcome, a stop note and the final state follow. Meant
-    for logs, diffs and the gold tests: it has no size limit.
+    what its frame returned, exceptions raised, caught or propagating) and the output it
+    wrote. Steps are numbered from 0 (the Python API's index). The run's outcome, a stop note
+    and the final state follow. Meant for logs, diffs and the gold tests: it has no size limit.
     """
     b = trace.columns
     n = len(trace)

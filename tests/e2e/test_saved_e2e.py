@@ -76,7 +76,10 @@ PANEL_DO = """async ([path, what]) => {
     if (!(w.context && w.context.path === path)) continue;
     if (what === "save") { await w.context.save(); return true; }
     if (what === "dirty") return w.context.model.dirty;
-    if (what === "idle") { const k = w.sessionContext.session && w.sessionContext.session.kernel; return !!k && k.status === "idle"; }
+    if (what === "idle") {
+      const k = w.sessionContext.session && w.sessionContext.session.kernel;
+      return !!k && k.status === "idle";
+    }
   }
   return null;
 }"""
@@ -278,7 +281,8 @@ def test_memory_stays_flat_across_reruns(page, server):
     after_first = run_all()
     one = after_first - before                          # what one recording (and its viewer) costs
     sizes = [run_all() for _ in range(3)]
-    kept = kernel_eval(server, kernel_id, {"n": "len(__import__('ct_jupyter.widget.store', fromlist=['STORE']).STORE.ids())"})["n"]
+    count = "len(__import__('ct_jupyter.widget.store', fromlist=['STORE']).STORE.ids())"
+    kept = kernel_eval(server, kernel_id, {"n": count})["n"]
     assert kept == "1", kept                            # each re-run released the previous recording
     # flat: three re-runs together add less than one recording (a leak would add three)
     assert sizes[-1] - after_first < max(one, 8_000_000), (before, after_first, sizes)
