@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .encoded import UNBOUND, Named, Ref
-from .heap import Heap
+from .heap import Heap, changed_items
 from .trace import Trace
 
 __all__ = ["MAX_DEPTH", "MAX_FRAMES", "MAX_ITEMS", "MAX_NODES", "Diagram", "Edge", "GraphFrame",
@@ -305,7 +305,7 @@ class _Walker:
             prev = bisect_left(steps, pos) - 1
             if prev >= 0:
                 mutated = True
-                written = _written(kind, heap.full_version(oid, prev), snap)
+                written = changed_items(kind, heap.full_version(oid, prev), snap)
         nid = str(oid)
         limit = self.limits.get(oid, self.max_items)
         child_depth = depth + 1
@@ -348,33 +348,6 @@ class _Walker:
             more = length - len(slots)
         return GraphNode(nid, oid, kind, tname, text, tuple(slots), length, max(0, more),
                          False, first == pos and pos > 0, mutated, first)
-
-
-def _written(kind: str, old: tuple[object, ...], new: tuple[object, ...]) -> set[object]:
-    """Return the item indexes (dict entry indexes, attribute names) that differ between versions."""
-    out: set[object] = set()
-    if kind in ("dict", "object"):
-        before = dict(zip(old[1], old[2]))  # type: ignore[call-overload]
-        for i, (key, val) in enumerate(zip(new[1], new[2])):  # type: ignore[call-overload]
-            if key not in before or not _same(before[key], val):
-                out.add(key if kind == "object" else i)
-    elif kind not in ("repr", "bytearray"):
-        prev: tuple[object, ...] = old[1]  # type: ignore[assignment]
-        for i, val in enumerate(new[1]):  # type: ignore[arg-type]
-            if i >= len(prev) or not _same(prev[i], val):
-                out.add(i)
-    return out
-
-
-def _same(a: object, b: object) -> bool:
-    if a is b:
-        return True
-    if a.__class__ is not b.__class__:
-        return False
-    try:
-        return bool(a == b)
-    except Exception:  # noqa: BLE001 - an odd __eq__ means "changed"
-        return False
 
 
 def _walk(trace: Trace, pos: int, max_items: int, max_nodes: int, max_depth: int,

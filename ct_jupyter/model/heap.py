@@ -139,3 +139,36 @@ def apply_delta(kind: str, base: tuple[object, ...], delta: list[object]) -> tup
             out.append(delta[i + 1])
     cap = min(int(length), max(kept, len(out)))  # type: ignore[call-overload]
     return (length, tuple(out[:cap]))
+
+
+def changed_items(kind: str, old: tuple[object, ...] | None,
+                  new: tuple[object, ...]) -> set[object]:
+    """Return what differs from version ``old`` to ``new`` of an object of ``kind``.
+
+    Items are list/tuple/set indexes, dict entry indexes, or attribute names for instances;
+    with no ``old`` version every item is new. ``repr`` and ``bytearray`` snapshots have none.
+    """
+    out: set[object] = set()
+    if kind in ("dict", "object"):
+        before = dict(zip(old[1], old[2])) if old else {}  # type: ignore[call-overload]
+        for i, (key, val) in enumerate(zip(new[1], new[2])):  # type: ignore[call-overload]
+            if key not in before or not _same_enc(before[key], val):
+                out.add(key if kind == "object" else i)
+    elif kind not in ("repr", "bytearray"):
+        prev: tuple[object, ...] = old[1] if old else ()  # type: ignore[assignment]
+        for i, val in enumerate(new[1]):  # type: ignore[arg-type]
+            if i >= len(prev) or not _same_enc(prev[i], val):
+                out.add(i)
+    return out
+
+
+def _same_enc(a: object, b: object) -> bool:
+    """True when two encoded values are the same (an odd ``__eq__`` counts as a change)."""
+    if a is b:
+        return True
+    if a.__class__ is not b.__class__:
+        return False
+    try:
+        return bool(a == b)
+    except Exception:
+        return False

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..model import Ref, Trace, Value
 from ..model.columns import TraceColumns
+from ..model.heap import changed_items
 from ..render.text import stop_note
 
 #: Version of the payload schema; the JS side checks it (js/widget.js SCHEMA).
@@ -208,17 +209,6 @@ def value_json(value: Value, budget: _Budget | None = None, changed: dict[int, s
     return out
 
 
-def _same_enc(a: object, b: object) -> bool:
-    if a is b:
-        return True
-    if a.__class__ is not b.__class__:
-        return False
-    try:
-        return bool(a == b)
-    except Exception:  # noqa: BLE001 - an odd __eq__ means "changed"
-        return False
-
-
 def _changed_children(trace: Trace, oid: int, pos: int) -> set[object]:
     """Return the child positions (index, entry index or attribute name) of ``oid`` changed at ``pos``."""
     heap = _cols(trace).heap
@@ -228,30 +218,9 @@ def _changed_children(trace: Trace, oid: int, pos: int) -> set[object]:
     k = bisect_right(steps, pos) - 1
     if k < 0 or steps[k] != pos:
         return set()
-    new = heap.full_version(oid, k)
-    kind = heap.kinds[oid]
     prev_idx = bisect_left(steps, pos) - 1          # the last version from an earlier step
-    old: tuple[object, ...] | None = heap.full_version(oid, prev_idx) if prev_idx >= 0 else None
-    out: set[object] = set()
-    if kind == "dict":
-        _, keys, vals = new
-        before = dict(zip(old[1], old[2])) if old else {}  # type: ignore[call-overload]
-        for i, (key, val) in enumerate(zip(keys, vals)):  # type: ignore[call-overload]
-            if key not in before or not _same_enc(before[key], val):
-                out.add(i)
-    elif kind == "object":
-        _, names, vals = new
-        before = dict(zip(old[1], old[2])) if old else {}  # type: ignore[call-overload]
-        for name, val in zip(names, vals):  # type: ignore[call-overload]
-            if name not in before or not _same_enc(before[name], val):
-                out.add(name)
-    elif kind not in ("repr", "bytearray"):
-        items: tuple[object, ...] = new[1]  # type: ignore[assignment]
-        prev: tuple[object, ...] = old[1] if old else ()  # type: ignore[assignment]
-        for i, val in enumerate(items):
-            if i >= len(prev) or not _same_enc(prev[i], val):
-                out.add(i)
-    return out
+    old = heap.full_version(oid, prev_idx) if prev_idx >= 0 else None
+    return changed_items(heap.kinds[oid], old, heap.full_version(oid, k))
 
 
 def _collect_changed(trace: Trace, value: Value, pos: int, acc: dict[int, set[object]],
