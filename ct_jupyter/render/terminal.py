@@ -17,7 +17,7 @@ made visible, so a traced ``"[bold]"`` or an escape sequence stays text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from rich import box
@@ -28,6 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..model.trace import Trace
+from ..model.value import Value
 from .text import step_actions, stop_note
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -36,6 +37,20 @@ MAX_CELL = 200
 MAX_VARIABLES = 40
 _STYLES = {"call": "cyan", "resume": "cyan", "return": "cyan", "raise": "red", "unwind": "red",
            "caught": "yellow"}
+
+
+def _values_table(values: dict[str, Value], changed: Collection[str]) -> Table:
+    """Return a name/value table (at most MAX_VARIABLES rows), the ``changed`` names in bold."""
+    table = Table(box=box.SIMPLE, show_header=True, pad_edge=False)
+    table.add_column("name", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for k, (name, value) in enumerate(values.items()):
+        if k >= MAX_VARIABLES:
+            table.add_row(Text("…"), Text(f"{len(values) - MAX_VARIABLES} more", style="dim"))
+            break
+        style = "bold" if name in changed else ""
+        table.add_row(Text(name, style=style), Text(_visible(value.text), style=style))
+    return table
 
 
 def _visible(text: str, limit: int = MAX_CELL) -> str:
@@ -157,17 +172,7 @@ class TraceView:
         values = trace.variables(index)
         if not values:
             return None
-        changed = trace.changed_at(index)
-        table = Table(box=box.SIMPLE, show_header=True, pad_edge=False)
-        table.add_column("name", no_wrap=True)
-        table.add_column("value", overflow="fold")
-        for k, (name, value) in enumerate(values.items()):
-            if k >= MAX_VARIABLES:
-                table.add_row(Text("…"), Text(f"{len(values) - MAX_VARIABLES} more", style="dim"))
-                break
-            style = "bold" if name in changed else ""
-            table.add_row(Text(name, style=style), Text(_visible(value.text), style=style))
-        return table
+        return _values_table(values, trace.changed_at(index))
 
     def _steps(self, width: int) -> Table:
         trace = self.trace
@@ -242,15 +247,7 @@ class TraceView:
         if not values:
             return
         yield Text("Final state", style="bold")
-        table = Table(box=box.SIMPLE, show_header=True, pad_edge=False)
-        table.add_column("name", no_wrap=True)
-        table.add_column("value", overflow="fold")
-        for k, (name, value) in enumerate(values.items()):
-            if k >= MAX_VARIABLES:
-                table.add_row(Text("…"), Text(f"{len(values) - MAX_VARIABLES} more", style="dim"))
-                break
-            table.add_row(Text(name), Text(_visible(value.text)))
-        yield table
+        yield _values_table(values, ())
 
     def _exception(self) -> Panel | None:
         trace = self.trace
