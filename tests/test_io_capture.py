@@ -921,6 +921,38 @@ def test_fd_mirror_big_raw_write_is_bounded() -> None:
     assert tail == "az\n" and fd
 
 
+ABRUPT_END = textwrap.dedent("""\
+    import faulthandler, os
+    if os.environ["CT_RECORD"] == "1":
+        from ct_jupyter.model.builder import TraceBuilder
+        from ct_jupyter.core.io_capture import IOCapture
+        IOCapture("proxies+fd", TraceBuilder(), lambda: 0).start()
+    print("printed", flush=True)
+    os.write(1, b"raw out\\n" * 2000)   # more than the reader may have forwarded yet
+    os.write(2, b"raw err\\n")
+    if os.environ["CT_HOW"] == "exit":
+        os._exit(7)
+    faulthandler.enable()
+    faulthandler._sigsegv()
+    """)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the fd mirror is POSIX only")
+@pytest.mark.parametrize("how", ["exit", "crash"])
+def test_fd_mirror_output_survives_an_abrupt_end(how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bytes still in the mirror's pipe reach the terminal after os._exit or a crash."""
+    monkeypatch.setenv("CT_HOW", how)
+    monkeypatch.setenv("CT_RECORD", "0")
+    plain = run_python(ABRUPT_END)
+    monkeypatch.setenv("CT_RECORD", "1")
+    proc = run_python(ABRUPT_END)
+    assert proc.returncode == plain.returncode == (7 if how == "exit" else -11)
+    assert proc.stdout == plain.stdout == "printed\n" + "raw out\n" * 2000
+    assert "raw err\n" in proc.stderr
+    if how == "crash":  # faulthandler's report, written to fd 2 as the process dies
+        assert "Fatal Python error" in proc.stderr and "Fatal Python error" in plain.stderr
+
+
 @pytest.mark.slow
 def test_terminal_ipython_records_and_stays_live() -> None:
     _need("IPython", "ipython")

@@ -11,6 +11,14 @@ not reliable, and why the mode is opt-in: bytes are attributed to the step that 
 when the reader thread sees them (usually the right one, sometimes a little later); a child
 process that outlives the recording keeps the pipe open, so it is drained by a detached
 thread afterwards (still forwarded, no longer recorded).
+
+A process can end without warning while bytes wait in the pipe (``os._exit``, a crash that
+faulthandler reports on fd 2, SIGKILL). So that those bytes still reach the terminal, each
+mirror starts a small *guardian* process that holds the pipe's read end and a lifeline pipe
+from us: when we stop normally we tell it so and it exits; when the lifeline breaks because
+we died, it forwards whatever is left in the pipe to the original descriptor. Only a chunk
+our reader thread had already taken but not yet written (at most 64 KB, for microseconds)
+can still be lost.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import codecs
 import os
 import select
 import struct
+import subprocess
 import sys
 import threading
 from collections import deque
@@ -42,6 +51,31 @@ STOP_JOIN = 0.05
 
 
 _DETACHED: set[threading.Thread] = set()
+
+#: The guardian process (see the module docstring): argv[1] is the lifeline's descriptor,
+#: stdin the mirrored pipe, stdout the original descriptor.
+_GUARDIAN = """\
+import os, sys
+try:
+    told = os.read(int(sys.argv[1]), 1)
+except OSError:
+    told = b""
+if told:
+    sys.exit(0)  # the recording stopped normally: nothing to rescue
+while True:  # the recorded process is gone: forward what is left in the pipe
+    try:
+        data = os.read(0, 65536)
+    except OSError:
+        break
+    if not data:
+        break
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(1, view):]
+        except OSError:
+            sys.exit(0)
+"""
 
 
 @atexit.register
@@ -167,6 +201,8 @@ class FdMirror:
         self._sync = True
         self._recording = False
         self._detached = False
+        self._guardian: subprocess.Popen[bytes] | None = None
+        self._lifeline = -1
         self.error: str | None = None
 
     def start(self) -> None:
@@ -186,10 +222,50 @@ class FdMirror:
             raise
         os.close(write_end)
         self._saved, self._read_end = saved, read_end
+        self._start_guardian()
         self._recording = True
         self._thread = threading.Thread(target=self._pump, name=f"ct_jupyter-fd{self.fd}-mirror",
                                         daemon=True)
         self._thread.start()
+
+    def _start_guardian(self) -> None:
+        """Start the process that rescues the pipe's bytes if we die abruptly (best effort)."""
+        if not sys.executable:
+            return
+        try:
+            life_r, life_w = os.pipe()
+        except OSError:
+            return
+        try:
+            self._guardian = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _GUARDIAN, str(life_r)],
+                stdin=self._read_end, stdout=self._saved, stderr=subprocess.DEVNULL,
+                pass_fds=(life_r,), close_fds=True,
+                start_new_session=True)  # a Ctrl-C at the terminal must not end it
+        except (OSError, ValueError, subprocess.SubprocessError):
+            os.close(life_w)
+            self._guardian = None
+        else:
+            self._lifeline = life_w
+        finally:
+            os.close(life_r)
+
+    def _stop_guardian(self) -> None:
+        """Tell the guardian we stopped normally, and reap it."""
+        guardian, self._guardian = self._guardian, None
+        if self._lifeline >= 0:
+            try:
+                os.write(self._lifeline, b"x")
+            except OSError:
+                pass
+            os.close(self._lifeline)
+            self._lifeline = -1
+        if guardian is not None:
+            try:
+                guardian.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                guardian.kill()
+                guardian.wait()
 
     def mark(self) -> int | None:
         """Count the bytes the reader has taken or that wait in the pipe (None: don't sync)."""
@@ -237,6 +313,7 @@ class FdMirror:
             self._recording = False
             self._sync = False
             self._progress.notify_all()
+        self._stop_guardian()
         thread.join(STOP_JOIN)  # usually at end of file already: no other writer is left
         with self._lock:
             if thread.is_alive():
