@@ -1,5 +1,5 @@
 // ct_jupyter viewer (anywidget entry), built from js/src by js/build.mjs. Do not edit.
-// source-hash: 07754834480a406b
+// source-hash: ce7f98331d75b8ee
 
 // src/dom.js
 function h(tag, attrs = {}, ...children) {

@@ -62,7 +62,7 @@
 @container (max-width: 640px) { .ctj-main { grid-template-columns: minmax(0, 1fr); } }
 .ctj-side { display: flex; flex-direction: column; gap: 8px; min-width: 0; }
 .ctj-pane { border: 1px solid var(--ctj-border); border-radius: 4px; padding: 4px; min-width: 0; background: var(--ctj-bg); }
-.ctj-h { margin: 0 0 4px; font-size: 0.95em; font-weight: 600; color: var(--ctj-muted); display: flex; gap: 6px; align-items: center; }
+.ctj-h { margin: 0 0 4px; font-size: 0.95em; font-weight: 600; color: var(--ctj-muted); display: flex; flex-wrap: wrap; gap: 6px; align-items: center; min-width: 0; }
 .ctj-muted { color: var(--ctj-muted); font-style: italic; }
 .ctj-tabs { display: flex; gap: 3px; flex-wrap: wrap; margin-bottom: 4px; }
 .ctj-tabs[hidden] { display: none; }
@@ -126,8 +126,9 @@
 .ctj-note:empty { display: none; }
 .ctj-note { color: var(--ctj-muted); font-size: 0.85em; }
 .ctj-fatal { color: var(--ctj-err-fg); padding: 8px; }
-.ctj-table-btn { margin-left: auto; padding: 0 6px; font-size: 0.85em; font-weight: normal; }
-.ctj-table-btn[aria-pressed="true"] { border-color: var(--ctj-accent) !important; color: var(--ctj-accent); }
+.ctj-table-btn { margin-left: auto; }
+.ctj-table-btn, .ctj-alt-btn { padding: 0 6px; font-size: 0.85em; font-weight: normal; }
+.ctj-table-btn[aria-pressed="true"], .ctj-alt-btn[aria-pressed="true"] { border-color: var(--ctj-accent) !important; color: var(--ctj-accent); }
 .ctj-table-box[hidden], .ctj-vars[hidden] { display: none; }
 .ctj-table-title { color: var(--ctj-muted); font-size: 0.85em; margin-bottom: 2px; }
 .ctj-table-scroll { max-height: 22em; overflow: auto; }
