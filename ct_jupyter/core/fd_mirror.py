@@ -1,36 +1,39 @@
 """File-descriptor mirror: see bytes written to fd 1/2 that never passed through ``sys.stdout``.
 
-`FdMirror` points a file descriptor (1 or 2) at a pipe, forwards everything read from the
-pipe to a duplicate of the original descriptor (so the output stays live and in order), and
-hands the bytes that the stream proxies did *not* announce to a callback. The proxies
-announce what they are about to push through the descriptor in a `Ledger`; the reader thread
-subtracts ledger entries from what it reads, so nothing is recorded twice.
+`FdMirror` points a file descriptor (1 or 2) at a pipe and hands the bytes that the stream
+proxies did *not* announce to a callback. The proxies announce what they are about to push
+through the descriptor in a `Ledger`; the reader subtracts ledger entries from what it reads,
+so nothing is recorded twice.
+
+The bytes are forwarded to the original descriptor by a small *forwarder* process, not by a
+thread of ours: it reads the pipe, writes each chunk to the original descriptor first and
+then copies it to a second pipe that our reader thread records from. So output stays live
+and in order, and a process that ends without warning (``os._exit``, a crash that
+faulthandler reports on fd 2, SIGKILL) loses none of it: every byte it wrote is in the pipe
+or already with the forwarder, which runs on until the pipe's end of file. The forwarder
+counts the bytes it has taken in a small shared file, so a stream proxy can wait until the
+reader has recorded everything written before it (`FdMirror.mark` / `FdMirror.catch_up`).
 
 Unix only (it needs ``os.pipe``/``os.dup2`` semantics for the standard descriptors). What is
-not reliable, and why the mode is opt-in: bytes are attributed to the step that is running
-when the reader thread sees them (usually the right one, sometimes a little later); a child
-process that outlives the recording keeps the pipe open, so it is drained by a detached
-thread afterwards (still forwarded, no longer recorded).
-
-A process can end without warning while bytes wait in the pipe (``os._exit``, a crash that
-faulthandler reports on fd 2, SIGKILL). So that those bytes still reach the terminal, each
-mirror starts a small *guardian* process that holds the pipe's read end and a lifeline pipe
-from us: when we stop normally we tell it so and it exits; when the lifeline breaks because
-we died, it forwards whatever is left in the pipe to the original descriptor. Only a chunk
-our reader thread had already taken but not yet written (at most 64 KB, for microseconds)
-can still be lost.
+not exact, and why the mode is opt-in: bytes are attributed to the step that is running
+when the reader sees them (usually the right one, sometimes a little later); a child process
+that outlives the recording keeps the pipe open, and the forwarder goes on forwarding what it
+writes (no longer recorded). Should the forwarder itself die, the reader thread takes over
+forwarding in-process.
 """
 
 from __future__ import annotations
 
-import atexit
 import codecs
+import mmap
 import os
 import select
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -45,44 +48,57 @@ LEDGER_LIMIT = 4 * 1024 * 1024
 #: Seconds `FdMirror.stop` waits at most for the reader to record what is still in the pipe.
 STOP_TIMEOUT = 5.0
 
-#: Seconds `FdMirror.stop` gives the reader to reach end of file before leaving it detached
-#: (a child process that outlives the recording still holds the pipe).
+#: Seconds `FdMirror.stop` waits for the forwarder to reach the pipe's end of file before
+#: leaving it to finish on its own (a child process that outlives the recording holds the pipe).
 STOP_JOIN = 0.05
 
+#: Bytes read from a pipe at a time.
+CHUNK = 65536
 
-_DETACHED: set[threading.Thread] = set()
+#: The shared progress file: bytes the forwarder has claimed (is about to read) and taken
+#: (has read) from the pipe since it started. Equal when no read is in progress.
+_PROGRESS = struct.Struct("qq")
 
-#: The guardian process (see the module docstring): argv[1] is the lifeline's descriptor,
-#: stdin the mirrored pipe, stdout the original descriptor.
-_GUARDIAN = """\
-import os, sys
-try:
-    told = os.read(int(sys.argv[1]), 1)
-except OSError:
-    told = b""
-if told:
-    sys.exit(0)  # the recording stopped normally: nothing to rescue
-while True:  # the recorded process is gone: forward what is left in the pipe
-    try:
-        data = os.read(0, 65536)
-    except OSError:
-        break
-    if not data:
-        break
+#: How often `FdMirror.mark` re-reads the counters while a forwarder read is in progress.
+_SPINS = 10000
+
+#: The forwarder process (see the module docstring): stdin is the mirrored pipe, stdout the
+#: original descriptor, argv[1] the copy pipe's write end, argv[2] the progress file.
+_FORWARDER = """\
+import fcntl, mmap, os, select, struct, sys, termios
+copy, progress = int(sys.argv[1]), mmap.mmap(int(sys.argv[2]), 16)
+taken = 0
+poller = select.poll()
+poller.register(0, select.POLLIN | select.POLLHUP | select.POLLERR)
+def write_all(fd, data):
     view = memoryview(data)
     while view:
+        view = view[os.write(fd, view):]
+while True:
+    try:
+        poller.poll()
+        waiting = struct.unpack("i", fcntl.ioctl(0, termios.FIONREAD, b"\\0\\0\\0\\0"))[0]
+        struct.pack_into("q", progress, 0, taken + waiting)  # claimed before they leave the pipe
+        data = os.read(0, max(waiting, 1))
+    except InterruptedError:
+        continue
+    except OSError:
+        break
+    taken += len(data)
+    struct.pack_into("qq", progress, 0, taken, taken)
+    if not data:
+        break
+    try:
+        write_all(1, data)  # the terminal first: what is recorded has been shown
+    except OSError:
+        pass
+    if copy >= 0:
         try:
-            view = view[os.write(1, view):]
-        except OSError:
-            sys.exit(0)
+            write_all(copy, data)
+        except OSError:  # the recording stopped (or its process is gone): forward only
+            os.close(copy)
+            copy = -1
 """
-
-
-@atexit.register
-def _drain_detached() -> None:
-    """At exit, let detached readers forward what children wrote last (bounded)."""
-    for thread in list(_DETACHED):
-        thread.join(STOP_TIMEOUT)
 
 
 def mirror_supported() -> bool:
@@ -122,6 +138,11 @@ class Ledger:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def size(self) -> int:
+        """Announced bytes the reader has not matched yet."""
+        return self._size
 
     def subtract(self, data: bytes) -> bytes:
         """Remove announced bytes from ``data`` (read from the pipe); return the foreign rest."""
@@ -180,10 +201,10 @@ class FdMirror:
     """Mirror one file descriptor through a pipe; report bytes the ledger did not announce.
 
     `mark` / `catch_up` let a stream proxy keep program order in the trace: ``mark()`` (taken
-    before the proxy writes) counts every byte already in the pipe or being handled, and
-    ``catch_up(mark)`` waits until the reader has recorded them — so output written to the
-    descriptor before a ``print`` is recorded before that print. Only bytes waiting in the
-    pipe cost a wait; with none pending it returns at once.
+    before the proxy writes) counts every byte already in the pipe or taken by the forwarder,
+    and ``catch_up(mark)`` waits until the reader has recorded them — so output written to
+    the descriptor before a ``print`` is recorded before that print. Only bytes on their way
+    cost a wait; with none pending it returns at once.
     """
 
     def __init__(self, fd: int, on_foreign: Callable[[str], None]) -> None:
@@ -191,93 +212,104 @@ class FdMirror:
         self.ledger = Ledger()
         self._on_foreign = on_foreign
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._saved = -1
-        self._read_end = -1
+        self._saved = -1         # the original target of ``fd``
+        self._pipe_read = -1     # the mirrored pipe's read end (the forwarder reads it)
+        self._copy_read = -1     # the copy pipe's read end (our reader thread reads it)
+        self._wake_write = -1    # wakes the reader thread when we stop
+        self._wake_read = -1
+        self._progress: mmap.mmap | None = None
+        self._forwarder: subprocess.Popen[bytes] | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._progress = threading.Condition(self._lock)
-        self._taken = 0      # bytes read from the pipe
-        self._handled = 0    # bytes forwarded and recorded
+        self._changed = threading.Condition(self._lock)
+        self._direct = 0         # bytes our thread took from the pipe itself (no forwarder)
+        self._handled = 0        # bytes recorded (or passed while not recording)
         self._sync = True
         self._recording = False
-        self._detached = False
-        self._guardian: subprocess.Popen[bytes] | None = None
-        self._lifeline = -1
         self.error: str | None = None
 
     def start(self) -> None:
-        """Point ``fd`` at a fresh pipe and start the forwarding thread."""
-        saved = os.dup(self.fd)
+        """Point ``fd`` at a fresh pipe, start the forwarder process and the recording thread."""
+        opened: list[int] = []
         try:
-            read_end, write_end = os.pipe()
-        except OSError:
-            os.close(saved)
-            raise
-        try:
+            saved = os.dup(self.fd)
+            opened.append(saved)
             os.set_inheritable(saved, False)
-            os.dup2(write_end, self.fd)
-        except OSError:
-            for fd in (saved, read_end, write_end):
+            pipe_read, pipe_write = os.pipe()
+            opened += (pipe_read, pipe_write)
+            copy_read, copy_write = os.pipe()
+            opened += (copy_read, copy_write)
+            wake_read, wake_write = os.pipe()
+            opened += (wake_read, wake_write)
+            with tempfile.TemporaryFile(prefix="ct_jupyter-fd-") as progress_file:
+                progress_file.truncate(_PROGRESS.size)
+                self._progress = mmap.mmap(progress_file.fileno(), _PROGRESS.size)
+                if not sys.executable:
+                    raise OSError("no Python executable to run the forwarder")
+                try:
+                    self._forwarder = subprocess.Popen(
+                        [sys.executable, "-I", "-S", "-c", _FORWARDER, str(copy_write),
+                         str(progress_file.fileno())],
+                        stdin=pipe_read, stdout=saved, stderr=subprocess.DEVNULL,
+                        pass_fds=(copy_write, progress_file.fileno()), close_fds=True,
+                        start_new_session=True)  # a Ctrl-C at the terminal must not end it
+                except (ValueError, subprocess.SubprocessError) as exc:
+                    raise OSError(f"cannot start the forwarder: {exc}") from exc
+            os.dup2(pipe_write, self.fd)
+        except BaseException:
+            for fd in opened:
                 os.close(fd)
+            if self._progress is not None:
+                self._progress.close()
+                self._progress = None
             raise
-        os.close(write_end)
-        self._saved, self._read_end = saved, read_end
-        self._start_guardian()
+        os.close(pipe_write)
+        os.close(copy_write)  # the forwarder holds it: end of file on the copy = forwarder gone
+        self._saved, self._pipe_read, self._copy_read = saved, pipe_read, copy_read
+        self._wake_read, self._wake_write = wake_read, wake_write
         self._recording = True
-        self._thread = threading.Thread(target=self._pump, name=f"ct_jupyter-fd{self.fd}-mirror",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._record_copies,
+                                        name=f"ct_jupyter-fd{self.fd}-mirror", daemon=True)
         self._thread.start()
 
-    def _start_guardian(self) -> None:
-        """Start the process that rescues the pipe's bytes if we die abruptly (best effort)."""
-        if not sys.executable:
-            return
-        try:
-            life_r, life_w = os.pipe()
-        except OSError:
-            return
-        try:
-            self._guardian = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", _GUARDIAN, str(life_r)],
-                stdin=self._read_end, stdout=self._saved, stderr=subprocess.DEVNULL,
-                pass_fds=(life_r,), close_fds=True,
-                start_new_session=True)  # a Ctrl-C at the terminal must not end it
-        except (OSError, ValueError, subprocess.SubprocessError):
-            os.close(life_w)
-            self._guardian = None
-        else:
-            self._lifeline = life_w
-        finally:
-            os.close(life_r)
+    def _in_flight(self) -> int:
+        """Every byte written to the pipe so far: taken from it or waiting in it (lock held).
 
-    def _stop_guardian(self) -> None:
-        """Tell the guardian we stopped normally, and reap it."""
-        guardian, self._guardian = self._guardian, None
-        if self._lifeline >= 0:
-            try:
-                os.write(self._lifeline, b"x")
-            except OSError:
-                pass
-            os.close(self._lifeline)
-            self._lifeline = -1
-        if guardian is not None:
-            try:
-                guardian.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                guardian.kill()
-                guardian.wait()
+        Read so that no byte is missed or counted twice: the counters are read around the
+        pipe's count and only accepted when no forwarder read was in progress meanwhile
+        (claimed == taken, unchanged). Raises OSError if the pipe cannot be queried.
+        """
+        progress = self._progress
+        if progress is None:
+            return self._direct + _pending(self._pipe_read)
+        unpack = _PROGRESS.unpack_from
+        for spin in range(_SPINS):
+            claimed, taken = unpack(progress, 0)
+            waiting = _pending(self._pipe_read)
+            if claimed == taken and unpack(progress, 0) == (claimed, taken):
+                return int(taken) + self._direct + waiting
+            if spin & 15 == 15:
+                time.sleep(0)  # let the forwarder finish its read
+        return int(taken) + self._direct + waiting  # a lower bound: order may be off by a chunk
 
     def mark(self) -> int | None:
-        """Count the bytes the reader has taken or that wait in the pipe (None: don't sync)."""
-        if not self._sync or self._read_end < 0:
+        """Count the bytes taken from the pipe or waiting in it (None: nothing to wait for).
+
+        When every byte not yet recorded was announced by the proxies, there is no foreign
+        output to keep in order, and the caller need not wait (the common case: a run of
+        ``print`` calls costs no round trip through the forwarder each).
+        """
+        if not self._sync or self._pipe_read < 0:
             return None
         with self._lock:
             try:
-                waiting = _pending(self._read_end)
+                written = self._in_flight()
             except OSError:
                 self._sync = False
                 return None
-            return self._taken + waiting
+            if written - self._handled <= self.ledger.size:
+                return None
+            return written
 
     def catch_up(self, mark: int | None, timeout: float = 5.0) -> None:
         """Wait (bounded) until the reader has recorded the bytes counted by ``mark``."""
@@ -286,83 +318,109 @@ class FdMirror:
         with self._lock:
             if self._handled >= mark:
                 return
-            if not self._progress.wait_for(lambda: self._handled >= mark or not self._sync,
-                                           timeout):
+            if not self._changed.wait_for(lambda: self._handled >= mark or not self._sync,
+                                          timeout):
                 self._sync = False  # the reader is stuck: stop waiting for it from now on
 
     def stop(self) -> None:
-        """Give ``fd`` back its original target, record what is still in the pipe (idempotent).
+        """Give ``fd`` back its original target, record what is still on its way (idempotent).
 
-        A child process that still holds the pipe does not delay this: what it writes later
-        is forwarded by the detached reader, no longer recorded.
+        A child process that still holds the pipe does not delay this: the forwarder goes on
+        forwarding what it writes later, no longer recorded.
         """
-        if self._thread is None or self._saved < 0:
+        thread = self._thread
+        if thread is None or self._saved < 0:
             return
+        self._thread = None
         try:
             os.dup2(self._saved, self.fd)
         except OSError as exc:  # the descriptor table is in a state we did not make
             self.error = f"{type(exc).__name__}: {exc}"
-        thread, self._thread = self._thread, None
         with self._lock:
             try:
-                last = self._taken + _pending(self._read_end)
+                last = self._in_flight()
             except OSError:
-                last = self._taken
-            self._progress.wait_for(lambda: self._handled >= last or not thread.is_alive(),
-                                    STOP_TIMEOUT)
+                last = self._handled
+            self._changed.wait_for(lambda: self._handled >= last or not thread.is_alive(),
+                                   STOP_TIMEOUT)
             self._recording = False
             self._sync = False
-            self._progress.notify_all()
-        self._stop_guardian()
-        thread.join(STOP_JOIN)  # usually at end of file already: no other writer is left
-        with self._lock:
-            if thread.is_alive():
-                # a child process still holds the pipe: the thread keeps forwarding, and
-                # closes the descriptors itself when the pipe reaches end of file
-                self._detached = True
-                _DETACHED.add(thread)
-                return
-        self._close()
-
-    def _close(self) -> None:
-        for fd in (self._read_end, self._saved):
+            self._changed.notify_all()
+        os.write(self._wake_write, b"x")
+        thread.join(STOP_TIMEOUT)
+        forwarder, self._forwarder = self._forwarder, None
+        for fd in (self._copy_read, self._pipe_read, self._wake_read, self._wake_write,
+                   self._saved):  # closing the copy tells the forwarder to forward only
             if fd >= 0:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        self._read_end = self._saved = -1
+                os.close(fd)
+        self._copy_read = self._pipe_read = self._wake_read = self._wake_write = -1
+        self._saved = -1
+        if forwarder is not None:
+            try:
+                forwarder.wait(STOP_JOIN)  # usually at end of file already
+            except subprocess.TimeoutExpired:
+                pass  # a child still writes: it forwards on; subprocess reaps it later
+        if self._progress is not None:
+            self._progress.close()
+            self._progress = None
 
-    def _pump(self) -> None:
-        read_end, saved = self._read_end, self._saved
+    def _record_copies(self) -> None:
+        """Record what the forwarder copies to us until we stop (or take over if it dies)."""
         poller = select.poll()  # not select(): descriptors above 1023 are common in kernels
-        poller.register(read_end, select.POLLIN | select.POLLHUP | select.POLLERR)
+        poller.register(self._copy_read, select.POLLIN | select.POLLHUP | select.POLLERR)
+        poller.register(self._wake_read, select.POLLIN)
         while True:
             try:
-                poller.poll()
-                with self._lock:  # taken and counted atomically, for mark()
-                    data = os.read(read_end, 65536)
-                    self._taken += len(data)
+                ready = {fd for fd, _ in poller.poll()}
+                if self._copy_read not in ready:
+                    return  # woken by stop()
+                data = os.read(self._copy_read, CHUNK)
             except InterruptedError:
                 continue
             except (OSError, ValueError):
                 break
             if not data:
-                break
-            _write_all(saved, data)
-            with self._lock:
-                recording = self._recording
-            if recording:
-                self._take(data)
-            with self._lock:
-                self._handled += len(data)
-                self._progress.notify_all()
+                break  # the forwarder is gone
+            self._handle(data)
+        with self._lock:
+            recording = self._recording
+        if recording:  # the forwarder died under us: forward in-process from now on
+            self._forward_directly()
         with self._lock:
             self._sync = False
-            self._progress.notify_all()
-            if self._detached:
-                self._close()
-        _DETACHED.discard(threading.current_thread())
+            self._changed.notify_all()
+
+    def _forward_directly(self) -> None:
+        """Read the mirrored pipe ourselves, forward and record, until we stop."""
+        poller = select.poll()
+        poller.register(self._pipe_read, select.POLLIN | select.POLLHUP | select.POLLERR)
+        poller.register(self._wake_read, select.POLLIN)
+        while True:
+            try:
+                ready = {fd for fd, _ in poller.poll()}
+                if self._pipe_read not in ready:
+                    return
+                with self._lock:  # taken and counted atomically, for mark()
+                    data = os.read(self._pipe_read, CHUNK)
+                    self._direct += len(data)
+            except InterruptedError:
+                continue
+            except (OSError, ValueError):
+                return
+            if not data:
+                return
+            _write_all(self._saved, data)
+            self._handle(data)
+
+    def _handle(self, data: bytes) -> None:
+        """Record ``data`` (while recording) and count it as handled."""
+        with self._lock:
+            recording = self._recording
+        if recording:
+            self._take(data)
+        with self._lock:
+            self._handled += len(data)
+            self._changed.notify_all()
 
     def _take(self, data: bytes) -> None:
         try:
