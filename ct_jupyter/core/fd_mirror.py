@@ -101,6 +101,11 @@ while True:
 """
 
 
+#: Forwarders still running after their recording stopped (a child process holds the pipe);
+#: kept so they are reaped, not reported as leaked.
+_LINGERING: set[subprocess.Popen[bytes]] = set()
+
+
 def mirror_supported() -> bool:
     """Return True when this platform can mirror file descriptors (POSIX)."""
     return os.name == "posix" and hasattr(termios, "FIONREAD") and hasattr(select, "poll")
@@ -358,8 +363,10 @@ class FdMirror:
         if forwarder is not None:
             try:
                 forwarder.wait(STOP_JOIN)  # usually at end of file already
-            except subprocess.TimeoutExpired:
-                pass  # a child still writes: it forwards on; subprocess reaps it later
+            except subprocess.TimeoutExpired:  # a child still writes: it forwards on
+                _LINGERING.add(forwarder)
+        for done in [p for p in _LINGERING if p.poll() is not None]:
+            _LINGERING.discard(done)
         if self._progress is not None:
             self._progress.close()
             self._progress = None
