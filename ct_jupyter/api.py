@@ -19,6 +19,7 @@ from .core import recorder as _recorder_module
 from .core.backend import select_backend
 from .core.filters import CodeFilter
 from .core.recorder import Recorder
+from .core.recursion_limit import frame_depth, shifted_recursion_limit
 from .errors import AlreadyTracing, CodetraceWarning, UsageError
 from .gating import install as install_gate
 from .model.builder import TraceBuilder
@@ -141,11 +142,15 @@ def run_recorded(
     labels: dict[str, str] | None = None,
     meta: dict[str, object] | None = None,
     continuations: Iterable[CodeType] = (),
+    program_depth: int | None = None,
 ) -> RunResult:
     """Run ``body()`` once under recording and return the trace, its value and its exception.
 
     ``continuations``: code objects whose root frame continues the root frame before it (a
     cell's trailing expression continues the cell's body: one frame).
+    ``program_depth``: how many Python frames deep the program's first frame (the one
+    ``body`` runs: an ``exec``-ed module or a called function) would run unrecorded; the
+    recursion limit is shifted by the difference while it runs (see `shifted_recursion_limit`).
 
     The body's exception (KeyboardInterrupt included) is returned, never raised: the caller
     decides whether to re-raise it. Recorder errors the user can cause (bad options, no
@@ -161,8 +166,11 @@ def run_recorded(
     session.start()
     value: Any = None
     error: BaseException | None = None
+    # the program's first frame: body's, one below ours, then the one it runs
+    offset = 0 if program_depth is None else frame_depth(sys._getframe()) + 2 - program_depth
     try:
-        value = body()
+        with shifted_recursion_limit(offset):
+            value = body()
     except BaseException as exc:  # noqa: BLE001 - the caller re-raises
         error = exc
     trace = session.finish(value, error)
@@ -197,17 +205,18 @@ def record(
     recording stops (the trace is then available from `last_trace`).
     """
     opts = TraceOptions.build(options, **kwargs)
+    depth = frame_depth(sys._getframe(1)) + 1  # as if the caller ran it itself
     if isinstance(target, str):
         code, fname = compile_source(target, filename)
         ns = namespace if namespace is not None else {"__name__": "__main__", "__builtins__": __builtins__}
         result = run_recorded(lambda: exec(code, ns), options=opts, user_files={fname},
-                              meta={"program": fname})
+                              meta={"program": fname}, program_depth=depth)
     elif callable(target):
         code_obj = getattr(target, "__code__", None)
         files = {code_obj.co_filename} if code_obj is not None else set()
         name = getattr(target, "__qualname__", repr(target))
         result = run_recorded(lambda: target(*args), options=opts, user_files=files,
-                              meta={"program": name})
+                              meta={"program": name}, program_depth=depth)
     else:
         raise UsageError("record() takes a source string or a callable",
                          code="ERR_INVALID_TARGET", context={"type": type(target).__name__})

@@ -352,7 +352,8 @@ def record_script(path: str, args: Sequence[str], options: Any) -> tuple[Any, in
     try:
         result = run_recorded(lambda: exec(code, namespace),  # noqa: S102 - runs the script
                               options=options, user_files={path},
-                              meta={"program": path, "args": list(args), "workdir": os.getcwd()})
+                              meta={"program": path, "args": list(args), "workdir": os.getcwd()},
+                              program_depth=1)  # `python script.py` runs it at the bottom
     finally:
         sys.argv = saved_argv
         sys.path[:] = saved_path

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import inspect
+import sys
 import threading
 import warnings
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from types import CodeType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from .core.recursion_limit import frame_depth
 from .errors import CodetraceWarning
 from .model import Trace
 from .options import TraceOptions
@@ -139,6 +141,16 @@ def _compile_cell(shell: Any, cell: str, filename: str) -> _Compiled:
         last = compiler(last_expr, filename, "eval") if last_expr is not None else None
     is_async = any(c is not None and c.co_flags & inspect.CO_COROUTINE for c in (body, last))
     return _Compiled(body, last, is_async)
+
+
+def _cell_depth() -> int | None:
+    """How deep the cell's code would run unrecorded: where ``%%codetrace`` was called from."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "run_cell_magic" and frame.f_back is not None:
+            return frame_depth(frame.f_back)  # the transformed cell's frame: the cell's place
+        frame = frame.f_back
+    return None
 
 
 def _loop_running() -> bool:
@@ -328,13 +340,14 @@ def record_cell(shell: Any, cell: str, options: TraceOptions | None = None, *,
     run_meta.update(meta or {})
 
     caught: list[warnings.WarningMessage] = []
+    depth = None if compiled.is_async else _cell_depth()
 
     def record() -> RunResult:
         # the trailing expression is a second code object but the same cell: one frame
         more = (compiled.last,) if compiled.last is not None and compiled.body is not None else ()
         return run_recorded(body, options=options, user_files=(filename,),
                             is_user_file=_is_cell_file(shell), labels=labels, meta=run_meta,
-                            continuations=more)
+                            continuations=more, program_depth=depth)
 
     with warnings.catch_warnings():
         warnings.simplefilter("always", CodetraceWarning)
