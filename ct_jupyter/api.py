@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import linecache
 import os
@@ -103,6 +104,19 @@ class _Session:
                     self.capture.stop()
             finally:
                 _active.session = None
+
+    def snapshot(self) -> Trace:
+        """The trace recorded so far, as if recording stopped here; recording goes on."""
+        builder = self.builder.copy_so_far(self.recorder.running_frames())
+        builder.meta["io"] = self.options.io
+        builder.meta["exit_label"] = "<running>"  # the program has not ended
+        builder.meta["snapshot"] = True
+        stats = copy.deepcopy(self.chain.stats)
+        try:
+            finish_counters(builder, self.chain)
+        finally:
+            self.chain.stats = stats  # the final trace counts each value once
+        return builder.freeze()
 
     def finish(self, value: object, error: BaseException | None) -> Trace:
         self._teardown()

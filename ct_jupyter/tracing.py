@@ -62,12 +62,23 @@ class TraceSession:
         return self.trace.counters if self.trace is not None else {}
 
     def flush(self) -> None:
-        """Push captured output through now (the trace folder itself is written at `stop`)."""
+        """Write the trace recorded so far to the folder now; recording goes on.
+
+        The folder then holds a complete, valid trace that ends at the current step (frames
+        still running end there, the exit status reads ``<running>``); `stop` replaces it
+        with the whole recording.
+        """
+        with _lock:
+            if _current is not self:
+                return
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except Exception:  # noqa: BLE001, S110 - a closed stream must not break the program
                 pass
+        from . import export
+
+        export(self._session.snapshot(), self.path, overwrite=True)
 
     def stop(self, exit_code: int | None = None) -> Trace | None:
         """End the recording, write the trace folder and return the `Trace` (idempotent)."""

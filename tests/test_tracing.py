@@ -132,3 +132,58 @@ def test_start_adopts_the_calling_frame_in_process(tmp_path: pathlib.Path, backe
     assert root.function.qualname.endswith("job") and root.end_kind == "return"
     assert trace.variables(len(trace), 0)["b"].plain() == 2
     assert validate(tmp_path / "j").ok
+
+
+FLUSHING = '''\
+import sys
+import ct_jupyter
+from ct_jupyter.codetracer import load
+from ct_jupyter.codetracer.validate import validate
+
+
+def step(total, i):
+    return total + i
+
+
+def main(out):
+    total = 0
+    for i in range(3):
+        total = step(total, i)
+    print("so far", total)
+    ct_jupyter.flush()  # the folder now holds the trace up to here
+    flushed = load(out)
+    print(len(flushed), flushed.meta.get("snapshot"), flushed.variables(len(flushed) - 1).get("total"))
+    print(validate(out).ok, [str(p) for p in validate(out).problems])
+    for i in range(3, 6):
+        total = step(total, i)
+    return total
+
+
+ct_jupyter.start(sys.argv[1], policy={"io_capture_line_proxies": False})
+print(main(sys.argv[1]))
+full = ct_jupyter.stop(exit_code=0)
+print(len(full))
+'''
+
+
+@pytest.mark.parametrize("backend", ["auto", "settrace"])
+def test_flush_writes_a_valid_trace_so_far_and_recording_goes_on(tmp_path: pathlib.Path,
+                                                                 backend: str) -> None:
+    """flush() leaves a complete, balanced trace of the steps so far; stop() replaces it."""
+    script = tmp_path / "prog.py"
+    script.write_text(FLUSHING.replace("policy={", f"backend={backend!r}, policy={{"))
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, str(script), str(out)], check=False, capture_output=True,
+                          text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "so far 3"
+    flushed_steps, snapshot, total = lines[1].split(" ", 2)
+    assert snapshot == "True" and "3" in total
+    assert lines[2] == "True []"  # the flushed folder validates on its own
+    assert lines[3] == "15"
+    assert int(flushed_steps) < int(lines[4])  # the final trace has the later steps too
+    report = validate(out)
+    assert report.ok, [str(p) for p in report.problems]
+    meta = json.loads((out / "trace_metadata.json").read_text())
+    assert meta["process_exit_status"]["code"] == 0  # stop() wrote the whole recording

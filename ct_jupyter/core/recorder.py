@@ -206,6 +206,10 @@ class Recorder:
             return init is object.__init__ or self._is_user_callable(init)
         return False
 
+    def running_frames(self) -> list[int]:
+        """Ids of the recorded frames still executing, outermost first."""
+        return [st.fid for st in self.stack]
+
     def exclude_code(self, code: CodeType) -> None:
         """Never step into ``code`` (e.g. the lambda that runs the recorded program)."""
         self.infos[id(code)] = CodeInfo(code, False)

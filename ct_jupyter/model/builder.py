@@ -8,6 +8,7 @@ wraps the columns in an immutable `Trace` without copying them.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 
 from .heap import Heap
 from .records import FunctionInfo, Outcome
@@ -178,6 +179,30 @@ class TraceBuilder:
     def step_count(self) -> int:
         """Steps recorded so far."""
         return len(self.step_line)
+
+    def copy_so_far(self, running: Iterable[int] = ()) -> TraceBuilder:
+        """Return an independent copy of what was recorded so far, for a trace of it.
+
+        The frames in ``running`` (still executing) end at the last step with end kind
+        ``truncated``, as in a recording stopped there; this builder is not changed and
+        recording into it goes on.
+        """
+        new = TraceBuilder.__new__(TraceBuilder)
+        for name, value in vars(self).items():
+            if isinstance(value, array):
+                value = array(value.typecode, value)
+            elif isinstance(value, (list, dict)):
+                value = type(value)(value)
+            elif isinstance(value, Heap):
+                value = value.copy()
+            setattr(new, name, value)
+        new._frame_cols = None
+        new._frame_cols_key = (-1, -1, -1)
+        new._frame_cols_final = None
+        for frame in running:
+            if frame not in new.frame_ends:
+                new.end_frame(frame, "truncated", None)
+        return new
 
     def freeze(self) -> Trace:
         """Return the immutable `Trace` over these columns; the builder must not be used after."""

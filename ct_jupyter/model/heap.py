@@ -41,6 +41,15 @@ class Heap:
     def __len__(self) -> int:
         return len(self.kinds)
 
+    def copy(self) -> Heap:
+        """Return an independent copy (later versions added here do not reach it)."""
+        new = Heap()
+        new.kinds = list(self.kinds)
+        new.type_names = list(self.type_names)
+        new.vsteps = [None if s is None else array(s.typecode, s) for s in self.vsteps]
+        new.vsnaps = [None if s is None else list(s) for s in self.vsnaps]
+        return new
+
     def new_object(self, kind: str, type_name: str) -> int:
         """Register an object and return its oid (no version yet)."""
         self.kinds.append(kind)
