@@ -15,6 +15,7 @@ environment, `configure_policy`, then ``policy=`` and keyword options of this ca
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
@@ -182,6 +183,31 @@ def start(path: str | os.PathLike[str], *, format: str = DEFAULT_FORMAT,
                   sys._getframe(1))
 
 
+def auto_start_from_env() -> TraceSession | None:
+    """Start recording the caller into ``$CODETRACER_TRACE`` if set; it is stopped at exit.
+
+    The CodeTracer recorder's name and variables (``CODETRACER_TRACE``, ``CODETRACER_FORMAT``,
+    ``CODETRACER_TRACE_FILTER``); unlike it, an ``atexit`` hook stops the recording, so the
+    folder is written. Nothing starts on import: a notebook kernel is never traced by surprise.
+    Returns None when the variable is unset or a recording is already running.
+    """
+    path = os.environ.get("CODETRACER_TRACE", "").strip()
+    if not path or _current is not None:
+        return None
+    fmt = os.environ.get("CODETRACER_FORMAT", "").strip().lower() or DEFAULT_FORMAT
+    session = _start(path, fmt, None, None, True, {}, sys._getframe(1))
+    atexit.register(_stop_at_exit, session)
+    return session
+
+
+def _stop_at_exit(session: TraceSession) -> None:
+    if _current is session:
+        try:
+            session.stop()
+        except CodetraceError as exc:  # already logged (and trailed) by stop()
+            print(f"ct_jupyter: {exc}", file=sys.stderr)
+
+
 def stop(exit_code: int | None = None) -> Trace | None:
     """Stop the running recording and write its folder (no-op when not tracing)."""
     session = _current
@@ -218,5 +244,5 @@ class trace:
             self.session.stop()
 
 
-__all__ = ["DEFAULT_FORMAT", "FORMATS", "TRACE_JSON", "TargetError", "TraceSession", "flush",
-           "is_tracing", "start", "stop", "trace"]
+__all__ = ["DEFAULT_FORMAT", "FORMATS", "TRACE_JSON", "TargetError", "TraceSession",
+           "auto_start_from_env", "flush", "is_tracing", "start", "stop", "trace"]

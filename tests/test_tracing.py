@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -187,3 +188,40 @@ def test_flush_writes_a_valid_trace_so_far_and_recording_goes_on(tmp_path: pathl
     assert report.ok, [str(p) for p in report.problems]
     meta = json.loads((out / "trace_metadata.json").read_text())
     assert meta["process_exit_status"]["code"] == 0  # stop() wrote the whole recording
+
+
+AUTO = '''\
+import ct_jupyter
+
+
+def work(n):
+    return sum(i * i for i in range(n))
+
+
+session = ct_jupyter.auto_start_from_env()
+print(session is not None, ct_jupyter.is_tracing())
+print(work(4))
+'''
+
+
+def test_auto_start_from_env_records_until_exit_and_writes_the_folder(tmp_path: pathlib.Path) -> None:
+    """CODETRACER_TRACE starts a recording that an exit hook stops, so the folder is written."""
+    script = tmp_path / "prog.py"
+    script.write_text(AUTO)
+    out = tmp_path / "auto"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODETRACER_")}
+    done = subprocess.run([sys.executable, str(script)], check=False, capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120, env=dict(env, CODETRACER_TRACE=str(out)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "14"]
+    report = validate(out)
+    assert report.ok, [str(p) for p in report.problems]
+    functions = {ev["Function"]["name"] for ev in _events(out) if "Function" in ev}
+    assert "work" in functions
+    unset = subprocess.run([sys.executable, str(script)], check=False, capture_output=True,
+                           text=True, cwd=tmp_path, timeout=120, env=env)
+    assert unset.stdout.split() == ["False", "False", "14"]
+    bad = subprocess.run([sys.executable, str(script)], check=False, capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120,
+                         env=dict(env, CODETRACER_TRACE=str(out), CODETRACER_FORMAT="binary"))
+    assert bad.returncode == 1 and "ERR_UNSUPPORTED_FORMAT" in bad.stderr
