@@ -25,6 +25,49 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-results" / "e2e"
 
 
+#: Open the notebook at ``path`` in JupyterLab (already navigated to it), wait for its kernel,
+#: and, when ``run`` is true, run all its cells; return the kernel id (null without one).
+#: Arguments: ``[path, timeoutMs, run]``.
+OPEN_NOTEBOOK_JS = """async ([path, timeoutMs, run]) => {
+  const work = (async () => {
+    const app = window.jupyterapp;
+    if (!app) throw new Error("window.jupyterapp missing (expose_app_in_browser)");
+    await app.restored;
+    let panel = null;
+    for (let i = 0; i < 600 && !panel; i++) {
+      for (const w of app.shell.widgets("main")) if (w.context && w.context.path === path) { panel = w; break; }
+      if (!panel) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!panel) throw new Error("notebook panel not found: " + path);
+    await panel.context.ready;
+    await panel.sessionContext.ready;
+    for (let i = 0; i < 600; i++) {
+      const k = panel.sessionContext.session && panel.sessionContext.session.kernel;
+      if (k && k.status === "idle" && k.connectionStatus === "connected") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    app.shell.activateById(panel.id);
+    if (run) await app.commands.execute("notebook:run-all-cells");
+    const k = panel.sessionContext.session && panel.sessionContext.session.kernel;
+    return k ? k.id : null;
+  })();
+  const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error("open/run timed out")), timeoutMs));
+  return await Promise.race([work, timeout]);
+}"""
+
+
+def write_notebook(server: JupyterServer, name: str, cells: list[str]) -> str:
+    """Write a Python 3 notebook of ``cells`` (code) into the server's root; return its path."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = f"{name}.ipynb"
+    nbformat.write(nb, server.root / path)
+    return path
+
+
 def free_port() -> int:
     """Return a TCP port that is free on 127.0.0.1 right now."""
     with socket.socket() as s:

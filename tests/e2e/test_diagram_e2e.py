@@ -14,9 +14,8 @@ import re
 import time
 import uuid
 
-import nbformat
 import pytest
-from _ctj_server import ARTIFACTS, JupyterServer, kernel_eval
+from _ctj_server import ARTIFACTS, OPEN_NOTEBOOK_JS, JupyterServer, kernel_eval, write_notebook
 
 pytestmark = pytest.mark.e2e
 
@@ -54,48 +53,18 @@ done = True"""
 L_B, L_GRID, L_PEOPLE, L_APPEND, L_ME, L_ME_APPEND, L_BIG, L_R, L_DONE = 9, 10, 11, 12, 13, 14, 15, 16, 17
 L_BASE = 6                                                   # return 1 (the deepest call)
 
-OPEN_AND_RUN = """async ([path, timeoutMs]) => {
-  const work = (async () => {
-    const app = window.jupyterapp;
-    await app.restored;
-    let panel = null;
-    for (let i = 0; i < 600 && !panel; i++) {
-      for (const w of app.shell.widgets("main")) if (w.context && w.context.path === path) { panel = w; break; }
-      if (!panel) await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!panel) throw new Error("notebook panel not found: " + path);
-    await panel.context.ready;
-    await panel.sessionContext.ready;
-    for (let i = 0; i < 600; i++) {
-      const k = panel.sessionContext.session && panel.sessionContext.session.kernel;
-      if (k && k.status === "idle" && k.connectionStatus === "connected") break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    app.shell.activateById(panel.id);
-    await app.commands.execute("notebook:run-all-cells");
-    return panel.sessionContext.session.kernel.id;
-  })();
-  const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error("open/run timed out")), timeoutMs));
-  return await Promise.race([work, timeout]);
-}"""
-
 WIDGET = ("[w for w in __import__('ipywidgets').widgets.widget._instances.values() "
           "if type(w).__name__ == 'TraceWidget'][0]")
 
 
 def _write_notebook(server: JupyterServer, name: str) -> str:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("%load_ext ct_jupyter"), nbformat.v4.new_code_cell(TRACED)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = f"{name}.ipynb"
-    nbformat.write(nb, server.root / path)
-    return path
+    return write_notebook(server, name, ["%load_ext ct_jupyter", TRACED])
 
 
 def _open(page, server: JupyterServer, url: str, path: str, seen) -> str:
     page.goto(server.url(url))
     page.wait_for_selector(".jp-Notebook", timeout=WAIT)
-    kernel_id = page.evaluate(OPEN_AND_RUN, [path, 120_000])
+    kernel_id = page.evaluate(OPEN_NOTEBOOK_JS, [path, 120_000, True])
     deadline = time.monotonic() + 120
     while page.locator(f"{ROOT}[data-ready='1']").count() < 1:
         fatal = [e for e in seen.ours() if "ctj" in e or "ct_jupyter" in e or "Could not create a view" in e]

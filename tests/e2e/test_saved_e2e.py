@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import nbformat
 import pytest
-from _ctj_server import ARTIFACTS, JupyterServer, kernel_eval
+from _ctj_server import ARTIFACTS, OPEN_NOTEBOOK_JS, JupyterServer, kernel_eval, write_notebook
 
 pytestmark = pytest.mark.e2e
 
@@ -43,32 +43,6 @@ acc = 0
 for i in range(40000):
     acc += i
 acc"""
-
-RUN_ALL = """async ([path, timeoutMs, run]) => {
-  const work = (async () => {
-    const app = window.jupyterapp;
-    await app.restored;
-    let panel = null;
-    for (let i = 0; i < 600 && !panel; i++) {
-      for (const w of app.shell.widgets("main")) if (w.context && w.context.path === path) { panel = w; break; }
-      if (!panel) await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!panel) throw new Error("notebook panel not found: " + path);
-    await panel.context.ready;
-    await panel.sessionContext.ready;
-    for (let i = 0; i < 600; i++) {
-      const k = panel.sessionContext.session && panel.sessionContext.session.kernel;
-      if (k && k.status === "idle" && k.connectionStatus === "connected") break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    app.shell.activateById(panel.id);
-    if (run) await app.commands.execute("notebook:run-all-cells");
-    const k = panel.sessionContext.session && panel.sessionContext.session.kernel;
-    return k ? k.id : null;
-  })();
-  const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error("open/run timed out")), timeoutMs));
-  return await Promise.race([work, timeout]);
-}"""
 
 PANEL_DO = """async ([path, what]) => {
   const app = window.jupyterapp;
@@ -97,12 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
 
 
 def _notebook(server: JupyterServer, name: str, *cells: str) -> str:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("%load_ext ct_jupyter")] + [nbformat.v4.new_code_cell(c) for c in cells]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = f"{name}-{uuid.uuid4().hex[:6]}.ipynb"
-    nbformat.write(nb, server.root / path)
-    return path
+    return write_notebook(server, f"{name}-{uuid.uuid4().hex[:6]}", ["%load_ext ct_jupyter", *cells])
 
 
 def _lab(server: JupyterServer, path: str) -> str:
@@ -112,7 +81,7 @@ def _lab(server: JupyterServer, path: str) -> str:
 def _open(page, server: JupyterServer, url: str, path: str, run: bool, viewers: int = 1) -> str | None:
     page.goto(server.url(url))
     page.wait_for_selector(".jp-Notebook", timeout=WAIT)
-    kernel_id = page.evaluate(RUN_ALL, [path, 120_000, run])
+    kernel_id = page.evaluate(OPEN_NOTEBOOK_JS, [path, 120_000, run])
     expect(page.locator(".ctj-root[data-ready='1']")).to_have_count(viewers, timeout=WAIT)
     return kernel_id
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import time
 import uuid
 
-import nbformat
 import pytest
-from _ctj_server import ARTIFACTS, JupyterServer, kernel_eval
+from _ctj_server import ARTIFACTS, JupyterServer, kernel_eval, write_notebook
 from test_viewer_e2e import WAIT, _open, _var
 
 pytestmark = pytest.mark.e2e
@@ -47,11 +46,7 @@ def _set_step(server: JupyterServer, kernel_id: str, index: int, expr: str) -> i
 
 
 def _run(page, server: JupyterServer, url_of, name: str, seen, prefix: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in CELLS]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = f"{name}.ipynb"
-    nbformat.write(nb, server.root / path)
+    path = write_notebook(server, name, CELLS)
     kernel_id = _open(page, server, url_of(path), path, seen)
     deadline = time.monotonic() + 60
     while page.locator(".ctj-root[data-ready='1']").count() < 4:
