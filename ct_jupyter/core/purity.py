@@ -16,7 +16,7 @@ import ast
 import builtins
 import sys
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 # Builtins that never mutate their arguments (they may call the arguments' dunder methods,
 # which are user code and recorded as such).
@@ -53,7 +53,7 @@ PURE_METHODS: dict[type, frozenset[str]] = {
 #: index step: ("const", value) | ("name", n) | ("add", n, k)  (n + k) | ("mod", n, k)  (n % k)
 #: a path step: ("item", index) | ("attr", name)
 Index = tuple[object, ...]
-Step = tuple[str, object]
+Step = tuple[str, Any]  # the second item is an Index or an attribute name, by the first
 
 
 #: Methods of exactly these types that only add items at the end of the receiver.
@@ -212,7 +212,7 @@ class _Collector(ast.NodeVisitor):
         if node.decorator_list or node.args.defaults or node.args.kw_defaults:
             raise _Impure
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Return(self, node: ast.Return) -> None:
         if node.value is not None:

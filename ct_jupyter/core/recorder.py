@@ -18,7 +18,7 @@ from functools import partial
 from sys import _getframe
 from threading import get_ident as _get_ident
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
-from typing import Any
+from typing import Any, cast
 
 from ..model.builder import FunctionInfo, TraceBuilder
 from ..model.encoded import UNBOUND, Err, Ref
@@ -61,7 +61,7 @@ class _VarReader:
     __slots__ = ("get",)
 
     def __init__(self, frame: FrameType) -> None:
-        self.get = partial(_get_var, frame)  # type: ignore[arg-type]
+        self.get = partial(cast("Callable[..., object]", _get_var), frame)  # set on 3.12
 _PROXY = (lambda: type(_getframe().f_locals))() if sys.version_info >= (3, 13) else dict
 _EQ_ATOMS = frozenset({int, str, bool, type(None), complex, bytes})
 # Values whose in-place change cannot matter: atoms, functions, classes, modules.
@@ -196,12 +196,12 @@ class Recorder:
     def _is_user_callable(self, obj: object) -> bool:
         """True for a function or plain class of the user's code: its frames record its changes."""
         if type(obj) is FunctionType:
-            code = obj.__code__  # type: ignore[attr-defined]
+            code = obj.__code__
             info = self.infos.get(id(code))
             if info is None:
                 info = self.classify(code, None)
             return info.is_user
-        if type(obj) is type and obj.__new__ is object.__new__:  # type: ignore[attr-defined]
+        if type(obj) is type and obj.__new__ is object.__new__:
             init = obj.__init__  # type: ignore[misc]
             return init is object.__init__ or self._is_user_callable(init)
         return False
@@ -331,7 +331,7 @@ class Recorder:
                     loc = frame.f_locals if _getrefcount(d) <= 4 else self._locals(st)
                 objs = st.objs
                 for name in eff.rebinds:
-                    value = loc.get(name, UNBOUND)  # type: ignore[attr-defined]
+                    value = loc.get(name, UNBOUND)
                     old = objs.get(name, UNBOUND)
                     if value is old:
                         continue
@@ -499,16 +499,18 @@ class Recorder:
         if at == len(b.exc_step):
             b.add_exception(step, st.fid, "caught", tname, msg)
             return
-        for column, value in ((b.exc_step, step), (b.exc_frame, st.fid), (b.exc_kind, "caught"),
-                              (b.exc_type, tname), (b.exc_msg, msg)):
-            column.insert(at, value)  # type: ignore[attr-defined]
+        b.exc_step.insert(at, step)
+        b.exc_frame.insert(at, st.fid)
+        b.exc_kind.insert(at, "caught")
+        b.exc_type.insert(at, tname)
+        b.exc_msg.insert(at, msg)
 
     # -- variables ------------------------------------------------------------------------
     def _capture_all(self, st: _FrameState, step: int) -> None:
         """Record every variable of a frame at its first step."""
         self._rebind(st, st.names, self._locals(st), step)
 
-    def _locals(self, st: _FrameState) -> object:
+    def _locals(self, st: _FrameState) -> Any:
         """Return the frame's variables as a mapping read without running the program's code.
 
         On 3.12 with sys.monitoring, reading ``f_locals`` writes the fast locals into the dict
@@ -526,7 +528,7 @@ class Recorder:
         if d is not None and _getrefcount(d) > 4:  # the frame, st.ldict, d, the argument
             before = d.copy()
             loc = frame.f_locals
-            now = loc.copy()  # type: ignore[attr-defined]
+            now = loc.copy()
             d.clear()
             d.update(before)
             return now
@@ -549,10 +551,10 @@ class Recorder:
         suspect = self.snap.suspect
         for tok in st.objs.values():
             if tok.__class__ is Ref:
-                suspect(tok.oid)  # type: ignore[attr-defined]
+                suspect(tok.oid)
         st.has_refs = False
 
-    def _rebind(self, st: _FrameState, names: tuple[str, ...], values: object, step: int) -> None:
+    def _rebind(self, st: _FrameState, names: tuple[str, ...], values: Any, step: int) -> None:
         """Record each of ``names`` whose value in ``values`` is not the one ``st`` last had.
 
         ``values`` is the frame's ``f_locals`` (a dict, or a proxy on 3.13) or a globals dict.
@@ -564,9 +566,9 @@ class Recorder:
         snap = self.snap
         tv = type(values)
         get = values.get if tv is dict or tv is _PROXY or tv is _VarReader else \
-            (lambda n, d, m=values: dict.get(m, n, d))  # type: ignore[misc,arg-type]
+            (lambda n, d, m=values: dict.get(m, n, d))
         for name in names:
-            value = get(name, UNBOUND)  # type: ignore[attr-defined]
+            value = get(name, UNBOUND)
             old = objs.get(name, UNBOUND)
             if value is old:
                 continue
@@ -613,10 +615,10 @@ class Recorder:
             for name in eff.cands:
                 tok = objs.get(name, UNBOUND)
                 if tok.__class__ is Ref:
-                    oid = tok.oid  # type: ignore[attr-defined]
+                    oid = tok.oid
                     value = snap.objs[oid]  # snap.get, inlined: the object or its weak ref
                     if snap.weak[oid]:
-                        value = value()  # type: ignore[operator]
+                        value = value()
                     if value is not None:
                         found.append(value)
             if eff.gcands:
@@ -635,7 +637,7 @@ class Recorder:
             for value in found:
                 check(value, step)
 
-    def _run_plan(self, st: _FrameState, plan: LinePlan, step: int, loc: object) -> bool:
+    def _run_plan(self, st: _FrameState, plan: LinePlan, step: int, loc: Any) -> bool:
         """Check only what a pure line can change; False when its calls are not the pure ones.
 
         ``loc`` is the frame's ``f_locals``, read once per event (on 3.12 each read re-syncs).
@@ -643,7 +645,7 @@ class Recorder:
         g = st.frame.f_globals
         grown: list[object] | None = None
         for name, attr in plan.calls:  # PlanCall records, unpacked once
-            found = loc.get(name, _NOTHING)  # type: ignore[attr-defined]
+            found = loc.get(name, _NOTHING)
             if found is _NOTHING:
                 found = dict.get(g, name, _NOTHING)
             if not attr:  # a plain call
@@ -671,7 +673,7 @@ class Recorder:
                 snap.check_tail(obj, step)
         snap = self.snap
         for base, path, inplace in plan.targets:  # PlanTarget records
-            obj = loc.get(base, _NOTHING)  # type: ignore[attr-defined]
+            obj = loc.get(base, _NOTHING)
             if obj is _NOTHING:
                 obj = dict.get(g, base, _NOTHING)
                 if obj is _NOTHING:
@@ -692,17 +694,17 @@ class Recorder:
             op, arg = path[-1]
             if op == "item":
                 if arg[0] == "name":  # the common `a[i] = …`: one lookup, inline
-                    key = loc.get(arg[1], _NOTHING)  # type: ignore[attr-defined,index]
+                    key = loc.get(arg[1], _NOTHING)
                     if key is _NOTHING:
-                        key = dict.get(g, arg[1], _NOTHING)  # type: ignore[index]
+                        key = dict.get(g, arg[1], _NOTHING)
                 else:
-                    key = _index_value(arg, loc, g)  # type: ignore[arg-type]
+                    key = _index_value(arg, loc, g)
                 if key is _NOTHING:
                     snap.check_value(container, step)
                 else:
                     snap.check_item(container, key, step, inplace)
             elif type(container) not in _SKIP_CHECK:
-                snap.check_attr(container, arg, step, inplace)  # type: ignore[arg-type]
+                snap.check_attr(container, arg, step, inplace)
         return True
 
     def _recheck(self, st: _FrameState, step: int) -> None:
@@ -843,33 +845,33 @@ _NOTHING = object()
 _BUILTINS: dict[str, object] = __import__("builtins").__dict__
 
 
-def _index_value(index: tuple[object, ...], loc: object, g: dict[str, object]) -> object:
+def _index_value(index: tuple[Any, ...], loc: Any, g: dict[str, object]) -> object:
     """Evaluate a plan's index: a constant, a name, or a name plus a constant."""
     kind = index[0]
     if kind == "const":
         return index[1]
     name = index[1]
-    value = loc.get(name, _NOTHING)  # type: ignore[attr-defined]
+    value = loc.get(name, _NOTHING)
     if value is _NOTHING:
-        value = dict.get(g, name, _NOTHING)  # type: ignore[arg-type]
+        value = dict.get(g, name, _NOTHING)
     if kind == "add":
-        return value + index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
+        return value + index[2] if type(value) is int else _NOTHING
     if kind == "mod":
-        return value % index[2] if type(value) is int else _NOTHING  # type: ignore[operator]
+        return value % index[2] if type(value) is int else _NOTHING
     return value
 
 
-def _step_into(obj: object, op: str, arg: object, loc: object, g: dict[str, object]) -> object:
+def _step_into(obj: Any, op: str, arg: Any, loc: Any, g: dict[str, object]) -> object:
     """Follow one path step (``[i]`` on a list/tuple/dict, ``.name`` on a plain object)."""
     try:
         if op == "item":
             t = type(obj)
             if t not in (list, dict, tuple):
                 return _NOTHING
-            key = _index_value(arg, loc, g)  # type: ignore[arg-type]
+            key = _index_value(arg, loc, g)
             if key is _NOTHING or (t is dict and type(key) not in _KEY_ATOMS):
                 return _NOTHING  # hashing a user object would run its __hash__/__eq__
-            return obj[key]  # type: ignore[index]
+            return obj[key]
         d = _instance_dict(obj)
         return d.get(arg, _NOTHING) if d is not None else _NOTHING
     except Exception:
@@ -896,8 +898,8 @@ _KEY_ATOMS = frozenset({int, str, bool, type(None), bytes})
 
 def _type_attr(t: type, name: str) -> object:
     """Look ``name`` up along ``t``'s MRO without running a metaclass's code."""
-    for klass in type.__dict__["__mro__"].__get__(t):  # type: ignore[attr-defined]
-        ns = type.__dict__["__dict__"].__get__(klass)  # type: ignore[attr-defined]
+    for klass in type.__dict__["__mro__"].__get__(t):
+        ns = type.__dict__["__dict__"].__get__(klass)
         if name in ns:
             return ns[name]
     return None

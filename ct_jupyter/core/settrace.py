@@ -12,6 +12,7 @@ import re
 import sys
 import warnings
 from types import CodeType, FrameType, FunctionType, MethodType
+from typing import Any, cast
 
 from ..errors import BackendUnavailable, CodetraceWarning
 from .ccore import chosen, make_core
@@ -52,7 +53,7 @@ class SetTraceBackend:
         self._global_fn = self._global  # one bound method, so `sys.gettrace() is` can tell it
         self._switched_off = False  # we removed our own tracer after a limit
         #: the local trace function user frames get: `_local`, or the C core's
-        self._tracer: object = self._local
+        self._tracer: Any = self._local
         self._core: object | None = None
         self.core = chosen()
         recorder.builder.meta["core"] = self.core
@@ -76,7 +77,7 @@ class SetTraceBackend:
             # hidden variable is unbound makes CPython warn when it writes the locals back. The
             # write is harmless (the hidden slot is saved and restored around the comprehension),
             # so keep the user's stderr clean while we record.
-            warnings.filters.insert(0, _HIDDEN_LOCALS_WARNING)
+            cast("list[Any]", warnings.filters).insert(0, _HIDDEN_LOCALS_WARNING)
             warnings._filters_mutated()  # type: ignore[attr-defined]
         core = self._core = make_core(self.rec, None, self._local)
         self.core = self.rec.builder.meta["core"] = "c" if core is not None else "python"
@@ -111,7 +112,7 @@ class SetTraceBackend:
             self._tracer = self._local
         if _HIDDEN_LOCALS_WARNING is not None:
             try:
-                warnings.filters.remove(_HIDDEN_LOCALS_WARNING)
+                cast("list[Any]", warnings.filters).remove(_HIDDEN_LOCALS_WARNING)
             except ValueError:
                 pass
             warnings._filters_mutated()  # type: ignore[attr-defined]
@@ -124,7 +125,7 @@ class SetTraceBackend:
     def _switch_to_counting(self) -> None:
         self._counting = True
 
-    def _global(self, frame: FrameType, event: str, arg: object) -> object:
+    def _global(self, frame: FrameType, event: str, arg: object) -> Any:
         rec = self.rec
         code = frame.f_code
         info = rec.infos.get(id(code))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from functools import partial
 from types import CodeType, FrameType
 
@@ -69,7 +70,7 @@ class SysMonBackend:
             mon.use_tool_id(tool, TOOL_NAME)
             self.tool = tool
             self._owner = self.rec.owner = threading.get_ident()
-            table = {
+            table: dict[int, Callable[..., object]] = {
                 E.PY_START: self._on_py_start,
                 E.PY_RESUME: self._on_py_resume,
                 E.PY_THROW: self._on_py_throw,

@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from itertools import compress, count, islice
+from typing import Any
 
 from ..model.encoded import UNBOUND, Cut, Err, Named, Ref
 from ..model.heap import KEYFRAME, Heap
@@ -28,6 +29,9 @@ from ..options import TraceOptions
 from .repr_budget import ReprCaller, describe
 
 _is = operator.is_
+#: ``bytearray.__bytes__`` where the interpreter has it (3.11+ builds differ): a subclass's own
+#: ``__bytes__`` or buffer hooks are never called
+_BYTEARRAY_BYTES: Callable[[Any], bytes] | None = getattr(bytearray, "__bytes__", None)
 _is_not = operator.is_not
 
 ATOM_TYPES = frozenset({int, float, bool, type(None), complex})
@@ -92,16 +96,18 @@ class Snapshotter:
         self.ids: dict[int, int] = {}
         self.refs: list[Ref] = []
         # per oid: the object (strong) or a weak reference to it; None once released
-        self.objs: list[object] = []
+        self.objs: list[Any] = []  # an object or a weak reference: read as either
         self.weak: list[bool] = []
         self.addr: list[int] = []
-        self.raw: list[object] = []
+        # per oid: the tokens its last snapshot saw (a tuple of tokens, or (keys, values),
+        # (names, values), a repr text, bytes): each kind reads its own shape
+        self.raw: list[Any] = []
         self.lens: list[int] = []
         self.kids: list[tuple[int, ...]] = []
         self.kpos: list[dict[object, int] | None] = []
         # the current snapshot items of lists (a list of encs) and dicts (a dict of encs),
         # kept up to date by deltas, so a keyframe costs one copy and no replay
-        self.cur: list[object] = []
+        self.cur: list[Any] = []  # a list of encs, a dict of encs, or None
         self.since_full: list[int] = []
         self._kinds: dict[type, str] = {}
         self._wants_label: dict[type, bool] = {}
@@ -133,10 +139,10 @@ class Snapshotter:
         self.suspects.clear()
 
     # -- identity and lifetimes -----------------------------------------------------------
-    def get(self, oid: int) -> object:
+    def get(self, oid: int) -> Any:
         """Return the live object ``oid`` stands for, or None once the program freed it."""
         r = self.objs[oid]
-        return r() if self.weak[oid] else r  # type: ignore[operator]
+        return r() if self.weak[oid] else r
 
     def _died(self, wr: object) -> None:
         self._dead.append(wr)  # runs wherever the object died: only note it
@@ -266,7 +272,7 @@ class Snapshotter:
         oid = self.ids.get(id(obj))
         if oid is not None:
             r = self.objs[oid]
-            if (r() if self.weak[oid] else r) is obj:  # type: ignore[operator]
+            if (r() if self.weak[oid] else r) is obj:
                 if self.raw[oid] is None and depth < self.max_depth:
                     self._capture(oid, obj, step, depth)
                 return self.refs[oid]
@@ -278,7 +284,7 @@ class Snapshotter:
         if kind == "named":
             return _named(obj)
         if kind == "str":  # str subclass
-            text = str.__str__(obj)  # type: ignore[arg-type]
+            text = str.__str__(obj)
             self.bytes += 56 + min(len(text), self.max_str)
             return text if len(text) <= self.max_str else Cut(text[: self.max_str], len(text))
         oid = self._track(obj, kind, t)
@@ -328,15 +334,15 @@ class Snapshotter:
         self.kpos[oid] = None
         self.kids[oid] = kids
         if kind == "list" or kind == "deque":
-            self.cur[oid] = list(snap[1])  # type: ignore[arg-type]
+            self.cur[oid] = list(snap[1])
         elif kind == "dict" or kind == "object":
-            self.cur[oid] = dict(zip(snap[1], snap[2]))  # type: ignore[call-overload]
+            self.cur[oid] = dict(zip(snap[1], snap[2]))
         self.since_full[oid] = 0
         self.heap.add_version(oid, step, snap)
         self.bytes += 64 + 8 * _snap_len(snap)
 
-    def _snapshot(self, kind: str, obj: object, step: int, depth: int
-                  ) -> tuple[tuple[object, ...], object, int, tuple[int, ...]]:
+    def _snapshot(self, kind: str, obj: Any, step: int, depth: int
+                  ) -> tuple[tuple[Any, ...], Any, int, tuple[int, ...]]:
         """Return (snapshot, mirror, length, child oids) of ``obj`` read without user code."""
         enc = self.encode
         limit = self.max_items
@@ -349,9 +355,9 @@ class Snapshotter:
             raw: object = () if kind in ("tuple", "frozenset") else self._tokens(items, encs)
             return (n, encs), raw, n, _kid_oids(encs)
         if kind == "dict":
-            n = dict.__len__(obj)  # type: ignore[arg-type]
-            keys = list(islice(iter(dict.keys(obj)), limit))  # type: ignore[arg-type]
-            vals = list(islice(iter(dict.values(obj)), limit))  # type: ignore[arg-type]
+            n = dict.__len__(obj)
+            keys = list(islice(iter(dict.keys(obj)), limit))
+            vals = list(islice(iter(dict.values(obj)), limit))
             kenc = tuple([enc(k, step, depth) for k in keys])
             venc = tuple([enc(v, step, depth) for v in vals])
             raw = (self._tokens(keys, kenc), self._tokens(vals, venc))
@@ -365,8 +371,8 @@ class Snapshotter:
             return ((label, tuple(names), venc), (names, self._tokens(vals, venc)), len(names),
                     _kid_oids(venc))
         if kind == "bytearray":
-            data = bytearray.__bytes__(obj) if hasattr(bytearray, "__bytes__") \
-                else bytes(bytearray.__iter__(obj))  # type: ignore[arg-type]
+            data = _BYTEARRAY_BYTES(obj) if _BYTEARRAY_BYTES is not None \
+                else bytes(bytearray.__iter__(obj))
             self.bytes += min(len(data), self.max_str)
             return (len(data), data[: self.max_str]), data, len(data), ()
         text = self.repr(obj)
@@ -429,7 +435,7 @@ class Snapshotter:
             self.kids[oid] = ()
             self.heap.add_version(oid, step, (text,))
 
-    def _changed_at(self, head: list[object], toks: list[object]) -> list[int]:
+    def _changed_at(self, head: list[Any], toks: list[Any]) -> list[int]:
         """Return the positions where ``head`` no longer holds what the mirror ``toks`` holds."""
         out: list[int] = []
         objs, weak = self.objs, self.weak
@@ -439,10 +445,10 @@ class Snapshotter:
                 tok = toks[i]
                 c = tok.__class__
                 if c is Ref:  # `same`, inlined: lists of objects are checked at every step
-                    r = objs[tok.oid]  # type: ignore[attr-defined]
-                    if (r() if weak[tok.oid] else r) is head[i]:  # type: ignore[attr-defined,operator]
+                    r = objs[tok.oid]
+                    if (r() if weak[tok.oid] else r) is head[i]:
                         continue
-                elif c is _WREF and tok() is head[i]:  # type: ignore[operator]
+                elif c is _WREF and tok() is head[i]:
                     continue
             out.append(i)
         return out
@@ -460,24 +466,24 @@ class Snapshotter:
             n = base.__len__(obj)  # type: ignore[attr-defined]
             head = obj if type(obj) is list and n <= self.max_items else \
                 list(islice(base.__iter__(obj), self.max_items))  # type: ignore[attr-defined]
-            if n != self.lens[oid] or not all(map(_is, head, raw)):  # type: ignore[call-overload]
+            if n != self.lens[oid] or not all(map(_is, head, raw)):
                 if kind == "set":
                     if n != self.lens[oid] or len(head) != len(raw) or \
-                            self._changed_at(head, raw):  # type: ignore[arg-type]
+                            self._changed_at(head, raw):
                         self._recapture(oid, obj, step)
                 else:
-                    self._list_changed(oid, obj, head, n, step)  # type: ignore[arg-type]
+                    self._list_changed(oid, obj, head, n, step)
         elif kind == "dict":
-            n = dict.__len__(obj)  # type: ignore[arg-type]
-            ktoks, vtoks = raw  # type: ignore[misc]
+            n = dict.__len__(obj)
+            ktoks, vtoks = raw
             small = type(obj) is dict and n <= self.max_items
-            keys = obj if small else list(islice(iter(dict.keys(obj)), self.max_items))  # type: ignore[arg-type]
-            vals = obj.values() if small else list(islice(iter(dict.values(obj)), self.max_items))  # type: ignore[attr-defined,arg-type]
+            keys = obj if small else list(islice(iter(dict.keys(obj)), self.max_items))
+            vals = obj.values() if small else list(islice(iter(dict.values(obj)), self.max_items))
             if n != self.lens[oid] or not all(map(_is, vals, vtoks)) \
                     or not all(map(_is, keys, ktoks)):
-                self._dict_changed(oid, obj, n, step)  # type: ignore[arg-type]
+                self._dict_changed(oid, obj, n, step)
         elif kind == "object":
-            names, vtoks = raw  # type: ignore[misc]
+            names, vtoks = raw
             d = _plain_dict(obj)
             if d is not None:
                 if len(d) != len(vtoks) or not all(map(_is, d.values(), vtoks)) \
@@ -499,7 +505,7 @@ class Snapshotter:
             if type(obj) not in self.repr.bad and self.repr(obj) != raw:
                 self._recapture(oid, obj, step)
         elif kind == "bytearray":
-            if bytearray.__len__(obj) != len(raw) or bytearray.__ne__(obj, raw):  # type: ignore[arg-type]
+            if bytearray.__len__(obj) != len(raw) or bytearray.__ne__(obj, raw):
                 self._recapture(oid, obj, step)
         kids = self.kids[oid]
         if kids:
@@ -522,7 +528,7 @@ class Snapshotter:
 
     def _list_changed(self, oid: int, obj: list[object], head: list[object], n_new: int,
                       step: int) -> None:
-        raw: list[object] = self.raw[oid]  # type: ignore[assignment]
+        raw: list[object] = self.raw[oid]
         n_old = self.lens[oid]
         limit = self.max_items
         idxs = self._changed_at(head, raw)
@@ -535,7 +541,7 @@ class Snapshotter:
             return
         delta: list[object] = [n_new]
         has_ref = False
-        cur: list[object] = self.cur[oid]  # type: ignore[assignment]
+        cur: list[object] = self.cur[oid]
         get = list.__getitem__ if isinstance(head, list) else None
         for i in idxs:
             if i >= limit:
@@ -560,14 +566,14 @@ class Snapshotter:
         if len(head) < len(raw):
             for tok in raw[len(head):]:
                 if tok.__class__ is Ref:
-                    self.suspect(tok.oid)  # type: ignore[attr-defined]
+                    self.suspect(tok.oid)
             del raw[len(head):]
         if n_new < len(cur):
             del cur[n_new:]
         self.lens[oid] = n_new
         if has_ref or self.kids[oid]:
-            self.kids[oid] = tuple([t.oid for t in raw if t.__class__ is Ref  # type: ignore[attr-defined]
-                                    and self.raw[t.oid] is not None])  # type: ignore[attr-defined]
+            self.kids[oid] = tuple([t.oid for t in raw if t.__class__ is Ref
+                                    and self.raw[t.oid] is not None])
         self._add_delta(oid, step, delta)
         self.bytes += 48 + 16 * len(idxs)
 
@@ -578,7 +584,7 @@ class Snapshotter:
             if isinstance(cur, dict):  # dict (length, keys, values) or object (label, names, values)
                 full: tuple[object, ...] = (delta[0], tuple(cur), tuple(cur.values()))
             else:
-                full = (delta[0], tuple(cur))  # type: ignore[arg-type]
+                full = (delta[0], tuple(cur))
             self.heap.add_version(oid, step, full)
             self.since_full[oid] = 0
             self.bytes += 8 * _snap_len(full)
@@ -587,7 +593,7 @@ class Snapshotter:
             self.since_full[oid] = count_
 
     def _dict_changed(self, oid: int, obj: dict[object, object], n_new: int, step: int) -> None:
-        ktoks, vtoks = self.raw[oid]  # type: ignore[misc]
+        ktoks, vtoks = self.raw[oid]
         n_old = self.lens[oid]
         limit = self.max_items
         keys = list(islice(iter(dict.keys(obj)), limit))
@@ -602,7 +608,7 @@ class Snapshotter:
             self._recapture(oid, obj, step)
             return
         delta: list[object] = [n_new]
-        cur: dict[object, object] = self.cur[oid]  # type: ignore[assignment]
+        cur: dict[object, object] = self.cur[oid]
         for i in idxs:
             key, value = keys[i], vals[i]
             if i < len(vtoks):
@@ -639,17 +645,17 @@ class Snapshotter:
         if oid is None or self.raw[oid] is None:
             return -1
         r = self.objs[oid]
-        return oid if (r() if self.weak[oid] else r) is obj else -1  # type: ignore[operator]
+        return oid if (r() if self.weak[oid] else r) is obj else -1
 
     def _adopt_kid(self, oid: int, enc: object) -> None:
         """Make a newly stored child enc of ``oid`` part of its in-place re-checks."""
-        if enc.__class__ is Ref and enc.oid not in self.kids[oid]:  # type: ignore[attr-defined]
-            kids = self.kids[oid] + (enc.oid,)  # type: ignore[attr-defined]
+        if enc.__class__ is Ref and enc.oid not in self.kids[oid]:
+            kids = self.kids[oid] + (enc.oid,)
             cur = self.cur[oid]
-            if cur is not None and len(kids) > 2 * len(cur) + 16:  # type: ignore[arg-type]
+            if cur is not None and len(kids) > 2 * len(cur) + 16:
                 # Replaced children pile up (`d[k] = [i]` in a loop): rebuild from what the
                 # container holds now, so the list, and every re-check, stays O(len) — amortised.
-                encs = tuple(cur.values()) if isinstance(cur, dict) else tuple(cur)  # type: ignore[arg-type]
+                encs = tuple(cur.values()) if isinstance(cur, dict) else tuple(cur)
                 keys = tuple(cur) if isinstance(cur, dict) else ()
                 kids = tuple(dict.fromkeys(_kid_oids(keys + encs)))
             self.kids[oid] = kids
@@ -662,8 +668,8 @@ class Snapshotter:
         if type(obj) is not list or self.heap.kinds[oid] != "list":
             self.check(oid, step, None)
             return
-        raw: list[object] = self.raw[oid]  # type: ignore[assignment]
-        n, old = len(obj), self.lens[oid]  # type: ignore[arg-type]
+        raw: list[object] = self.raw[oid]
+        n, old = len(obj), self.lens[oid]
         limit = self.max_items
         if n < old or (old < limit and len(raw) != old):
             self.check(oid, step, None)
@@ -671,10 +677,10 @@ class Snapshotter:
         if n == old:
             return
         delta: list[object] = [n]
-        cur: list[object] = self.cur[oid]  # type: ignore[assignment]
+        cur: list[object] = self.cur[oid]
         new_kids: list[int] = []
         for i in range(old, min(n, limit)):  # items past the shown head only count in the length
-            item = obj[i]  # type: ignore[index]
+            item = obj[i]
             e = self.encode(item, step, 1)
             raw.append(e if e.__class__ is Ref else
                        (item if type(item) in _HOLD else self.token(item, e)))
@@ -682,7 +688,7 @@ class Snapshotter:
             delta.append(i)
             delta.append(e)
             if e.__class__ is Ref:
-                new_kids.append(e.oid)  # type: ignore[attr-defined]
+                new_kids.append(e.oid)
         self.lens[oid] = n
         if new_kids:
             self.kids[oid] += tuple(new_kids)
@@ -701,7 +707,7 @@ class Snapshotter:
                 (self.repr_user and self._wants_label.get(t, True)):
             self.check(oid, step, None)
             return
-        names, vtoks = raw  # type: ignore[misc]
+        names, vtoks = raw
         new = d.get(name, _MISSING)
         try:
             idx = names.index(name)
@@ -727,7 +733,7 @@ class Snapshotter:
             names.append(name)
             vtoks.append(tok)
             self.lens[oid] = len(names)
-        cur: dict[str, object] = self.cur[oid]  # type: ignore[assignment]
+        cur: dict[str, object] = self.cur[oid]
         cur[name] = e
         self._adopt_kid(oid, e)
         self._add_delta(oid, step, [None, name, e])
@@ -749,7 +755,7 @@ class Snapshotter:
             if not 0 <= k < n or k >= self.max_items:
                 return  # past the shown head: nothing to store
             new = container[k]  # type: ignore[index]
-            tok = raw[k]  # type: ignore[index]
+            tok = raw[k]
             if tok is new or ((tok.__class__ is Ref or tok.__class__ is _WREF)
                               and self.same(tok, new)):
                 if inplace:
@@ -758,8 +764,8 @@ class Snapshotter:
             if tok.__class__ is Ref:
                 self.suspect(tok.oid)
             e = self.encode(new, step, 1)
-            raw[k] = e if e.__class__ is Ref else (new if type(new) in _HOLD else self.token(new, e))  # type: ignore[index]
-            self.cur[oid][k] = e  # type: ignore[index]
+            raw[k] = e if e.__class__ is Ref else (new if type(new) in _HOLD else self.token(new, e))
+            self.cur[oid][k] = e
             self._adopt_kid(oid, e)
             self._add_delta(oid, step, [n, k, e])
             self.bytes += 64
@@ -769,7 +775,7 @@ class Snapshotter:
                 new = container.get(key, _MISSING)  # type: ignore[attr-defined]
             except Exception:  # unhashable key: the store itself raised
                 return
-            ktoks, vtoks = raw  # type: ignore[misc]
+            ktoks, vtoks = raw
             pos = self.kpos[oid]
             if pos is None:
                 pos = self.kpos[oid] = {k: i for i, k in enumerate(ktoks) if type(k) in _KEY_ATOMS}
@@ -805,7 +811,7 @@ class Snapshotter:
                 pos[key] = i
             self.lens[oid] = n
             delta: list[object] = [n]
-            cur: dict[object, object] = self.cur[oid]  # type: ignore[assignment]
+            cur: dict[object, object] = self.cur[oid]
             self._dict_item(oid, cur, delta, key, new, step, vtoks, i)
             self._add_delta(oid, step, delta)
             self.bytes += 72
@@ -826,7 +832,7 @@ def _exception_label(obj: object) -> str | None:
             or not all(type(a) in _LABEL_ATOMS for a in args):
         return None
     try:
-        return rep.__get__(obj)()[:10_000]  # type: ignore[attr-defined,no-any-return]
+        return rep.__get__(obj)()[:10_000]
     except Exception:
         return None
 
@@ -834,13 +840,13 @@ def _exception_label(obj: object) -> str | None:
 def _class_attrs(t: type) -> dict[str, object]:
     """Return the attributes defined along ``t``'s MRO (no metaclass code runs)."""
     out: dict[str, object] = {}
-    for klass in reversed(type.__dict__["__mro__"].__get__(t)):  # type: ignore[attr-defined]
-        out.update(type.__dict__["__dict__"].__get__(klass))  # type: ignore[attr-defined]
+    for klass in reversed(type.__dict__["__mro__"].__get__(t)):
+        out.update(type.__dict__["__dict__"].__get__(klass))
     return out
 
 
 def _class_module(t: type) -> str:
-    mod = type.__dict__["__dict__"].__get__(t).get("__module__", "")  # type: ignore[attr-defined]
+    mod = type.__dict__["__dict__"].__get__(t).get("__module__", "")
     return mod if type(mod) is str else ""
 
 
@@ -859,7 +865,7 @@ def _named(obj: object) -> Named:
 
 
 def _kid_oids(encs: tuple[object, ...]) -> tuple[int, ...]:
-    return tuple([e.oid for e in encs if e.__class__ is Ref])  # type: ignore[attr-defined]
+    return tuple([e.oid for e in encs if e.__class__ is Ref])
 
 
 _SLOTS: dict[type, tuple[tuple[str, object], ...]] = {}
@@ -930,19 +936,20 @@ def _snap_len(snap: tuple[object, ...]) -> int:
     return 1
 
 
-def _attributes(obj: object) -> tuple[list[str], list[object]]:
+def _attributes(obj: Any) -> tuple[list[str], list[object]]:
     """Return an instance's attribute names and values without running user code."""
     t = type(obj)
+    vals: list[object]
     if issubclass(t, tuple) and _is_namedtuple(t):
         fields = _class_attrs(t)["_fields"]
-        vals = list(tuple.__iter__(obj))  # type: ignore[arg-type]
-        names = list(fields) if type(fields) is tuple else [f"[{i}]" for i in range(len(vals))]
-        return [n if type(n) is str else "?" for n in names][: len(vals)], vals
+        vals = list(tuple.__iter__(obj))
+        labels = list(fields) if type(fields) is tuple else [f"[{i}]" for i in range(len(vals))]
+        return [n if type(n) is str else "?" for n in labels][: len(vals)], vals
     plain = _plain_dict(obj)
     if plain is not None:
         return list(plain), list(plain.values())
     names: list[str] = []
-    vals: list[object] = []
+    vals = []
     d = _instance_dict(obj)
     if d is not None:
         for k, v in dict.items(d):

@@ -18,7 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from itertools import compress, islice
 from operator import le
-from typing import Any
+from typing import Any, cast
 
 from .columns import TraceColumns
 from .encoded import UNBOUND, Cut, Err, Named, Ref
@@ -491,7 +491,7 @@ class Trace:
             if enc.__class__ is Ref:
                 until = steps[k + 1] if k < last else None
                 seen = st
-                for vs in b.heap.version_steps(enc.oid):  # type: ignore[attr-defined]
+                for vs in b.heap.version_steps(enc.oid):
                     if vs > seen and (until is None or vs < until):
                         out.append((vs, self.decode(enc, vs)))
                         seen = vs
@@ -542,12 +542,12 @@ class Trace:
     def decode(self, enc: object, index: int, depth: int = 6) -> Value:
         """Turn a stored enc into a `Value` as of step ``index``."""
         if enc.__class__ is Ref:
-            return self._decode_ref(enc.oid, index, depth, set())  # type: ignore[attr-defined]
+            return self._decode_ref(enc.oid, index, depth, set())
         return _decode_atom(enc)
 
     def _decode(self, enc: object, index: int, depth: int, path: set[int]) -> Value:
         if enc.__class__ is Ref:
-            return self._decode_ref(enc.oid, index, depth, path)  # type: ignore[attr-defined]
+            return self._decode_ref(enc.oid, index, depth, path)
         return _decode_atom(enc)
 
     def _decode_ref(self, oid: int, index: int, depth: int, path: set[int]) -> Value:
@@ -572,7 +572,7 @@ class Trace:
             length, keys, vals = snap
             entries = tuple((dec(k, index, depth, path), dec(v, index, depth, path))
                             for k, v in zip(keys, vals))  # type: ignore[call-overload]
-            cut = length != len(entries)  # type: ignore[arg-type]
+            cut = length != len(entries)
             text = _join("{", (f"{k.text}: {v.text}" for k, v in entries), "}", cut)
             if tname != "dict":
                 text = f"{tname}({text})"
@@ -594,11 +594,11 @@ class Trace:
         if kind == "bytearray":
             length, head = snap
             cut = length != len(head)  # type: ignore[arg-type]
-            return Value("bytearray", tname, _clip(repr(bytearray(head))), oid=oid,  # type: ignore[arg-type, call-overload]
+            return Value("bytearray", tname, _clip(repr(bytearray(cast(bytes, head)))), oid=oid,
                          length=length, truncated=cut)  # type: ignore[arg-type]
         length, items = snap
         values = tuple(dec(v, index, depth, path) for v in items)  # type: ignore[attr-defined]
-        cut = length != len(values)  # type: ignore[arg-type]
+        cut = length != len(values)
         opener, closer = _BRACKETS.get(kind, ("[", "]"))
         if kind == "tuple" and len(values) == 1 and not cut:
             closer = ",)"
