@@ -64,6 +64,9 @@ typedef struct {
 
 static PyObject *str_off;
 
+/* recorder.CHECK_EVERY: every this many steps (a mask) the Python core re-checks a frame */
+#define CHECK_EVERY 4095
+
 #define SLOT(obj, off) (*(PyObject **)((char *)(obj) + (off)))
 
 static inline void set_slot(PyObject *obj, Py_ssize_t off, PyObject *value) {
@@ -319,7 +322,7 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
         PyObject *dirty = SLOT(st, self->fs.dirty);
         PyObject *pending = SLOT(st, self->fs.pending);
         int quiet = dirty == Py_False && (pending == NULL || pending == Py_None)
-                    && (stepn & 4095) != 4095 && effects != NULL && PyDict_CheckExact(effects);
+                    && (stepn & CHECK_EVERY) != CHECK_EVERY && effects != NULL && PyDict_CheckExact(effects);
         if (quiet && eff == NULL) {
             result = Py_NewRef(Py_None);
             goto done;
@@ -339,7 +342,7 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
         PyObject *dirty = SLOT(st, self->fs.dirty);
         PyObject *pending = SLOT(st, self->fs.pending);
         if (names != NULL && PyTuple_CheckExact(names) && dirty == Py_False
-                && (pending == NULL || pending == Py_None) && (stepn & 4095) != 4095) {
+                && (pending == NULL || pending == Py_None) && (stepn & CHECK_EVERY) != CHECK_EVERY) {
             if (PyDict_SetItem(self->frame_first, fid, step) < 0) goto done;
             int done_ = rebind_atoms(self, st, frame, names, step, 1);
             if (done_ < 0) goto done;

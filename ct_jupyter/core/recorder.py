@@ -141,6 +141,11 @@ class Recorder:
         self._module_names: dict[int, dict[str, None]] = {}
         self._continues: set[int] = set()  # ids of codes whose frame continues the last root frame
         self._last_root: _FrameState | None = None
+        # Two states, one fast check: ``active`` is False once recording stopped (a limit, a
+        # failure, the end); ``off`` — the flag every event reads first, also from the C core —
+        # is True while the recorder is busy in its own code (so what it calls is not
+        # recorded) or once it stopped: ``off == busy or not active``. Each event sets it on
+        # entry and leaves it as ``not active``.
         self.off = False
         self.active = True
         #: set by the sys.monitoring backend on 3.12: leave the program's ``locals()`` dict as is
@@ -671,7 +676,6 @@ class Recorder:
         if grown is not None:
             for obj in grown:
                 snap.check_tail(obj, step)
-        snap = self.snap
         for base, path, inplace in plan.targets:  # PlanTarget records
             obj = loc.get(base, _NOTHING)
             if obj is _NOTHING:

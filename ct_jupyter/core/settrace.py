@@ -102,9 +102,12 @@ class SetTraceBackend:
             name = "None" if self.replaced_by == "None" else tracer_name(self.replaced_by)
             self.rec.builder.meta["tracer_replaced"] = name
             self.replaced_by = None
+            why = (f"the program called sys.settrace ({name})" if name != "None" else
+                   "the trace function was removed (the program called sys.settrace(None), or "
+                   "CPython switched tracing off after an error in it, such as a RecursionError "
+                   "at the recursion limit)")
             warnings.warn(CodetraceWarning(
-                f"the program called sys.settrace ({name}) while it was recorded: calls made "
-                "while its tracer was installed are missing from the trace",
+                f"{why} while it was recorded: calls made after that are missing from the trace",
                 code="WARN_TRACER_REPLACED"), stacklevel=4)
         if self._core is not None:
             self._core.release()  # type: ignore[attr-defined]
@@ -123,9 +126,11 @@ class SetTraceBackend:
         frame.f_trace_lines = True
 
     def _switch_to_counting(self) -> None:
+        """After a limit: from now on only count lines (see `_count`)."""
         self._counting = True
 
     def _global(self, frame: FrameType, event: str, arg: object) -> Any:
+        """The global trace function ('call'): start a user frame, return its local tracer."""
         rec = self.rec
         code = frame.f_code
         info = rec.infos.get(id(code))
@@ -151,6 +156,7 @@ class SetTraceBackend:
         return self._tracer
 
     def _local(self, frame: FrameType, event: str, arg: object) -> object:
+        """A user frame's local tracer: 'line', 'return' (or yield) and 'exception' events."""
         if self._counting:
             return self._count(frame, event, arg)
         rec = self.rec
@@ -187,6 +193,7 @@ class SetTraceBackend:
         return self._tracer
 
     def _count(self, frame: FrameType, event: str, arg: object) -> object:
+        """After a limit: count lines exactly up to COUNT_AFTER_STOP, then switch tracing off."""
         if event == "line":
             b = self.rec.builder
             b.dropped_steps += 1
