@@ -26,9 +26,10 @@ from ..options import TraceOptions
 from .analysis import LineEffects, analyse
 from .ccore import get_var as _ccore_get_var
 from .filters import CodeFilter
+from .object_view import class_attr, instance_dict
 from .purity import APPEND_METHODS, PURE_BUILTIN_OBJECTS, PURE_METHODS, LinePlan, line_plans
 from .repr_budget import safe_message
-from .values import ATOM_TYPES, HOLD_TYPES, Snapshotter, _instance_dict
+from .values import ATOM_TYPES, HOLD_TYPES, Snapshotter
 
 #: The one fail-soft switch: when True (the test suite sets it), a failure of the recorder,
 #: the output capture or the display raises instead of failing soft. Read it with `fails_loud`.
@@ -669,7 +670,7 @@ class Recorder:
                     grown = []
                 grown.append(found)
                 continue
-            if t.__module__ != "builtins" and self._is_user_callable(_type_attr(t, attr)):
+            if t.__module__ != "builtins" and self._is_user_callable(class_attr(t, attr)):
                 continue
             return False
         snap = self.snap
@@ -876,7 +877,7 @@ def _step_into(obj: Any, op: str, arg: Any, loc: Any, g: dict[str, object]) -> o
             if key is _NOTHING or (t is dict and type(key) not in _KEY_ATOMS):
                 return _NOTHING  # hashing a user object would run its __hash__/__eq__
             return obj[key]
-        d = _instance_dict(obj)
+        d = instance_dict(obj)
         return d.get(arg, _NOTHING) if d is not None else _NOTHING
     except Exception:
         return _NOTHING
@@ -898,15 +899,6 @@ def _traceback_text(error: BaseException) -> str:
 
 
 _KEY_ATOMS = frozenset({int, str, bool, type(None), bytes})
-
-
-def _type_attr(t: type, name: str) -> object:
-    """Look ``name`` up along ``t``'s MRO without running a metaclass's code."""
-    for klass in type.__dict__["__mro__"].__get__(t):
-        ns = type.__dict__["__dict__"].__get__(klass)
-        if name in ns:
-            return ns[name]
-    return None
 
 
 def _source_of(path: str) -> str | None:

@@ -26,6 +26,13 @@ from typing import Any
 from ..model.encoded import UNBOUND, Cut, Err, Named, Ref
 from ..model.heap import KEYFRAME, Heap
 from ..options import TraceOptions
+from .object_view import (
+    attributes,
+    class_attrs,
+    class_module,
+    exception_label,
+    plain_dict,
+)
 from .repr_budget import ReprCaller, describe
 
 _is = operator.is_
@@ -303,11 +310,11 @@ class Snapshotter:
             return "named"
         if issubclass(t, _OPAQUE_ATOMS):
             return "atom"
-        if issubclass(t, tuple) and "_fields" in _class_attrs(t):
+        if issubclass(t, tuple) and "_fields" in class_attrs(t):
             return "object"
-        if "__dataclass_fields__" in _class_attrs(t):
+        if "__dataclass_fields__" in class_attrs(t):
             return "object"
-        user = self.is_user_module(_class_module(t))
+        user = self.is_user_module(class_module(t))
         if issubclass(t, dict):
             return "dict"
         for base, kind in _SEQ.items():
@@ -363,7 +370,7 @@ class Snapshotter:
             raw = (self._tokens(keys, kenc), self._tokens(vals, venc))
             return (n, kenc, venc), raw, n, _kid_oids(kenc + venc)
         if kind == "object":
-            names, vals = _attributes(obj)
+            names, vals = attributes(obj)
             label = self._label(obj)
             vals = vals[:limit]
             venc = tuple([enc(v, step, depth) for v in vals])
@@ -381,7 +388,7 @@ class Snapshotter:
 
     def _label(self, obj: object) -> object:
         if not self.repr_user:
-            return _exception_label(obj)
+            return exception_label(obj)
         t = type(obj)
         wants = self._wants_label.get(t)
         if wants is None:
@@ -397,10 +404,10 @@ class Snapshotter:
     @staticmethod
     def _label_wanted(t: type) -> bool:
         """Return True when instances of ``t`` have a repr of their own worth showing."""
-        rep = _class_attrs(t).get("__repr__", object.__repr__)
-        if rep is object.__repr__ or (issubclass(t, tuple) and "_fields" in _class_attrs(t)):
+        rep = class_attrs(t).get("__repr__", object.__repr__)
+        if rep is object.__repr__ or (issubclass(t, tuple) and "_fields" in class_attrs(t)):
             return False
-        params = _class_attrs(t).get("__dataclass_params__")
+        params = class_attrs(t).get("__dataclass_params__")
         if params is not None and "__create_fn__" in getattr(rep, "__qualname__", ""):
             return False
         if params is not None and getattr(rep, "__module__", None) == "dataclasses":
@@ -484,7 +491,7 @@ class Snapshotter:
                 self._dict_changed(oid, obj, n, step)
         elif kind == "object":
             names, vtoks = raw
-            d = _plain_dict(obj)
+            d = plain_dict(obj)
             if d is not None:
                 if len(d) != len(vtoks) or not all(map(_is, d.values(), vtoks)) \
                         or not all(map(_is, d, names)):
@@ -494,7 +501,7 @@ class Snapshotter:
                         self._recapture(oid, obj, step)
             else:
                 try:
-                    new_names, new_vals = _attributes(obj)
+                    new_names, new_vals = attributes(obj)
                 except Exception:
                     new_names, new_vals = names, vtoks
                 new_names, new_vals = new_names[: self.max_items], new_vals[: self.max_items]
@@ -701,7 +708,7 @@ class Snapshotter:
         if oid < 0:
             return
         raw = self.raw[oid]
-        d = _plain_dict(obj)
+        d = plain_dict(obj)
         t = type(obj)
         if self.heap.kinds[oid] != "object" or d is None or \
                 (self.repr_user and self._wants_label.get(t, True)):
@@ -819,37 +826,6 @@ class Snapshotter:
         self.check(oid, step, None)
 
 
-_LABEL_ATOMS = frozenset({str, int, float, bool, type(None), bytes, complex})
-
-
-def _exception_label(obj: object) -> str | None:
-    """``ValueError('x')`` for an exception whose repr is CPython's and whose args are atoms."""
-    if not isinstance(obj, BaseException):
-        return None
-    rep = _class_attrs(type(obj)).get("__repr__")
-    args = obj.args
-    if type(rep) is not types.WrapperDescriptorType or type(args) is not tuple \
-            or not all(type(a) in _LABEL_ATOMS for a in args):
-        return None
-    try:
-        return rep.__get__(obj)()[:10_000]
-    except Exception:
-        return None
-
-
-def _class_attrs(t: type) -> dict[str, object]:
-    """Return the attributes defined along ``t``'s MRO (no metaclass code runs)."""
-    out: dict[str, object] = {}
-    for klass in reversed(type.__dict__["__mro__"].__get__(t)):
-        out.update(type.__dict__["__dict__"].__get__(klass))
-    return out
-
-
-def _class_module(t: type) -> str:
-    mod = type.__dict__["__dict__"].__get__(t).get("__module__", "")
-    return mod if type(mod) is str else ""
-
-
 def _named(obj: object) -> Named:
     """Return the `Named` enc of a function, class, module or method."""
     try:
@@ -868,104 +844,10 @@ def _kid_oids(encs: tuple[object, ...]) -> tuple[int, ...]:
     return tuple([e.oid for e in encs if e.__class__ is Ref])
 
 
-_SLOTS: dict[type, tuple[tuple[str, object], ...]] = {}
-_DICT_DESC: dict[type, object] = {}
-_mro_of = type.__dict__["__mro__"].__get__
-_dict_of = type.__dict__["__dict__"].__get__
-
-
-def _slot_descriptors(t: type) -> tuple[tuple[str, object], ...]:
-    """Return the (name, member descriptor) pairs of every ``__slots__`` entry of ``t`` (cached)."""
-    hit = _SLOTS.get(t)
-    if hit is not None:
-        return hit
-    out: list[tuple[str, object]] = []
-    seen: set[str] = set()
-    for klass in _mro_of(t):
-        ns = _dict_of(klass)
-        slots = ns.get("__slots__")
-        if not slots:
-            continue
-        for slot in (slots,) if type(slots) is str else tuple(slots) if type(slots) in (tuple, list) else ():
-            if type(slot) is not str or slot in ("__dict__", "__weakref__") or slot in seen:
-                continue
-            desc = ns.get(slot)
-            if type(desc) is types.MemberDescriptorType:  # C: reading it runs no user code
-                seen.add(slot)
-                out.append((slot, desc))
-    _SLOTS[t] = result = tuple(out)
-    return result
-
-
-def _instance_dict(obj: object) -> dict[str, object] | None:
-    """Return ``obj.__dict__`` through the C descriptor (a ``__dict__`` property is not run)."""
-    t = type(obj)
-    desc = _DICT_DESC.get(t, _MISSING)
-    if desc is _MISSING:
-        desc = None
-        for klass in _mro_of(t):
-            found = _dict_of(klass).get("__dict__")
-            if found is not None:
-                desc = found if type(found) is types.GetSetDescriptorType else None
-                break
-        _DICT_DESC[t] = desc
-    if desc is None:
-        return None
-    try:
-        d = desc.__get__(obj, t)  # type: ignore[attr-defined]
-    except Exception:
-        return None
-    return d if type(d) is dict else None
-
-
-def _is_namedtuple(t: type) -> bool:
-    return issubclass(t, tuple) and "_fields" in _class_attrs(t)
-
-
-def _plain_dict(obj: object) -> dict[str, object] | None:
-    """Return the instance ``__dict__`` when it is all there is to the object's attributes."""
-    t = type(obj)
-    if _slot_descriptors(t) or (issubclass(t, tuple) and _is_namedtuple(t)):
-        return None
-    return _instance_dict(obj)
-
-
 def _snap_len(snap: tuple[object, ...]) -> int:
     if len(snap) >= 2 and isinstance(snap[1], tuple):
         return len(snap[1]) * (2 if len(snap) == 3 and isinstance(snap[2], tuple) else 1)
     return 1
-
-
-def _attributes(obj: Any) -> tuple[list[str], list[object]]:
-    """Return an instance's attribute names and values without running user code."""
-    t = type(obj)
-    vals: list[object]
-    if issubclass(t, tuple) and _is_namedtuple(t):
-        fields = _class_attrs(t)["_fields"]
-        vals = list(tuple.__iter__(obj))
-        labels = list(fields) if type(fields) is tuple else [f"[{i}]" for i in range(len(vals))]
-        return [n if type(n) is str else "?" for n in labels][: len(vals)], vals
-    plain = _plain_dict(obj)
-    if plain is not None:
-        return list(plain), list(plain.values())
-    names: list[str] = []
-    vals = []
-    d = _instance_dict(obj)
-    if d is not None:
-        for k, v in dict.items(d):
-            if type(k) is str:
-                names.append(k)
-                vals.append(v)
-    for slot, desc in _slot_descriptors(t):
-        if slot in names:
-            continue
-        try:
-            value = desc.__get__(obj, t)  # type: ignore[attr-defined]
-        except Exception:
-            continue
-        names.append(slot)
-        vals.append(value)
-    return names, vals
 
 
 __all__ = ["ATOM_TYPES", "HOLD_TYPES", "Snapshotter", "UNBOUND"]
