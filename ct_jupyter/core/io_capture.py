@@ -35,11 +35,8 @@ too (decoded with the stream's encoding). The recorder's own calls into user cod
 ``__repr__`` that prints) can be kept out with `IOCapture.silenced` (or `IOCapture.muted`, which
 still shows the output).
 
-Proxies delegate every attribute they do not define to the real stream (``__getattr__``),
-forward attribute assignment to it, report the real stream's class to ``isinstance`` and let
-callers patch ``write`` on them: IPython 9's ``run_cell`` does ``sys.stdout.write = ...`` to
-keep output history, which a proxy with a read-only ``write`` (the CodeTracer recorder's PyO3
-proxy) turns into an ``AttributeError`` before the cell runs.
+The proxies themselves (transparent stand-ins that forward every write at once) are in
+`stream_proxy`.
 
 A bug in the capture never reaches user code: the write is forwarded, capture stops and the
 failure is noted in ``builder.meta["io_error"]`` — except when
@@ -49,7 +46,6 @@ failure is noted in ``builder.meta["io_error"]`` — except when
 from __future__ import annotations
 
 import builtins
-import codecs
 import functools
 import getpass
 import logging
@@ -64,13 +60,12 @@ from typing import Any, Self
 from ..errors import CodetraceWarning, UsageError
 from ..model.builder import TraceBuilder
 from .fd_mirror import FdMirror, mirror_supported
+from .stream_proxy import InProxy, OutProxy, as_text, proxy_over, unwrap
 
 #: Characters a chunk costs in the budget on top of its text (bounds many tiny chunks).
 CHUNK_COST = 32
 
 STREAMS = ("stdout", "stderr", "stdin")
-_OWN = frozenset({"write", "writelines", "flush", "read", "read1", "readline", "readlines",
-                  "__next__", "__iter__"})
 
 
 def _testing() -> bool:
@@ -143,7 +138,7 @@ class IOCapture:
         self._streams = {name: _StreamBudget() for name in STREAMS}
         self._capturing = False
         self._started = False
-        self._stopped = False
+        self.stopped = False  # read by the proxies: once True they only pass calls through
         self._failure: str | None = None
         self._originals: dict[str, Any] = {}
         self._proxies: dict[str, Any] = {}
@@ -165,7 +160,7 @@ class IOCapture:
         try:
             if self.mode == "proxies+fd":
                 self._start_mirrors()
-            for name, cls in (("stdout", _OutProxy), ("stderr", _OutProxy), ("stdin", _InProxy)):
+            for name, cls in (("stdout", OutProxy), ("stderr", OutProxy), ("stdin", InProxy)):
                 real = getattr(sys, name)
                 if real is None:
                     continue
@@ -181,10 +176,10 @@ class IOCapture:
 
     def stop(self) -> None:
         """Restore every replaced stream, flush chunks into the builder (idempotent)."""
-        if self._stopped or not self._started:
-            self._stopped = True
+        if self.stopped or not self._started:
+            self.stopped = True
             return
-        self._stopped = True
+        self.stopped = True
         try:
             self._stop_mirrors()
         finally:
@@ -355,7 +350,7 @@ class IOCapture:
             b.meta["io_error"] = "; ".join(filter(None, [self._failure, *errors]))
 
     # -- stream plumbing ------------------------------------------------------------------
-    def _write(self, stream: str, real: Any, text: Any,
+    def proxy_write(self, stream: str, real: Any, text: Any,
                decode: Callable[[Any], str] | None = None) -> Any:
         local = self._local
         if local.silent > 0:
@@ -383,7 +378,7 @@ class IOCapture:
                 self._record_any(stream, text, decode)
         return result
 
-    def _writelines(self, stream: str, real: Any, lines: Iterable[Any],
+    def proxy_writelines(self, stream: str, real: Any, lines: Iterable[Any],
                     decode: Callable[[Any], str] | None = None) -> Any:
         if self._local.silent > 0:
             return None
@@ -393,7 +388,7 @@ class IOCapture:
         if items and all(isinstance(x, (bytes, bytearray, memoryview)) for x in items):
             joined: Any = b"".join(items)
         else:
-            joined = "".join(x if isinstance(x, str) else _as_text(x) for x in items)
+            joined = "".join(x if isinstance(x, str) else as_text(x) for x in items)
         if mirror is not None:
             mark = mirror.mark()
             if self._ledger_fd.get(stream) == _fileno(real):
@@ -415,13 +410,13 @@ class IOCapture:
     def _record_any(self, stream: str, data: Any, decode: Callable[[Any], str] | None) -> None:
         try:
             text = decode(data) if decode is not None else (
-                data if isinstance(data, str) else _as_text(data))
+                data if isinstance(data, str) else as_text(data))
         except Exception as exc:  # noqa: BLE001 - a capture bug must not reach user code
             self._fail(exc)
             return
         self.record(stream, text)
 
-    def _read(self, text: Any, decode: Callable[[Any], str] | None = None) -> Any:
+    def proxy_read(self, text: Any, decode: Callable[[Any], str] | None = None) -> Any:
         if text and not self._quiet():
             self._record_any("stdin", text, decode)
         return text
@@ -432,14 +427,14 @@ class IOCapture:
             proxy = self._proxies[name]
             current = getattr(sys, name)
             if current is not proxy:
-                outer = _proxy_over(current, proxy)
+                outer = proxy_over(current, proxy)
                 if outer is not None:
                     # a recording started later (another thread) wrapped ours and is still
                     # running: take ours out of its chain, leave its proxy in place
                     object.__setattr__(outer, "_ct_real", real)
                     continue
                 replaced.append(name)
-            setattr(sys, name, _unwrap(real))
+            setattr(sys, name, unwrap(real))
         return replaced
 
     # -- input() --------------------------------------------------------------------------
@@ -573,201 +568,6 @@ class _Muted:
         setattr(self._local, self._name, getattr(self._local, self._name) - 1)
 
 
-class _Proxy:
-    """Shared transparency of the stream proxies: delegate, forward assignment, look real."""
-
-    def __init__(self, capture: IOCapture, real: Any, stream: str) -> None:
-        object.__setattr__(self, "_ct_capture", capture)
-        object.__setattr__(self, "_ct_real", real)
-        object.__setattr__(self, "_ct_stream", stream)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_ct_"):
-            raise AttributeError(name)
-        return getattr(object.__getattribute__(self, "_ct_real"), name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # ``write`` & co. stay on the proxy: IPython patches ``sys.stdout.write`` with a wrapper
-        # that calls the previous ``write``; forwarding that to the real stream would loop.
-        if name in _OWN or name.startswith("_ct_"):
-            object.__setattr__(self, name, value)
-            return
-        try:
-            setattr(self._ct_real, name, value)
-        except (AttributeError, TypeError):
-            object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        if name in self.__dict__:
-            object.__delattr__(self, name)
-        else:
-            delattr(self._ct_real, name)
-
-    @property  # type: ignore[misc]
-    def __class__(self) -> type:  # isinstance(sys.stdout, OutStream) stays True
-        return type(self._ct_real)
-
-    def __repr__(self) -> str:
-        return repr(self._ct_real)
-
-    def __dir__(self) -> list[str]:
-        return sorted(set(dir(self._ct_real)) | set(self.__dict__))
-
-    def __enter__(self) -> Any:
-        self._ct_real.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> Any:
-        return self._ct_real.__exit__(*exc)
-
-
-class _OutProxy(_Proxy):
-    """Stands in for sys.stdout / sys.stderr while recording."""
-
-    def write(self, text: Any) -> Any:
-        """Forward ``text`` to the real stream and record it."""
-        capture = self._ct_capture
-        if capture._stopped:
-            return self._ct_real.write(text)
-        return capture._write(self._ct_stream, self._ct_real, text)
-
-    def writelines(self, lines: Iterable[Any]) -> Any:
-        """Forward ``lines`` to the real stream and record them."""
-        capture = self._ct_capture
-        if capture._stopped:
-            return self._ct_real.writelines(lines)
-        return capture._writelines(self._ct_stream, self._ct_real, lines)
-
-    def flush(self) -> Any:
-        """Flush the real stream."""
-        return self._ct_real.flush()
-
-    @property
-    def buffer(self) -> Any:
-        """The real stream's binary buffer, behind a proxy that records what is written."""
-        return _buffer_proxy(self, _OutBufferProxy)
-
-
-class _OutBufferProxy(_Proxy):
-    """Stands in for sys.stdout.buffer / sys.stderr.buffer: bytes are recorded as text."""
-
-    def write(self, data: Any) -> Any:
-        """Forward ``data`` to the real buffer and record it, decoded."""
-        capture = self._ct_capture
-        if capture._stopped:
-            return self._ct_real.write(data)
-        return capture._write(self._ct_stream, self._ct_real, data, self._ct_decode)
-
-    def writelines(self, lines: Iterable[Any]) -> Any:
-        """Forward ``lines`` to the real buffer and record them, decoded."""
-        capture = self._ct_capture
-        if capture._stopped:
-            return self._ct_real.writelines(lines)
-        return capture._writelines(self._ct_stream, self._ct_real, lines, self._ct_decode)
-
-    def flush(self) -> Any:
-        """Flush the real buffer."""
-        return self._ct_real.flush()
-
-
-class _LineIterator:
-    """Iteration over a reading proxy: one recorded ``readline`` per line."""
-
-    def __iter__(self) -> Any:
-        return self
-
-    def __next__(self) -> Any:
-        line = self.readline()  # type: ignore[attr-defined]
-        if not line:
-            raise StopIteration
-        return line
-
-
-class _InProxy(_LineIterator, _Proxy):
-    """Stands in for sys.stdin while recording: reads are recorded as stdin chunks."""
-
-    def read(self, *args: Any) -> Any:
-        """Read from the real stream and record what was read."""
-        return self._ct_capture._read(self._ct_real.read(*args))
-
-    def readline(self, *args: Any) -> Any:
-        """Read a line from the real stream and record it."""
-        return self._ct_capture._read(self._ct_real.readline(*args))
-
-    def readlines(self, *args: Any) -> Any:
-        """Read lines from the real stream and record them."""
-        lines = self._ct_real.readlines(*args)
-        self._ct_capture._read("".join(x if isinstance(x, str) else _as_text(x) for x in lines))
-        return lines
-
-    @property
-    def buffer(self) -> Any:
-        """The real stream's binary buffer, behind a proxy that records what is read."""
-        return _buffer_proxy(self, _InBufferProxy)
-
-
-class _InBufferProxy(_LineIterator, _Proxy):
-    """Stands in for sys.stdin.buffer: bytes read are recorded as text."""
-
-    def _ct_got(self, data: Any) -> Any:
-        return self._ct_capture._read(data, self._ct_decode)
-
-    def read(self, *args: Any) -> Any:
-        """Read from the real buffer and record what was read."""
-        return self._ct_got(self._ct_real.read(*args))
-
-    def read1(self, *args: Any) -> Any:
-        """Read (at most one raw read) from the real buffer and record it."""
-        return self._ct_got(self._ct_real.read1(*args))
-
-    def readline(self, *args: Any) -> Any:
-        """Read a line from the real buffer and record it."""
-        return self._ct_got(self._ct_real.readline(*args))
-
-    def readlines(self, *args: Any) -> Any:
-        """Read lines from the real buffer and record them."""
-        lines = self._ct_real.readlines(*args)
-        self._ct_got(b"".join(lines))
-        return lines
-
-
-
-def _buffer_proxy(text_proxy: _Proxy, cls: type[_Proxy]) -> Any:
-    """Return (and keep) the buffer proxy of ``text_proxy`` for the real stream's buffer."""
-    real_buffer = text_proxy._ct_real.buffer
-    capture = text_proxy._ct_capture
-    if capture._stopped:
-        return real_buffer
-    cached = text_proxy.__dict__.get("_ct_buffer")
-    if cached is not None and cached._ct_real is real_buffer:
-        return cached
-    proxy = cls(capture, real_buffer, text_proxy._ct_stream)
-    encoding = getattr(text_proxy._ct_real, "encoding", None) or "utf-8"
-    try:
-        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    except LookupError:
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    object.__setattr__(proxy, "_ct_decode", lambda data: decoder.decode(bytes(data)))
-    object.__setattr__(text_proxy, "_ct_buffer", proxy)
-    return proxy
-
-
-def _unwrap(stream: Any) -> Any:
-    """Skip proxies of captures that already stopped (they only pass writes through)."""
-    while isinstance(stream, _Proxy) and stream._ct_capture._stopped:
-        stream = stream._ct_real
-    return stream
-
-
-def _proxy_over(stream: Any, inner: Any) -> _Proxy | None:
-    """Return the proxy in ``stream``'s chain whose real stream is ``inner``, if any."""
-    while isinstance(stream, _Proxy):
-        if stream._ct_real is inner:
-            return stream
-        stream = stream._ct_real
-    return None
-
-
 def _trim_front(chunk: _Chunk, count: int) -> None:
     parts = chunk.parts
     left = count
@@ -800,12 +600,6 @@ def _announce(mirror: FdMirror, real: Any, text: Any) -> bytes | None:
     except Exception:  # noqa: BLE001 - an unencodable text is simply not announced
         return None
     return mirror.ledger.announce(data)
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", "replace")
-    return str(value)
 
 
 def _stream_handlers() -> list[logging.StreamHandler[Any]]:
