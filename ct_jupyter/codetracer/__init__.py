@@ -84,7 +84,9 @@ def _recorded_files(trace: Trace) -> list[str]:
 def _write_folder(trace: Trace, folder: pathlib.Path, exit_code: int | None) -> None:
     import orjson
 
-    from .writer import CodeTracerWriter, exported_paths, iter_files, write_metadata
+    from .metadata import write_metadata
+    from .paths import exported_paths, iter_files
+    from .writer import CodeTracerWriter
 
     names = exported_paths(trace)
     with open(folder / "trace.json", "wb", buffering=1 << 20) as fh:

@@ -35,7 +35,7 @@ from ..model.encoded import UNBOUND, Cut, Err, Named, Ref
 from ..model.trace import Trace
 from ._stream import iter_json_array, read_json
 from .folder import is_regular_inside, open_inside
-from .writer import LOADED_FROM, payload_path
+from .paths import LOADED_FROM, payload_path
 
 MAX_DEPTH = 200
 MAX_SOURCE_BYTES = 8 << 20

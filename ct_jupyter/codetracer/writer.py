@@ -23,21 +23,14 @@ and written as soon as it is known.
 from __future__ import annotations
 
 import ast
-import os
-import re
 from bisect import bisect_right
-from collections.abc import Iterator
 from typing import IO, Any
 
 import orjson
 
-from .._version import __version__
 from ..model.builder import FunctionInfo
 from ..model.encoded import UNBOUND, Cut, Err, Named, Ref
 from ..model.trace import Trace
-
-#: Version of the ``ct_``-prefixed extensions and the ``ct_jupyter`` metadata block.
-FORMAT_VERSION = 1
 
 I64_MIN = -(2**63)
 I64_MAX = 2**63 - 1
@@ -59,7 +52,6 @@ STREAM_KIND = {"stdout": 0, "stderr": 2, "stdin": 3}
 
 _HIDDEN_NAMES = frozenset({"__builtins__"})
 _SEQ_TYPES = {"list": (K_SEQ, "List"), "tuple": (K_TUPLE, "Tuple"), "dict": (K_SEQ, "Dict")}
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9]+")
 
 
 def _dumps(obj: object) -> bytes:
@@ -80,65 +72,6 @@ def _text(value: str) -> bytes:
     except orjson.JSONEncodeError:
         fixed = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
         return orjson.dumps(fixed)
-
-
-#: The ``Trace.meta`` key saying which folder a loaded trace came from (never exported): the
-#: sources of a loaded trace come from that folder only, never from local files of the same name.
-LOADED_FROM = "loaded_from"
-
-
-def is_leftover_name(name: str) -> bool:
-    """Return True if ``name`` is a hidden temporary folder of an export (see `target`)."""
-    from .target import is_leftover_name as check
-
-    return check(name)
-
-
-def payload_path(path: str) -> str:
-    """Return where CodeTracer keeps ``path`` under ``files/``: the root stripped, no ``..``.
-
-    This is CodeTracer's own layout (``tracePayloadRelativePath`` in
-    ``metacraft-labs/codetracer:src/ct/trace/source_paths.nim``): an absolute path loses its
-    root (``/home/a/x.py`` -> ``home/a/x.py``), a relative one stays relative.
-    """
-    text = path.replace("\\", "/")
-    if len(text) >= 2 and text[1] == ":":
-        text = text[2:]
-    parts = [p for p in text.split("/") if p not in ("", ".", "..")]
-    return "/".join(parts)
-
-
-def is_synthetic(path: str) -> bool:
-    """Return True for a path that is no file on disk (``<string>``, ``<ipython-input-…>``)."""
-    stripped = path.strip()
-    return stripped.startswith("<") and stripped.endswith(">")
-
-
-def exported_paths(trace: Trace) -> dict[str, str]:
-    """Map every path of ``trace`` to the path written in the export.
-
-    Files keep their path. Notebook cells and other synthetic sources get a stable, readable
-    relative name under ``cells/``: from their label (``In [3]`` -> ``cells/In_3.py``) or else
-    from the synthetic name itself.
-    """
-    labels = trace.path_labels
-    out: dict[str, str] = {}
-    taken: set[str] = set()
-    for path in trace.paths:
-        label = labels.get(path)
-        if label is None and not is_synthetic(path):
-            name = path
-        else:
-            base = _SAFE_NAME.sub("_", label if label is not None else path.strip("<> ")).strip("_")
-            base = base or "cell"
-            name = f"cells/{base}.py"
-            n = 2
-            while name in taken:
-                name = f"cells/{base}_{n}.py"
-                n += 1
-        taken.add(name)
-        out[path] = name
-    return out
 
 
 def exit_status(trace: Trace, exit_code: int | None) -> tuple[int | None, str | None]:
@@ -841,80 +774,4 @@ def _int_text(value: int) -> str:
         return text
 
 
-def write_metadata(trace: Trace, out: IO[bytes], writer: CodeTracerWriter) -> None:
-    """Write ``trace_metadata.json``: CodeTracer's fields plus the ``ct_jupyter`` block."""
-    b = trace.columns
-    meta = {k: v for k, v in b.meta.items() if k not in ("exit_code", "exit_label", LOADED_FROM)}
-    program = meta.get("program")
-    if not isinstance(program, str):
-        program = writer.paths_out[0] if writer.paths_out else ""
-    else:
-        program = writer.path_names.get(program, program)
-    args = meta.get("args")
-    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-        args = []
-    workdir = meta.get("workdir")
-    if not isinstance(workdir, str):
-        workdir = os.getcwd()
-    code, label = writer.exit
-    outcome = trace.outcome
-    early_exc = [[b.exc_kind[i], b.exc_type[i], b.exc_msg[i], b.exc_frame[i]]
-                 for i in range(len(b.exc_step)) if b.exc_step[i] < 0]
-    ct = {
-        "format_version": FORMAT_VERSION,
-        "paths": [[writer.path_names.get(p, p), p, b.path_labels.get(p)] for p in b.paths],
-        "outcome": None if outcome is None else {
-            "status": outcome.status, "exc_type": outcome.exc_type,
-            "exc_message": outcome.exc_message, "traceback": outcome.traceback,
-            "value": None if writer.outcome_value is None else orjson.loads(writer.outcome_value),
-        },
-        "stop_reason": b.stop_reason,
-        "dropped_steps": b.dropped_steps,
-        "failure": b.failure,
-        "io_dropped": dict(b.io_dropped),
-        "exceptions": early_exc,
-        "meta": meta,
-        "steps": writer.steps_written,
-    }
-    doc = {
-        "workdir": workdir,
-        "program": program,
-        "args": args,
-        "process_exit_status": {"code": code, "label": label},
-        "recorder": {"name": "ct_jupyter", "version": __version__},
-        "ct_jupyter": ct,
-    }
-    out.write(_dumps(doc))
-
-
-def iter_files(trace: Trace, paths: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """Yield ``(relative file name under files/, source text)`` for every path with a source."""
-    sources = trace.sources
-    seen: set[str] = set()
-    loaded = LOADED_FROM in trace.meta  # its sources come from its own folder, never from here
-    for path in trace.paths:
-        text = sources.get(path)
-        if text is None and not loaded and not is_synthetic(path) and os.path.isfile(path):
-            try:
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    text = fh.read()
-            except OSError:
-                text = None
-        if text is None:
-            continue
-        rel = payload_path(paths.get(path, path))
-        if not rel or rel in seen or any(is_leftover_name(part) for part in rel.split("/")):
-            continue  # a killed export's hidden folder is never copied into files/
-        seen.add(rel)
-        yield rel, text
-
-
-__all__ = [
-    "FORMAT_VERSION",
-    "CodeTracerWriter",
-    "exit_status",
-    "exported_paths",
-    "iter_files",
-    "payload_path",
-    "write_metadata",
-]
+__all__ = ["CodeTracerWriter", "exit_status"]
