@@ -442,31 +442,36 @@ class FilterChain:
             cache[key] = out
             return out
 
-        red, drop = self.stats["value_redactions"], self.stats["value_drops"]
-        keep: list[int] | None = None
-        ch_val = builder.ch_val
-        for i, name in enumerate(builder.ch_name):
-            action, kind = decide(rows[builder.ch_frame[i]][0], name)
-            if action == "allow":
-                if keep is not None:
-                    keep.append(i)
-                continue
-            if action == "redact":
-                if not isinstance(ch_val[i], _CODE_LIKE):  # a function named like a secret is not one
-                    ch_val[i] = REDACTED
-                    red[_STAT_NAMES[kind]] += 1
-                if keep is not None:
-                    keep.append(i)
-            else:
-                drop[_STAT_NAMES[kind]] += 1
-                if keep is None:
-                    keep = list(range(i))
-        if keep is not None:
-            for col in ("ch_step", "ch_frame"):
-                arr = getattr(builder, col)
-                setattr(builder, col, type(arr)(arr.typecode, (arr[i] for i in keep)))
-            builder.ch_name = [builder.ch_name[i] for i in keep]
-            builder.ch_val = [ch_val[i] for i in keep]
+        # Decide once per distinct (function, name) pair, at C speed; the per-change pass
+        # below only runs when some pair is not simply allowed (a secret, a drop rule).
+        frame_func = [r[0] for r in rows]
+        pairs = set(zip(map(frame_func.__getitem__, builder.ch_frame), builder.ch_name))
+        if not all(decide(f, n)[0] == "allow" for f, n in pairs):
+            red, drop = self.stats["value_redactions"], self.stats["value_drops"]
+            keep: list[int] | None = None
+            ch_val = builder.ch_val
+            for i, name in enumerate(builder.ch_name):
+                action, kind = decide(rows[builder.ch_frame[i]][0], name)
+                if action == "allow":
+                    if keep is not None:
+                        keep.append(i)
+                    continue
+                if action == "redact":
+                    if not isinstance(ch_val[i], _CODE_LIKE):  # a function named like a secret is not one
+                        ch_val[i] = REDACTED
+                        red[_STAT_NAMES[kind]] += 1
+                    if keep is not None:
+                        keep.append(i)
+                else:
+                    drop[_STAT_NAMES[kind]] += 1
+                    if keep is None:
+                        keep = list(range(i))
+            if keep is not None:
+                for col in ("ch_step", "ch_frame"):
+                    arr = getattr(builder, col)
+                    setattr(builder, col, type(arr)(arr.typecode, (arr[i] for i in keep)))
+                builder.ch_name = [builder.ch_name[i] for i in keep]
+                builder.ch_val = [ch_val[i] for i in keep]
         self._apply_returns(builder)
         self._apply_attributes(builder)
 
