@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 if os.name == "posix":
     import fcntl
@@ -373,51 +373,44 @@ class FdMirror:
 
     def _record_copies(self) -> None:
         """Record what the forwarder copies to us until we stop (or take over if it dies)."""
-        poller = select.poll()  # not select(): descriptors above 1023 are common in kernels
-        poller.register(self._copy_read, select.POLLIN | select.POLLHUP | select.POLLERR)
-        poller.register(self._wake_read, select.POLLIN)
-        while True:
-            try:
-                ready = {fd for fd, _ in poller.poll()}
-                if self._copy_read not in ready:
-                    return  # woken by stop()
-                data = os.read(self._copy_read, CHUNK)
-            except InterruptedError:
-                continue
-            except (OSError, ValueError):
-                break
-            if not data:
-                break  # the forwarder is gone
+        for data in self._reads(self._copy_read, direct=False):
             self._handle(data)
         with self._lock:
             recording = self._recording
         if recording:  # the forwarder died under us: forward in-process from now on
-            self._forward_directly()
+            for data in self._reads(self._pipe_read, direct=True):
+                _write_all(self._saved, data)
+                self._handle(data)
         with self._lock:
             self._sync = False
             self._changed.notify_all()
 
-    def _forward_directly(self) -> None:
-        """Read the mirrored pipe ourselves, forward and record, until we stop."""
-        poller = select.poll()
-        poller.register(self._pipe_read, select.POLLIN | select.POLLHUP | select.POLLERR)
+    def _reads(self, fd: int, direct: bool) -> Iterator[bytes]:
+        """Chunks read from ``fd`` until it ends or `stop` wakes us.
+
+        ``direct``: ``fd`` is the mirrored pipe itself, so what is read is counted as taken
+        by us (for `mark`), in the same step as the read.
+        """
+        poller = select.poll()  # not select(): descriptors above 1023 are common in kernels
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         poller.register(self._wake_read, select.POLLIN)
         while True:
             try:
-                ready = {fd for fd, _ in poller.poll()}
-                if self._pipe_read not in ready:
-                    return
-                with self._lock:  # taken and counted atomically, for mark()
-                    data = os.read(self._pipe_read, CHUNK)
-                    self._direct += len(data)
+                if fd not in {ready for ready, _ in poller.poll()}:
+                    return  # woken by stop()
+                if direct:
+                    with self._lock:
+                        data = os.read(fd, CHUNK)
+                        self._direct += len(data)
+                else:
+                    data = os.read(fd, CHUNK)
             except InterruptedError:
                 continue
             except (OSError, ValueError):
                 return
             if not data:
-                return
-            _write_all(self._saved, data)
-            self._handle(data)
+                return  # end of file: the writer (the forwarder, or every writer) is gone
+            yield data
 
     def _handle(self, data: bytes) -> None:
         """Record ``data`` (while recording) and count it as handled."""
