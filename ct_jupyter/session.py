@@ -208,7 +208,10 @@ class _HelperLoop:
     handed on by scheduling a callback that raises ``KeyboardInterrupt`` in the helper's loop:
     asyncio lets that escape ``run_until_complete``, its runner then cancels the cell's task
     (``finally`` blocks run) and the ``KeyboardInterrupt`` ends the cell, as it does unrecorded.
-    A cell that never yields to its loop gets the exception raised asynchronously instead.
+    A cell that never yields to its loop gets the exception raised asynchronously instead —
+    only then: once the loop has received it, the cell is cleaning up (its task cancelled, its
+    ``finally`` blocks running, the recording finishing) and is left to finish undisturbed, however
+    long a loaded machine makes that take.
     """
 
     #: Seconds an interrupted cell gets to reach its event loop before the exception is raised
@@ -218,20 +221,25 @@ class _HelperLoop:
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.thread_id: int | None = None
+        self.requested = False  # an interrupt was asked for (perhaps before the loop existed)
+        self.delivered = False  # the loop ran the callback that raises KeyboardInterrupt
 
     def run(self, coro: Any) -> object:
         """Run ``coro`` to completion on a new event loop (called in the helper thread)."""
         self.thread_id = threading.get_ident()
         with asyncio.Runner() as runner:
             self.loop = runner.get_loop()
+            if self.requested:  # Ctrl-C came while the thread was starting
+                self.loop.call_soon(self._raise_interrupt)
             return runner.run(coro)
 
     def interrupt(self, hard: bool) -> None:
         """Raise ``KeyboardInterrupt`` in the helper: through its loop, or (``hard``) anywhere."""
+        self.requested = True
         loop = self.loop
         if not hard and loop is not None and not loop.is_closed():
             try:
-                loop.call_soon_threadsafe(_raise_interrupt)
+                loop.call_soon_threadsafe(self._raise_interrupt)
                 return
             except RuntimeError:  # closed meanwhile
                 pass
@@ -242,8 +250,16 @@ class _HelperLoop:
                                                        ctypes.py_object(KeyboardInterrupt))
 
 
-def _raise_interrupt() -> None:
-    raise KeyboardInterrupt
+    def _raise_interrupt(self) -> None:
+        """Run by the helper's loop: the interrupt reached it (raised once, however often sent)."""
+        if self.delivered:
+            return
+        self.delivered = True
+        raise KeyboardInterrupt
+
+
+#: Seconds between two looks for a pending Ctrl-C while an async cell's thread runs.
+_SIGNAL_POLL = 0.1
 
 
 def _run_in_thread(fn: Callable[[], object], helper: _HelperLoop) -> object:
@@ -265,15 +281,25 @@ def _run_in_thread(fn: Callable[[], object], helper: _HelperLoop) -> object:
             done.set()
 
     thread = threading.Thread(target=target, name="codetrace-async-cell", daemon=True)
-    thread.start()
     interrupts = 0
     hard_sent = False
+    started = False
     while not done.is_set():
-        try:
-            done.wait(helper.GRACE if interrupts and not hard_sent else None)
-            if interrupts and not hard_sent and not done.is_set():
-                helper.interrupt(hard=True)  # it did not reach its loop in time
-                hard_sent = True
+        try:  # from the thread's start on, every KeyboardInterrupt here is passed on to it
+            if not started:
+                started = True
+                thread.start()
+                continue
+            waiting = interrupts and not hard_sent and not helper.delivered
+            if waiting:
+                done.wait(helper.GRACE)
+                if not done.is_set() and not helper.delivered:
+                    helper.interrupt(hard=True)  # it did not reach its loop in time
+                    hard_sent = True
+            else:
+                # Never block without a timeout: SIGINT may be delivered to another thread,
+                # and then only bytecode running in this one runs Python's handler.
+                done.wait(_SIGNAL_POLL)
         except KeyboardInterrupt:
             helper.interrupt(hard=interrupts > 0)
             hard_sent = hard_sent or interrupts > 0

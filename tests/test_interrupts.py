@@ -53,7 +53,8 @@ def test_await_cell_under_the_magic_is_interrupted(kernel: Any, body: str) -> No
     reply = _interrupt_cell(kernel, cell)
     assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt", reply
     after = run(kernel, "print(cleaned, ct_jupyter.last_trace().outcome.exc_type)")
-    assert after.text("stdout").split() == ["True", "KeyboardInterrupt"]
+    assert after.text("stdout").split() == ["True", "KeyboardInterrupt"], (after.streams, [
+        (e.get("ename"), e.get("evalue")) for e in after.errors])
     assert run(kernel, "print(1 + 1)").text("stdout") == "2\n"  # the kernel is usable again
 
 
