@@ -249,7 +249,6 @@ class _HelperLoop:
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread_id),
                                                        ctypes.py_object(KeyboardInterrupt))
 
-
     def _raise_interrupt(self) -> None:
         """Run by the helper's loop: the interrupt reached it (raised once, however often sent)."""
         if self.delivered:
