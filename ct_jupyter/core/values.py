@@ -746,6 +746,17 @@ class Snapshotter:
         self._add_delta(oid, step, [None, name, e])
         self.bytes += 64
 
+    def _kept(self, tok: object, new: object, step: int, inplace: bool) -> bool:
+        """True when the stored ``new`` is what ``tok`` stood for (re-checked if ``inplace``);
+        otherwise the object ``tok`` stood for may have been let go (it becomes a suspect)."""
+        if tok is new or ((tok.__class__ is Ref or tok.__class__ is _WREF) and self.same(tok, new)):
+            if inplace:
+                self.check_value(new, step)
+            return True
+        if tok.__class__ is Ref:
+            self.suspect(tok.oid)
+        return False
+
     def check_item(self, container: object, key: object, step: int, inplace: bool) -> None:
         """Re-check one item of a tracked list or dict after ``container[key] = …``."""
         oid = self._tracked(container)
@@ -762,14 +773,8 @@ class Snapshotter:
             if not 0 <= k < n or k >= self.max_items:
                 return  # past the shown head: nothing to store
             new = container[k]  # type: ignore[index]
-            tok = raw[k]
-            if tok is new or ((tok.__class__ is Ref or tok.__class__ is _WREF)
-                              and self.same(tok, new)):
-                if inplace:
-                    self.check_value(new, step)
+            if self._kept(raw[k], new, step, inplace):
                 return
-            if tok.__class__ is Ref:
-                self.suspect(tok.oid)
             e = self.encode(new, step, 1)
             raw[k] = e if e.__class__ is Ref else (new if type(new) in _HOLD else self.token(new, e))
             self.cur[oid][k] = e
@@ -792,14 +797,8 @@ class Snapshotter:
                 if new is _MISSING or n != self.lens[oid]:
                     self.check(oid, step, None)  # a removal shifts positions: compare afresh
                     return
-                tok = vtoks[i]
-                if tok is new or ((tok.__class__ is Ref or tok.__class__ is _WREF)
-                                  and self.same(tok, new)):
-                    if inplace:
-                        self.check_value(new, step)
+                if self._kept(vtoks[i], new, step, inplace):
                     return
-                if tok.__class__ is Ref:
-                    self.suspect(tok.oid)
             elif new is _MISSING:
                 if n != self.lens[oid]:
                     self.check(oid, step, None)
