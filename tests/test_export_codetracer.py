@@ -39,7 +39,7 @@ import ct_jupyter
 from ct_jupyter.cli import record_script
 from ct_jupyter.codetracer import TraceDirConflict, export, load
 from ct_jupyter.codetracer.validate import validate
-from ct_jupyter.codetracer.writer import MAX_VALUE_DEPTH
+from ct_jupyter.codetracer.value_records import MAX_VALUE_DEPTH
 from ct_jupyter.errors import CodetraceError, ExportError
 from ct_jupyter.model import FunctionInfo, Outcome, Trace, TraceBuilder
 from ct_jupyter.options import TraceOptions

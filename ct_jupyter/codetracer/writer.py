@@ -8,11 +8,8 @@ and the IO ``Event``s written during it; a ``Return`` for every call, yield or u
 last ``Return`` closing ``<toplevel>`` with the exit status. Ids are positions: paths, functions,
 types and variable names are interned and declared the first time they are used.
 
-Values use only shapes both reader versions accept: floats, big ints, complex numbers, bytes
-and ranges are ``Raw`` text with a type that says what they are (floats: a ``Float``-kind type),
-containers are ``Sequence``/``Tuple`` (dicts as key/value ``Tuple`` pairs), instances are
-``Struct``s, enum members ``Variant``s, unrepresentable values ``Error``s. Depth and size are
-bounded. Keys starting with ``ct_`` carry what CodeTracer has no field for (a string's full
+Values are encoded by `value_records` (``ValueRecord`` JSON, types declared as needed).
+Keys starting with ``ct_`` carry what CodeTracer has no field for (a string's full
 length, a frame's end kind, exceptions); readers ignore unknown keys, and `ct_jupyter.load`
 uses them to rebuild the trace exactly.
 
@@ -23,55 +20,28 @@ and written as soon as it is known.
 from __future__ import annotations
 
 import ast
-from bisect import bisect_right
 from typing import IO, Any
 
 import orjson
 
 from ..model.builder import FunctionInfo
-from ..model.encoded import UNBOUND, Cut, Err, Named, Ref
+from ..model.encoded import UNBOUND, Ref
 from ..model.trace import Trace
-
-I64_MIN = -(2**63)
-I64_MAX = 2**63 - 1
-
-#: Nesting levels of one value written at most (serde_json refuses documents nested deeper
-#: than 128 levels; one value level costs two JSON levels).
-MAX_VALUE_DEPTH = 24
-#: Value nodes written at most for one variable at one step.
-MAX_VALUE_NODES = 20_000
-#: Characters of a string written at most (the recorder's own bound is usually lower).
-MAX_TEXT = 100_000
-
-# TypeKind numbers (ct-format.md §1.5)
-K_SEQ, K_SET, K_STRUCT, K_INT, K_FLOAT, K_STRING, K_BOOL, K_RAW = 0, 1, 6, 7, 8, 9, 12, 16
-K_ENUM, K_ERROR, K_TUPLE, K_NONE, K_ANY = 17, 24, 27, 30, 32
+from .json_text import dumps as _dumps
+from .json_text import text as _text
+from .value_records import (
+    I64_MAX,
+    I64_MIN,
+    K_INT,
+    K_STRING,
+    MAX_VALUE_NODES,
+    ValueRecords,
+)
 
 #: EventLogKind per stream
 STREAM_KIND = {"stdout": 0, "stderr": 2, "stdin": 3}
 
 _HIDDEN_NAMES = frozenset({"__builtins__"})
-_SEQ_TYPES = {"list": (K_SEQ, "List"), "tuple": (K_TUPLE, "Tuple"), "dict": (K_SEQ, "Dict")}
-
-
-def _dumps(obj: object) -> bytes:
-    try:
-        return orjson.dumps(obj)
-    except orjson.JSONEncodeError:
-        return orjson.dumps(obj, default=_fallback_json)
-
-
-def _fallback_json(obj: object) -> object:
-    return str(obj)
-
-
-def _text(value: str) -> bytes:
-    """Return ``value`` as a JSON string, lone surrogates replaced (the output is valid UTF-8)."""
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        fixed = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-        return orjson.dumps(fixed)
 
 
 def exit_status(trace: Trace, exit_code: int | None) -> tuple[int | None, str | None]:
@@ -166,30 +136,26 @@ class CodeTracerWriter:
         self.steps_written = 0
         self._first = True
         self._buf: list[bytes] = []
-        self._pending: list[bytes] = []
+        self._pending: list[bytes] = []  # declarations due before the next event
+        self.values = ValueRecords(trace, self._pending)
         # interning tables
         self.paths_out: list[str] = []
         self._path_ids: dict[str, int] = {}
         self._func_ids: dict[tuple[object, ...], int] = {}
-        self._types: dict[tuple[object, ...], int] = {}
         self._names: dict[str, int] = {}
         self._name_bytes: dict[str, bytes] = {}
         self._value_prefix: dict[str, bytes] = {}
         self._dirty: dict[int, set[str]] = {}
         self._last_step: dict[int, int] = {}
-        self._int_cache: dict[object, bytes] = {}
-        self._str_cache: dict[object, bytes] = {}
-        self._leaf_cache: dict[tuple[int, int], bytes] = {}
-        self._budget = MAX_VALUE_NODES
         self._sigs = _Signatures(trace)
         self._func_path: list[int] = []
 
     # -- low-level output -------------------------------------------------------------------
     def _write(self, event: bytes) -> None:
-        if self._pending:
-            pending, self._pending = self._pending, []
-            for ev in pending:
-                self._write_raw(ev)
+        pending = self._pending
+        if pending:  # drained in place: `values` appends to the same list
+            self._buf.extend(pending)
+            pending.clear()
         buf = self._buf
         buf.append(event)
         if len(buf) >= 2048:
@@ -223,24 +189,6 @@ class CodeTracerWriter:
             self._pending.append(b'{"Path":' + _text(name) + b"}")
         return pid
 
-    def _type(self, kind: int, lang: str, ct_kind: str,
-              fields: tuple[str, ...] | None = None) -> int:
-        key = (kind, lang, ct_kind, fields)
-        tid = self._types.get(key)
-        if tid is None:
-            any_id = self._type(K_ANY, "object", "any") if fields else 0
-            tid = len(self._types)
-            self._types[key] = tid
-            record: dict[str, object] = {"kind": kind, "lang_type": lang}
-            if fields is None:
-                record["specific_info"] = {"kind": "None"}
-            else:
-                record["specific_info"] = {"kind": "Struct", "fields": [
-                    {"name": f, "type_id": any_id} for f in fields]}
-            record["ct_kind"] = ct_kind
-            self._pending.append(b'{"Type":' + _dumps(record) + b"}")
-        return tid
-
     def _var(self, name: str) -> bytes:
         vid = self._name_bytes.get(name)
         if vid is None:
@@ -266,192 +214,6 @@ class CodeTracerWriter:
                                 "params": list(getattr(func, "params", ()))}}
             self._pending.append(b'{"Function":' + _dumps(record) + b"}")
         return fid, pid
-
-    # -- values -----------------------------------------------------------------------------
-    def value(self, enc: object, index: int) -> bytes:
-        """Return the ValueRecord JSON of ``enc`` as of step ``index`` (declaring its types)."""
-        self._budget = MAX_VALUE_NODES
-        return self._value(enc, index, 0, None)
-
-    def _value(self, enc: object, index: int, depth: int, path: set[int] | None) -> bytes:
-        self._budget -= 1
-        cls = enc.__class__
-        if cls is int or cls is str:
-            cache = self._int_cache if cls is int else self._str_cache
-            hit = cache.get(enc)
-            if hit is not None:
-                return hit
-            out = self._atom(enc)
-            if cls is int or len(enc) <= 200:  # type: ignore[arg-type]
-                if len(cache) >= 4096:
-                    cache.clear()
-                cache[enc] = out
-            return out
-        if cls is Ref:
-            return self._ref(enc.oid, index, depth, path)  # type: ignore[attr-defined]
-        return self._atom(enc)
-
-    def _atom(self, enc: object) -> bytes:
-        cls = enc.__class__
-        if enc is None:
-            return b'{"kind":"None","type_id":0}'
-        if cls is bool:
-            tid = self._type(K_BOOL, "Bool", "bool")
-            return b'{"kind":"Bool","b":%s,"type_id":%d}' % (b"true" if enc else b"false", tid)
-        if cls is int:
-            if I64_MIN <= enc <= I64_MAX:  # type: ignore[operator]
-                return b'{"kind":"Int","i":%d,"type_id":%d}' % (enc, self._type(K_INT, "Int", "int"))  # type: ignore[str-format]
-            return self._raw(_int_text(enc), K_INT, "BigInt", "bigint")  # type: ignore[arg-type]
-        if cls is str:
-            text: str = enc  # type: ignore[assignment]
-            tid = self._type(K_STRING, "String", "str")
-            if len(text) > MAX_TEXT:
-                return (b'{"kind":"String","text":' + _text(text[:MAX_TEXT] + "…")
-                        + b',"type_id":%d,"ct_cut":%d}' % (tid, len(text)))
-            return b'{"kind":"String","text":' + _text(text) + b',"type_id":%d}' % tid
-        if cls is float:
-            return self._raw(repr(enc), K_FLOAT, "Float", "float")
-        if cls is Cut:
-            head = enc.head  # type: ignore[attr-defined]
-            length = enc.length  # type: ignore[attr-defined]
-            if isinstance(head, str):
-                tid = self._type(K_STRING, "String", "str")
-                return (b'{"kind":"String","text":' + _text(head[:MAX_TEXT] + "…")
-                        + b',"type_id":%d,"ct_cut":%d}' % (tid, length))
-            tid = self._type(K_RAW, "bytes", "bytes")
-            return (b'{"kind":"Raw","r":' + _text(repr(head[:MAX_TEXT]) + "…")
-                    + b',"type_id":%d,"ct_cut":%d}' % (tid, length))
-        if cls is Err:
-            return self._error(enc.msg, enc.type_name)  # type: ignore[attr-defined]
-        if cls is bytes:
-            text = repr(enc)
-            if len(text) > MAX_TEXT:
-                return self._atom(Cut(enc[: MAX_TEXT // 4], len(enc)))  # type: ignore[index,arg-type]
-            return self._raw(text, K_RAW, "bytes", "bytes")
-        if cls is complex:
-            return self._raw(repr(enc), K_RAW, "complex", "complex")
-        if cls is range:
-            return self._raw(repr(enc), K_RAW, "range", "range")
-        if enc is UNBOUND:
-            return self._error("<unbound>", "Unbound")
-        if cls is Named:
-            tid = self._type(K_RAW, enc.type_name or "object", "repr")  # type: ignore[attr-defined]
-            return (b'{"kind":"Raw","r":' + _text(enc.text) + b',"type_id":%d,"ct_named":'  # type: ignore[attr-defined]
-                    % tid + _text(enc.kind) + b"}")  # type: ignore[attr-defined]
-        value = self.trace.decode(enc, 0)
-        if value.kind == "enum":
-            attrs = dict(value.attrs)
-            inner = attrs.get("value")
-            member = attrs.get("name")
-            contents = (self._value(inner.py, 0, 1, None) if inner is not None
-                        and inner.kind in ("int", "float", "str", "bool", "none")
-                        else self._raw(inner.text if inner is not None else "", K_RAW,
-                                       inner.type_name if inner is not None else "object", "repr"))
-            tid = self._type(K_ENUM, value.type_name, "enum")
-            name = member.py if member is not None and isinstance(member.py, str) else value.text
-            return (b'{"kind":"Variant","discriminator":' + _text(name) + b',"contents":'
-                    + contents + b',"type_id":%d}' % tid)
-        return self._raw(value.text, K_RAW, value.type_name or "object", "repr")
-
-    def _raw(self, text: str, kind: int, lang: str, ct_kind: str) -> bytes:
-        tid = self._type(kind, lang, ct_kind)
-        return b'{"kind":"Raw","r":' + _text(text) + b',"type_id":%d}' % tid
-
-    def _error(self, msg: str, type_name: str) -> bytes:
-        tid = self._type(K_ERROR, type_name or "Error", "error")
-        return b'{"kind":"Error","msg":' + _text(msg) + b',"type_id":%d}' % tid
-
-    def _ref(self, oid: int, index: int, depth: int, path: set[int] | None) -> bytes:
-        heap = self.b.heap
-        if path is not None and oid in path:
-            return self._error("<cycle>", "Cycle")
-        if depth >= MAX_VALUE_DEPTH:
-            return self._error("<depth limit>", "DepthLimit")
-        if self._budget <= 0:
-            return self._error("<size limit>", "SizeLimit")
-        steps = heap.vsteps[oid]
-        vidx = -1 if steps is None else bisect_right(steps, index) - 1
-        tname = heap.type_names[oid]
-        if vidx < 0:
-            return self._error(f"<{tname} not captured>", "NotCaptured")
-        key = (oid, vidx)
-        hit = self._leaf_cache.get(key)
-        if hit is not None:
-            return hit
-        snap = heap.full_version(oid, vidx)
-        kind = heap.kinds[oid]
-        inner = {oid} if path is None else path | {oid}
-        out, leaf = self._container(kind, tname, snap, index, depth + 1, inner)
-        if leaf:
-            if len(self._leaf_cache) >= 4096:
-                self._leaf_cache.clear()
-            self._leaf_cache[key] = out
-        return out
-
-    def _children(self, encs: tuple[object, ...], index: int, depth: int,
-                  path: set[int]) -> tuple[list[bytes], bool]:
-        leaf = True
-        out: list[bytes] = []
-        for e in encs:
-            if e.__class__ is Ref:
-                leaf = False
-            out.append(self._value(e, index, depth, path))
-        return out, leaf
-
-    def _container(self, kind: str, tname: str, snap: tuple[Any, ...], index: int, depth: int,
-                   path: set[int]) -> tuple[bytes, bool]:
-        if kind == "repr":
-            return self._raw(str(snap[0]), K_RAW, tname, "repr"), True
-        if kind == "bytearray":
-            length, head = snap
-            text = f"{tname}({bytes(head)!r})"
-            tid = self._type(K_RAW, tname, "bytearray")
-            extra = b',"ct_cut":%d' % length if length != len(head) else b""
-            return b'{"kind":"Raw","r":' + _text(text) + b',"type_id":%d' % tid + extra + b"}", True
-        if kind == "object":
-            label, names, vals = snap
-            fields = tuple(str(n) for n in names)
-            tid = self._type(K_STRUCT, tname, "object", fields)
-            kids, leaf = self._children(vals, index, depth, path)
-            extra = b""
-            if isinstance(label, Err):
-                extra = b',"ct_label_err":' + _dumps([label.type_name, label.msg])
-            elif label is not None:
-                extra = b',"ct_label":' + _text(str(label))
-            return (b'{"kind":"Struct","field_values":[' + b",".join(kids)
-                    + b'],"type_id":%d' % tid + extra + b"}"), leaf
-        if kind == "dict":
-            length, keys, vals = snap
-            kind_no, lang = _SEQ_TYPES["dict"] if tname == "dict" else (K_SEQ, tname)
-            tid = self._type(kind_no, lang, "dict")
-            pair = self._type(K_TUPLE, "Tuple", "tuple")
-            leaf = True
-            pairs: list[bytes] = []
-            for k, v in zip(keys, vals):
-                if k.__class__ is Ref or v.__class__ is Ref:
-                    leaf = False
-                pairs.append(b'{"kind":"Tuple","elements":[' + self._value(k, index, depth, path)
-                             + b"," + self._value(v, index, depth, path) + b'],"type_id":%d}' % pair)
-            extra = b',"ct_len":%d' % length if length != len(keys) else b""
-            return (b'{"kind":"Sequence","elements":[' + b",".join(pairs)
-                    + b'],"is_slice":false,"type_id":%d' % tid + extra + b"}"), leaf
-        length, items = snap
-        kids, leaf = self._children(items, index, depth, path)
-        extra = b',"ct_len":%d' % length if length != len(items) else b""
-        if kind == "tuple":
-            lang = "Tuple" if tname == "tuple" else tname
-            tid = self._type(K_TUPLE, lang, "tuple")
-            return (b'{"kind":"Tuple","elements":[' + b",".join(kids)
-                    + b'],"type_id":%d' % tid + extra + b"}"), leaf
-        if kind == "list":
-            lang = "List" if tname == "list" else tname
-            tid = self._type(K_SEQ, lang, "list")
-        elif kind in ("set", "frozenset"):
-            tid = self._type(K_SET, tname, kind)
-        else:
-            tid = self._type(K_SEQ, tname, kind)
-        return (b'{"kind":"Sequence","elements":[' + b",".join(kids)
-                + b'],"is_slice":false,"type_id":%d' % tid + extra + b"}"), leaf
 
     # -- the event stream -------------------------------------------------------------------
     def write(self) -> None:
@@ -480,7 +242,7 @@ class CodeTracerWriter:
         self._path_id(first_path)
         self._write(b'{"Function":{"path_id":0,"line":1,"name":"<toplevel>"}}')
         self._write(b'{"Call":{"function_id":0,"args":[]}}')
-        self._types[(K_NONE, "None", "none", None)] = 0
+        self.values.declare_none()
         self._write(b'{"Type":{"kind":30,"lang_type":"None","specific_info":{"kind":"None"},'
                     b'"ct_kind":"none"}}')
         self._func_ids[("<toplevel>", 0, 1, "", "", "", False, ())] = 0
@@ -531,14 +293,14 @@ class CodeTracerWriter:
             self._write(b'{"Event":{"kind":11,"metadata":"","content":' + _text(content) + b"}}")
         while self.stack:
             self._close(self.stack[-1], n - 1)
-        self.outcome_value = (self.value(outcome.value, n) if outcome is not None
+        self.outcome_value = (self.values.value(outcome.value, n) if outcome is not None
                               and outcome.status == "returned" else None)
         code, label = self.exit
         if code is not None:
-            ret = b'{"kind":"Int","i":%d,"type_id":%d}' % (code, self._type(K_INT, "Int", "int"))
+            ret = b'{"kind":"Int","i":%d,"type_id":%d}' % (code, self.values.type_id(K_INT, "Int", "int"))
         else:
             ret = (b'{"kind":"String","text":' + _text(label or "<exit>")
-                   + b',"type_id":%d}' % self._type(K_STRING, "String", "str"))
+                   + b',"type_id":%d}' % self.values.type_id(K_STRING, "String", "str"))
         self._write(b'{"Return":{"return_value":' + ret + b"}}")
         for ev in self._pending:
             self._write_raw(ev)
@@ -625,7 +387,7 @@ class CodeTracerWriter:
                 enc = vars_.get(name, UNBOUND)
                 if enc is UNBOUND or name in _HIDDEN_NAMES:
                     continue
-                args.append((self._var(name), self.value(enc, s + 1)))
+                args.append((self._var(name), self.values.value(enc, s + 1)))
         if args and self.steps_written == 0 and not getattr(self, "_stepped", False):
             # A root frame adopted mid-run (ct_jupyter.start in a function) is the first call:
             # its argument values need a Step to attach to.
@@ -648,7 +410,7 @@ class CodeTracerWriter:
             extra = b',"ct_end":"open"'
         else:
             result = self.fr_result[g]
-            value = self.value(result, max(self.fr_end_step[g], 0) + 1)
+            value = self.values.value(result, max(self.fr_end_step[g], 0) + 1)
             extra = b"" if kind == "return" else b',"ct_end":' + _text(kind)
         final = self._final_state(g, s)
         if final:
@@ -657,21 +419,6 @@ class CodeTracerWriter:
         self.state.pop(g, None)
         self._dirty.pop(g, None)
         self._last_step.pop(g, None)
-
-    def _probe(self, enc: object, index: int) -> bytes:
-        """Encode ``enc`` for a comparison only: types it would declare are not kept."""
-        ntypes, npending = len(self._types), len(self._pending)
-        try:
-            return self.value(enc, index)
-        finally:
-            if len(self._types) > ntypes:
-                while len(self._types) > ntypes:
-                    self._types.popitem()
-                del self._pending[npending:]
-                # cached encodings may name the type ids just given back
-                self._int_cache.clear()
-                self._str_cache.clear()
-                self._leaf_cache.clear()
 
     def _final_state(self, g: int, s: int) -> list[bytes]:
         """Return ``[variable id, value]`` pairs for what the frame's last line changed.
@@ -689,13 +436,13 @@ class CodeTracerWriter:
             names = set(names)
             for name, enc in vars_.items():
                 if enc is not UNBOUND and enc.__class__ is Ref and \
-                        self._probe(enc, last) != self._probe(enc, end):
+                        self.values.probe(enc, last) != self.values.probe(enc, end):
                     names.add(name)
         out: list[bytes] = []
         for name in vars_:
             if name in names:
                 enc = vars_[name]
-                val = b"null" if enc is UNBOUND else self.value(enc, end)
+                val = b"null" if enc is UNBOUND else self.values.value(enc, end)
                 out.append(b"[" + self._var(name) + b"," + val + b"]")
         return out
 
@@ -719,7 +466,8 @@ class CodeTracerWriter:
             del self._dirty[f]
         vars_ = self.state.get(f)
         if vars_:
-            value = self._value
+            values = self.values
+            value = values.encode
             write = self._write
             prefixes = self._value_prefix
             for name, enc in vars_.items():
@@ -729,7 +477,7 @@ class CodeTracerWriter:
                 if prefix is None:
                     prefix = prefixes[name] = (b'{"Value":{"variable_id":' + self._var(name)
                                                + b',"value":')
-                self._budget = MAX_VALUE_NODES
+                values.budget = MAX_VALUE_NODES
                 write(prefix + value(enc, s, 0, None) + b"}}")
         if self._io_pos < self._io_len and self.b.io_step[self._io[self._io_pos]] <= s:
             self._emit_io(s, pid, line, f)
@@ -762,16 +510,6 @@ def _ordered(steps: Any) -> Any:
             return sorted(range(len(steps)), key=steps.__getitem__)
         prev = v
     return range(len(steps))
-
-
-def _int_text(value: int) -> str:
-    try:
-        return str(value)
-    except ValueError:  # more digits than int->str allows: hex has no such limit
-        text = hex(value)
-        if len(text) > MAX_TEXT:
-            return f"<int with about {int(value.bit_length() * 0.30103) + 1} digits>"
-        return text
 
 
 __all__ = ["CodeTracerWriter", "exit_status"]
