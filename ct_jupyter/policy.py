@@ -26,6 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import PolicyError
+from .options import TraceOptions
+
+#: The defaults of the settings a policy shares with `TraceOptions`: defined there, once.
+_OPTION_DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(TraceOptions)}
 
 ON_RECORDER_ERROR = ("abort", "disable")
 BACKENDS = ("auto", "sysmon", "settrace")
@@ -45,22 +49,22 @@ class Policy:
     log_level: str | None = None
     log_file: str | None = None
     json_errors: bool = False
-    io: str = "proxies"
+    io: str = _OPTION_DEFAULTS["io"]
     propagate_script_exit: bool = True
     module_name_from_globals: bool = True
-    trace_filter: tuple[str, ...] = ()
-    functions: tuple[str, ...] = ()
-    focus: bool = False
-    max_steps: int = 1_000_000
-    max_memory: int = 512 * 1024 * 1024
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    backend: str = "auto"
-    max_items: int = 1000
-    max_str: int = 10_000
-    max_depth: int = 8
-    repr_timeout: float = 0.2
-    repr_user: bool = False
+    trace_filter: tuple[str, ...] = _OPTION_DEFAULTS["trace_filter"]
+    functions: tuple[str, ...] = _OPTION_DEFAULTS["functions"]
+    focus: bool = _OPTION_DEFAULTS["focus"]
+    max_steps: int = _OPTION_DEFAULTS["max_steps"]
+    max_memory: int = _OPTION_DEFAULTS["max_memory"]
+    include: tuple[str, ...] = _OPTION_DEFAULTS["include"]
+    exclude: tuple[str, ...] = _OPTION_DEFAULTS["exclude"]
+    backend: str = _OPTION_DEFAULTS["backend"]
+    max_items: int = _OPTION_DEFAULTS["max_items"]
+    max_str: int = _OPTION_DEFAULTS["max_str"]
+    max_depth: int = _OPTION_DEFAULTS["max_depth"]
+    repr_timeout: float = _OPTION_DEFAULTS["repr_timeout"]
+    repr_user: bool = _OPTION_DEFAULTS["repr_user"]
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def snapshot(self) -> dict[str, object]:
@@ -77,8 +81,6 @@ class Policy:
 
     def options(self) -> Any:
         """Return the `TraceOptions` these settings give one recording."""
-        from .options import TraceOptions
-
         return TraceOptions(**{name: getattr(self, name) for name in OPTION_FIELDS})
 
 
