@@ -477,13 +477,17 @@ class FilterChain:
 
     def _apply_returns(self, builder: Any) -> None:
         funcs, paths, rows = builder.functions, builder.paths, builder.frame_rows
+        decided: dict[tuple[int, str], str] = {}  # (function id, kind): decided once each
+        for func_id, fn in enumerate(funcs):
+            for kind, label in (("return", "<return>"), ("yield", "<yield>")):
+                decided[(func_id, kind)] = self.value_action(
+                    "ret", paths[fn.path_id], fn.module, fn.qualname, (fn.qualname, label))
+        if all(action == "allow" for action in decided.values()):
+            return  # the common case: no pass over the frames
         for fid, (step, kind, result) in list(builder.frame_ends.items()):
             if kind not in ("return", "yield") or result is None:
                 continue
-            fn = funcs[rows[fid][0]]
-            label = "<yield>" if kind == "yield" else "<return>"
-            action = self.value_action("ret", paths[fn.path_id], fn.module, fn.qualname,
-                                       (fn.qualname, label))
+            action = decided[(rows[fid][0], kind)]
             if action == "allow":
                 continue
             stat = "value_redactions" if action == "redact" else "value_drops"
