@@ -124,6 +124,37 @@ CASES = {
         x = y = 1.5
         x += 1
         """,
+    "recheck_after_calls": """\
+        class P:
+            pass
+        def touch(p, xs):
+            p.v = len(xs)
+            return p
+        def work(n):
+            p = P()
+            xs = [1, 2]
+            s = "ab"
+            f = touch
+            for i in range(n):
+                q = touch(p, xs)      # the same object comes back: no change
+                s = "".join(["a", "b"])  # an equal str, another object
+                k = i * 2
+                if i == 1:
+                    p = P()           # a new object after a call
+                if i == 2:
+                    xs = None         # the list let go (a suspect)
+                    xs = [i]
+                    del q
+            return k
+        out = work(4)
+        g = None
+        def mk():
+            return P()
+        for j in range(3):
+            g = mk()                  # module level: rebound after a call
+            h = j
+            w = mk() and j            # an atom after a call, the object dropped at once
+        """,
     "uncaught": """\
         def boom(n):
             m = n * 2
@@ -256,6 +287,7 @@ def test_a_recorder_of_another_shape_falls_back_to_python(backend: str,
     from ct_jupyter.core import _ccore  # type: ignore[attr-defined]
     from ct_jupyter.core.analysis import LineEffects
     from ct_jupyter.core.recorder import CodeInfo
+    from ct_jupyter.model.encoded import Ref
 
     class Other:
         __slots__ = ("fid", "info")
@@ -263,7 +295,7 @@ def test_a_recorder_of_another_shape_falls_back_to_python(backend: str,
     rec = SimpleNamespace()
     with pytest.raises((TypeError, AttributeError), match="effects"):
         _ccore.Core(rec, None, None, Other, LineEffects, CodeInfo, frozenset(), None,
-                    frozenset())
+                    frozenset(), Ref)
 
     def mismatched(*args: object) -> None:
         raise TypeError("_FrameState.objs is not a slot")

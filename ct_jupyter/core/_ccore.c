@@ -40,6 +40,8 @@ typedef struct {
     PyObject *step_line;    /* builder.step_line (array) */
     PyObject *line_append, *frame_append;  /* bound appends of step_line / step_frame */
     PyObject *chs_append, *chf_append;     /* ch_step / ch_frame appends (arrays) */
+    PyObject *col_line, *col_frame, *col_chs, *col_chf;  /* those four arrays */
+    int fast_arrays;         /* 1: the arrays' layout was checked; append by writing in place */
     PyObject *ch_name, *ch_val;            /* lists */
     PyObject *frame_ends;   /* dict fid -> (end step, kind, value) */
     PyObject *frame_first;  /* dict fid -> first step */
@@ -60,6 +62,12 @@ typedef struct {
     PyObject *frame_rows;    /* builder.frame_rows (list) */
     PyObject *minus1;
     PyObject *skip_check;    /* types whose in-place change cannot matter (recorder._SKIP_CHECK) */
+    /* the Snapshotter's lists: per oid the object or its weak reference, and which; objects to
+     * look at before any frame is re-checked here (suspects, dead weak refs, retries) */
+    PyObject *snap_objs, *snap_weak, *snap_suspects, *snap_dead, *snap_retry;
+    PyTypeObject *ref_type;  /* model.encoded.Ref */
+    Py_ssize_t ref_oid;      /* its `oid` slot */
+    PyObject *str_unwound;
 } Core;
 
 static PyObject *str_off;
@@ -74,6 +82,63 @@ static inline void set_slot(PyObject *obj, Py_ssize_t off, PyObject *value) {
     Py_XINCREF(value);
     SLOT(obj, off) = value;
     Py_XDECREF(old);
+}
+
+/* array.array's object layout (Modules/arraymodule.c, the same from 3.8 to 3.13). It is
+ * checked at start-up against a real array (see array_layout_ok); when it matches, an append
+ * with room left writes the item in place instead of calling array.append, whose argument
+ * parsing (PyArg_Parse per item) was a fifth of the recording's time on call-heavy code. */
+typedef struct {
+    PyObject_VAR_HEAD
+    char *ob_item;
+    Py_ssize_t allocated;
+    const void *ob_descr;
+    PyObject *weakreflist;
+    Py_ssize_t ob_exports;
+} ArrayLayout;
+
+/* 1 when `arr` (an array('l') of three items [1, 2, 3]) is laid out as ArrayLayout says. */
+static int array_layout_ok(PyObject *arr) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(arr, &view, PyBUF_FULL_RO) < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    ArrayLayout *a = (ArrayLayout *)arr;
+    int ok = Py_SIZE(arr) == 3 && view.buf == (void *)a->ob_item && view.itemsize == sizeof(long)
+             && view.len == 3 * (Py_ssize_t)sizeof(long) && a->allocated >= 3
+             && a->allocated < 1024 && a->ob_exports == 1 && view.format != NULL
+             && view.format[0] == 'l' && view.format[1] == 0
+             && ((long *)a->ob_item)[0] == 1 && ((long *)a->ob_item)[2] == 3;
+    PyBuffer_Release(&view);
+    return ok && a->ob_exports == 0;
+}
+
+/* Append `v` to the array('l') `arr` (whose bound append is `append`). */
+static inline int col_append(Core *self, PyObject *arr, PyObject *append, long v) {
+    if (self->fast_arrays) {
+        ArrayLayout *a = (ArrayLayout *)arr;
+        Py_ssize_t n = Py_SIZE(a);
+        if (n < a->allocated && a->ob_exports == 0) {
+            ((long *)a->ob_item)[n] = v;
+            Py_SET_SIZE(a, n + 1);
+            return 0;
+        }
+    }
+    PyObject *item = PyLong_FromLong(v);
+    if (item == NULL) return -1;
+    PyObject *r = PyObject_CallOneArg(append, item);
+    Py_DECREF(item);
+    if (r == NULL) return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+/* col_append of a Python int */
+static inline int col_append_obj(Core *self, PyObject *arr, PyObject *append, PyObject *v) {
+    long x = PyLong_AsLong(v);
+    if (x == -1 && PyErr_Occurred()) return -1;
+    return col_append(self, arr, append, x);
 }
 
 static int slot_offset(PyObject *cls, const char *name, Py_ssize_t *out) {
@@ -142,14 +207,55 @@ static PyObject *local_value(Core *self, PyFrameObject *frame, PyObject *locals,
 
 /* Append one change (step, fid, name, value) to the change columns. */
 static int add_change(Core *self, PyObject *step, PyObject *fid, PyObject *name, PyObject *value) {
-    PyObject *r = PyObject_CallOneArg(self->chs_append, step);
-    if (r == NULL) return -1;
-    Py_DECREF(r);
-    r = PyObject_CallOneArg(self->chf_append, fid);
-    if (r == NULL) return -1;
-    Py_DECREF(r);
+    if (col_append_obj(self, self->col_chs, self->chs_append, step) < 0
+            || col_append_obj(self, self->col_chf, self->chf_append, fid) < 0)
+        return -1;
     if (PyList_Append(self->ch_name, name) < 0) return -1;
     return PyList_Append(self->ch_val, value);
+}
+
+/* The object a weak reference points to (borrowed; Py_None once it died). */
+static inline PyObject *weak_target(PyObject *wr) {
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject *obj;
+    if (PyWeakref_GetRef(wr, &obj) < 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (obj == NULL) return Py_None;
+    Py_DECREF(obj);  /* `wr`'s referent is alive while the caller holds `value` to compare */
+    return obj;
+#else
+    return PyWeakref_GET_OBJECT(wr);
+#endif
+}
+
+/* Snapshotter.same: 1 when the token `tok` (a Ref, a weak reference) stands for `value`. */
+static int token_is(Core *self, PyObject *tok, PyObject *value) {
+    if (tok == value) return 1;
+    if (Py_TYPE(tok) == self->ref_type) {
+        PyObject *oid_obj = SLOT(tok, self->ref_oid);
+        if (oid_obj == NULL || !PyLong_CheckExact(oid_obj)) return 0;
+        Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
+        if (oid < 0) {
+            PyErr_Clear();
+            return 0;
+        }
+        if (oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_weak))
+            return 0;
+        PyObject *r = PyList_GET_ITEM(self->snap_objs, oid);
+        if (PyList_GET_ITEM(self->snap_weak, oid) == Py_True)
+            return PyWeakref_CheckRef(r) && weak_target(r) == value;
+        return r == value;
+    }
+    if (PyWeakref_CheckRefExact(tok)) return weak_target(tok) == value;
+    return 0;
+}
+
+/* 1 when the Snapshotter has nothing to collect (no suspects, dead weak refs or retries). */
+static inline int snap_idle(Core *self) {
+    return PyList_GET_SIZE(self->snap_suspects) == 0 && PyList_GET_SIZE(self->snap_dead) == 0
+           && PyList_GET_SIZE(self->snap_retry) == 0;
 }
 
 /* Rebind `names` (a tuple) from the frame, the way Recorder._rebind does, but only while every
@@ -192,6 +298,16 @@ static int rebind_atoms(Core *self, PyObject *st, PyFrameObject *frame, PyObject
         PyObject *old = objs_get(self, objs, name);
         if (old == NULL) { Py_DECREF(value); result = -1; break; }
         if (value == old) { Py_DECREF(value); continue; }
+        if (old != self->unbound && !first) {
+            /* the same object as before (tracked, or weakly referenced), or an equal str */
+            if (token_is(self, old, value)
+                    || (PyUnicode_CheckExact(value) && PyUnicode_CheckExact(old)
+                        && PyUnicode_Compare(value, old) == 0)) {
+                Py_DECREF(value);
+                continue;
+            }
+            if (PyErr_Occurred()) { Py_DECREF(value); result = -1; break; }
+        }
         if (old != self->unbound) {  /* replacing a tracked object: Python releases it */
             int old_atom = is_atom(self, old);
             if (old_atom <= 0) { Py_DECREF(value); result = old_atom < 0 ? -1 : 0; break; }
@@ -232,6 +348,24 @@ static int all_skippable(Core *self, PyObject *names, PyObject *mapping) {
     return 1;
 }
 
+/* True when none of `names` holds (by its token in the frame's `objs`) a tracked object still
+ * alive: Recorder._apply re-checks only those (functions, classes and atoms are never tracked;
+ * a weak reference token is an untracked object). */
+static int no_tracked(Core *self, PyObject *names, PyObject *objs) {
+    Py_ssize_t n = PyTuple_GET_SIZE(names);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *tok = PyDict_GetItemWithError(objs, PyTuple_GET_ITEM(names, i));
+        if (tok == NULL) {
+            if (PyErr_Occurred()) return -1;
+            continue;
+        }
+        if (Py_TYPE(tok) != self->ref_type) continue;
+        if (!token_is(self, tok, Py_None)) return 0;  /* alive: it may have changed */
+        if (PyErr_Occurred()) return -1;
+    }
+    return 1;
+}
+
 /* Recorder._apply of `eff` at `step` when it needs no Python: the line rebinds locals to atoms
  * only, no globals, and every object it names that could change in place is a function, class,
  * module or atom. 1: done; 0: the Python path must run (changes made here stay made: it sees
@@ -254,7 +388,7 @@ static int apply_simple(Core *self, PyObject *st, PyObject *eff, PyFrameObject *
     if (PyTuple_GET_SIZE(cands)) {
         PyObject *objs = SLOT(st, self->fs.objs);
         if (objs == NULL || !PyDict_CheckExact(objs)) return 0;
-        int ok = all_skippable(self, cands, objs);
+        int ok = no_tracked(self, cands, objs);
         if (ok <= 0) return ok;
     }
     if (PyTuple_GET_SIZE(gcands)) {
@@ -298,12 +432,9 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
         PyErr_SetString(PyExc_SystemError, "frame state without fid/line");
         return NULL;
     }
-    PyObject *r = PyObject_CallOneArg(self->line_append, line_obj);
-    if (r == NULL) return NULL;
-    Py_DECREF(r);
-    r = PyObject_CallOneArg(self->frame_append, fid);
-    if (r == NULL) return NULL;
-    Py_DECREF(r);
+    if (col_append(self, self->step_line, self->line_append, line) < 0
+            || col_append_obj(self, self->col_frame, self->frame_append, fid) < 0)
+        return NULL;
     long prev = PyLong_AsLong(prev_obj);
     if (prev == -1 && PyErr_Occurred()) return NULL;
     Py_INCREF(st);
@@ -333,6 +464,34 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
             if (done_) {
                 result = Py_NewRef(Py_None);
                 goto done;
+            }
+        }
+        else if (dirty == Py_True && (pending == NULL || pending == Py_None)
+                 && (stepn & CHECK_EVERY) != CHECK_EVERY && effects != NULL
+                 && PyDict_CheckExact(effects) && snap_idle(self)) {
+            /* a call into user code returned here: Recorder._recheck, while every name that
+             * changed now holds an atom (the rest is the same object as before) */
+            int done_ = eff == NULL ? 1 : apply_simple(self, st, eff, frame, step);
+            if (done_ < 0) goto done;
+            PyObject *names = SLOT(st, self->fs.names);
+            if (done_ && names != NULL && PyTuple_CheckExact(names)) {
+                done_ = rebind_atoms(self, st, frame, names, step, 0);
+                if (done_ < 0) goto done;
+                if (done_) {
+                    set_slot(st, self->fs.dirty, Py_False);
+                    /* as _line_work: an exception that unwound a callee is not this line's */
+                    PyObject *unw = PyDict_GetItemWithError(self->rec_dict, self->str_unwound);
+                    if (unw == NULL && PyErr_Occurred()) goto done;
+                    if (unw != NULL && !(PyLong_CheckExact(unw) && PyLong_AsLong(unw) == 0)) {
+                        PyObject *zero = PyLong_FromLong(0);
+                        if (zero == NULL) goto done;
+                        int err = PyDict_SetItem(self->rec_dict, self->str_unwound, zero);
+                        Py_DECREF(zero);
+                        if (err < 0) goto done;
+                    }
+                    result = Py_NewRef(Py_None);
+                    goto done;
+                }
             }
         }
     }
@@ -636,6 +795,9 @@ static int Core_traverse(Core *self, visitproc visit, void *arg) {
     Py_VISIT(self->rec); Py_VISIT(self->rec_dict); Py_VISIT(self->stack);
     Py_VISIT(self->step_line); Py_VISIT(self->line_append); Py_VISIT(self->frame_append);
     Py_VISIT(self->chs_append); Py_VISIT(self->chf_append); Py_VISIT(self->ch_name);
+    Py_VISIT(self->col_frame); Py_VISIT(self->col_chs); Py_VISIT(self->col_chf);
+    Py_VISIT(self->snap_objs); Py_VISIT(self->snap_weak); Py_VISIT(self->snap_suspects);
+    Py_VISIT(self->snap_dead); Py_VISIT(self->snap_retry); Py_VISIT(self->ref_type);
     Py_VISIT(self->ch_val); Py_VISIT(self->frame_ends); Py_VISIT(self->frame_first);
     Py_VISIT(self->atoms); Py_VISIT(self->unbound); Py_VISIT(self->py_on_line);
     Py_VISIT(self->py_line_work); Py_VISIT(self->py_on_return); Py_VISIT(self->py_on_start);
@@ -648,6 +810,9 @@ static int Core_clear(Core *self) {
     Py_CLEAR(self->rec); Py_CLEAR(self->rec_dict); Py_CLEAR(self->stack);
     Py_CLEAR(self->step_line); Py_CLEAR(self->line_append); Py_CLEAR(self->frame_append);
     Py_CLEAR(self->chs_append); Py_CLEAR(self->chf_append); Py_CLEAR(self->ch_name);
+    Py_CLEAR(self->col_frame); Py_CLEAR(self->col_chs); Py_CLEAR(self->col_chf);
+    Py_CLEAR(self->snap_objs); Py_CLEAR(self->snap_weak); Py_CLEAR(self->snap_suspects);
+    Py_CLEAR(self->snap_dead); Py_CLEAR(self->snap_retry); Py_CLEAR(self->ref_type);
     Py_CLEAR(self->ch_val); Py_CLEAR(self->frame_ends); Py_CLEAR(self->frame_first);
     Py_CLEAR(self->atoms); Py_CLEAR(self->unbound); Py_CLEAR(self->py_on_line);
     Py_CLEAR(self->py_line_work); Py_CLEAR(self->py_on_return); Py_CLEAR(self->py_on_start);
@@ -665,7 +830,7 @@ static void Core_dealloc(Core *self) {
     PyObject_GC_UnTrack(self);
     Core_clear(self);
     Py_XDECREF(self->s_return); Py_XDECREF(self->s_yield); Py_XDECREF(self->s_call);
-    Py_XDECREF(self->s_line); Py_XDECREF(self->minus1);
+    Py_XDECREF(self->s_line); Py_XDECREF(self->minus1); Py_XDECREF(self->str_unwound);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -673,14 +838,16 @@ static void Core_dealloc(Core *self) {
     do { if (((target) = PyObject_GetAttrString((obj), (name))) == NULL) goto fail; } while (0)
 
 /* Core(recorder, backend_start, py_local, frame_state_cls, effects_cls, info_cls, atoms, unbound,
- *      skip_check) */
+ *      skip_check, ref_cls) */
 static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
     PyObject *rec, *start_slow, *py_local, *fs_cls, *eff_cls, *info_cls, *atoms, *unbound, *skip;
+    PyObject *ref_cls;
     PyObject *builder = NULL, *tmp = NULL;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOO", &rec, &start_slow, &py_local, &fs_cls, &eff_cls,
-                          &info_cls, &atoms, &unbound, &skip))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOO", &rec, &start_slow, &py_local, &fs_cls, &eff_cls,
+                          &info_cls, &atoms, &unbound, &skip, &ref_cls))
         return -1;
     Core_clear(self);
+    if (!PyType_Check(ref_cls) || slot_offset(ref_cls, "oid", &self->ref_oid) < 0) return -1;
     if (slot_offset(fs_cls, "fid", &self->fs.fid) < 0 || slot_offset(fs_cls, "info", &self->fs.info) < 0
         || slot_offset(fs_cls, "effects", &self->fs.effects) < 0
         || slot_offset(fs_cls, "frame", &self->fs.frame) < 0
@@ -710,6 +877,20 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
         || slot_offset(info_cls, "names", &self->is.names) < 0)
         return -1;
     self->rec = Py_NewRef(rec);
+    self->ref_type = (PyTypeObject *)Py_NewRef(ref_cls);
+    GET(tmp, rec, "snap");
+    GET(self->snap_objs, tmp, "objs");
+    GET(self->snap_weak, tmp, "weak");
+    GET(self->snap_suspects, tmp, "suspects");
+    GET(self->snap_dead, tmp, "_dead");
+    GET(self->snap_retry, tmp, "_retry");
+    Py_CLEAR(tmp);
+    if (!PyList_CheckExact(self->snap_objs) || !PyList_CheckExact(self->snap_weak)
+            || !PyList_CheckExact(self->snap_suspects) || !PyList_CheckExact(self->snap_dead)
+            || !PyList_CheckExact(self->snap_retry)) {
+        PyErr_SetString(PyExc_TypeError, "unexpected Snapshotter list types");
+        goto fail;
+    }
     GET(self->rec_dict, rec, "__dict__");
     if (!PyDict_Check(self->rec_dict)) {
         PyErr_SetString(PyExc_TypeError, "recorder without a __dict__");
@@ -728,15 +909,33 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
     GET(builder, rec, "builder");
     GET(self->step_line, builder, "step_line");
     GET(self->line_append, self->step_line, "append");
-    GET(tmp, builder, "step_frame");
-    GET(self->frame_append, tmp, "append");
-    Py_CLEAR(tmp);
-    GET(tmp, builder, "ch_step");
-    GET(self->chs_append, tmp, "append");
-    Py_CLEAR(tmp);
-    GET(tmp, builder, "ch_frame");
-    GET(self->chf_append, tmp, "append");
-    Py_CLEAR(tmp);
+    GET(self->col_frame, builder, "step_frame");
+    GET(self->frame_append, self->col_frame, "append");
+    GET(self->col_chs, builder, "ch_step");
+    GET(self->chs_append, self->col_chs, "append");
+    GET(self->col_chf, builder, "ch_frame");
+    GET(self->chf_append, self->col_chf, "append");
+    {
+        /* write the step/change arrays in place when they are exact array('l')s laid out as
+         * ArrayLayout describes, checked on a scratch array of the same type */
+        PyTypeObject *at = Py_TYPE(self->step_line);
+        self->fast_arrays = 0;
+        if (strcmp(at->tp_name, "array.array") == 0 && Py_TYPE(self->col_frame) == at
+                && Py_TYPE(self->col_chs) == at && Py_TYPE(self->col_chf) == at) {
+            PyObject *probe = PyObject_CallFunction((PyObject *)at, "s(iii)", "l", 1, 2, 3);
+            if (probe == NULL) goto fail;
+            int ok = array_layout_ok(probe);
+            Py_DECREF(probe);
+            PyObject *cols[4] = {self->step_line, self->col_frame, self->col_chs, self->col_chf};
+            for (int i = 0; ok && i < 4; i++) {
+                PyObject *tc = PyObject_GetAttrString(cols[i], "typecode");
+                if (tc == NULL) goto fail;
+                ok = PyUnicode_Check(tc) && PyUnicode_CompareWithASCIIString(tc, "l") == 0;
+                Py_DECREF(tc);
+            }
+            self->fast_arrays = ok;
+        }
+    }
     GET(self->ch_name, builder, "ch_name");
     GET(self->ch_val, builder, "ch_val");
     GET(self->frame_ends, builder, "frame_ends");
@@ -806,7 +1005,8 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     self->s_call = PyUnicode_InternFromString("call");
     self->s_line = PyUnicode_InternFromString("line");
     self->minus1 = PyLong_FromLong(-1);
-    if (!self->s_return || !self->s_yield || !self->s_call || !self->s_line || !self->minus1) {
+    self->str_unwound = PyUnicode_InternFromString("_unwound");
+    if (!self->str_unwound || !self->s_return || !self->s_yield || !self->s_call || !self->s_line || !self->minus1) {
         Py_DECREF(self);
         return NULL;
     }

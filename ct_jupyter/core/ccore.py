@@ -58,14 +58,14 @@ def make_core(recorder: object, start_slow: object, py_local: object) -> object 
         return None
     if getattr(recorder, "gate", None) is not None:
         return None  # a gated recording (ct_jupyter.gating) decides each root frame in Python
-    from ..model.encoded import UNBOUND
+    from ..model.encoded import UNBOUND, Ref
     from .analysis import LineEffects
     from .recorder import _SKIP_CHECK, CodeInfo, _FrameState
     from .values import ATOM_TYPES
 
     try:
         return _CCORE.Core(recorder, start_slow, py_local, _FrameState, LineEffects, CodeInfo,
-                           ATOM_TYPES, UNBOUND, _SKIP_CHECK)
+                           ATOM_TYPES, UNBOUND, _SKIP_CHECK, Ref)
     except (TypeError, AttributeError) as exc:
         # The recorder's per-frame classes changed shape (a slot the C core reads is gone):
         # record on the Python core, and say why. An explicit CT_JUPYTER_CORE=c is an error.

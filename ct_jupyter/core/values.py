@@ -168,7 +168,8 @@ class Snapshotter:
         dead, suspects = self._dead, self.suspects
         # Still held at the last pass: a frame being torn down (a ``__del__`` we recorded ran
         # in the middle of it) may have let go since. One more look, then only the sweep.
-        retry, self._retry = self._retry, []
+        retry = self._retry[:]  # the list itself stays: the C core watches it
+        self._retry.clear()
         while dead or suspects or retry:
             while dead:
                 oid = self._wr_oid.pop(id(dead.pop()), -1)
