@@ -51,7 +51,7 @@ typedef struct {
     PyObject *py_start_slow; /* the backend's own PY_START callback (classification etc.) */
     PyObject *py_local;      /* settrace: the backend's Python local trace function */
     PyObject *infos;         /* rec.infos: id(code) -> CodeInfo */
-    PyObject *s_return, *s_yield, *s_call, *s_line;
+    PyObject *s_return, *s_yield, *s_call, *s_line, *s_resume;
     unsigned long owner;
     Py_ssize_t max_steps;
     FrameStateSlots fs;
@@ -65,6 +65,7 @@ typedef struct {
     /* the Snapshotter's lists: per oid the object or its weak reference, and which; objects to
      * look at before any frame is re-checked here (suspects, dead weak refs, retries) */
     PyObject *snap_objs, *snap_weak, *snap_suspects, *snap_dead, *snap_retry;
+    PyObject *snap_ids, *snap_raw, *snap_refs;  /* id -> oid; per oid its mirror, its Ref */
     PyTypeObject *ref_type;  /* model.encoded.Ref */
     Py_ssize_t ref_oid;      /* its `oid` slot */
     PyObject *str_unwound;
@@ -252,6 +253,75 @@ static int token_is(Core *self, PyObject *tok, PyObject *value) {
     return 0;
 }
 
+/* The snapshotter's oid of the Ref `tok` (bounds-checked against its lists), or -1. */
+static Py_ssize_t ref_oid(Core *self, PyObject *tok) {
+    PyObject *oid_obj = SLOT(tok, self->ref_oid);
+    if (oid_obj == NULL || !PyLong_CheckExact(oid_obj)) return -1;
+    Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
+    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs)
+            || oid >= PyList_GET_SIZE(self->snap_weak)) {
+        PyErr_Clear();
+        return -1;
+    }
+    return oid;
+}
+
+/* 1 when `tok` is the Ref of an object the snapshotter holds strongly (letting go of it is a
+ * `suspect`: Python's to handle); 0 for any other token. */
+static int ref_held(Core *self, PyObject *tok) {
+    if (Py_TYPE(tok) != self->ref_type) return 0;
+    Py_ssize_t oid = ref_oid(self, tok);
+    if (oid < 0) return 1;  /* not understood: let Python look */
+    return PyList_GET_ITEM(self->snap_weak, oid) != Py_True
+           && PyList_GET_ITEM(self->snap_objs, oid) != Py_None;
+}
+
+/* Snapshotter.encode of an object it already tracks with a snapshot: its Ref (borrowed).
+ * NULL (no error set) when `value` is not such an object: Python encodes it. */
+static PyObject *tracked_ref(Core *self, PyObject *value) {
+    PyObject *key = PyLong_FromVoidPtr(value);
+    if (key == NULL) return NULL;
+    PyObject *oid_obj = PyDict_GetItemWithError(self->snap_ids, key);
+    Py_DECREF(key);
+    if (oid_obj == NULL || !PyLong_CheckExact(oid_obj)) return NULL;
+    Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
+    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_weak)
+            || oid >= PyList_GET_SIZE(self->snap_raw) || oid >= PyList_GET_SIZE(self->snap_refs)) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (PyList_GET_ITEM(self->snap_raw, oid) == Py_None) return NULL;  /* not captured yet */
+    PyObject *r = PyList_GET_ITEM(self->snap_objs, oid);
+    if (PyList_GET_ITEM(self->snap_weak, oid) == Py_True)
+        r = PyWeakref_CheckRef(r) ? weak_target(r) : NULL;
+    if (r != value) return NULL;
+    PyObject *ref = PyList_GET_ITEM(self->snap_refs, oid);
+    return Py_TYPE(ref) == self->ref_type ? ref : NULL;
+}
+
+/* Recorder._drop_refs without Python: 1 when none of the frame's Ref tokens is an object the
+ * snapshotter holds strongly (there is nothing to suspect), 0 otherwise. */
+static int refs_all_weak(Core *self, PyObject *objs) {
+    Py_ssize_t pos = 0;
+    PyObject *key, *tok;
+    while (PyDict_Next(objs, &pos, &key, &tok))
+        if (ref_held(self, tok)) return 0;
+    return 1;
+}
+
+/* Recorder._unwound = 0 (the id of the exception that last left a frame: a new frame or
+ * line means it is no longer the one arriving). */
+static int reset_unwound(Core *self) {
+    PyObject *unw = PyDict_GetItemWithError(self->rec_dict, self->str_unwound);
+    if (unw == NULL) return PyErr_Occurred() ? -1 : 0;
+    if (PyLong_CheckExact(unw) && PyObject_Not(unw) == 1) return 0;
+    PyObject *zero = PyLong_FromLong(0);
+    if (zero == NULL) return -1;
+    int err = PyDict_SetItem(self->rec_dict, self->str_unwound, zero);
+    Py_DECREF(zero);
+    return err;
+}
+
 /* 1 when the Snapshotter has nothing to collect (no suspects, dead weak refs or retries). */
 static inline int snap_idle(Core *self) {
     return PyList_GET_SIZE(self->snap_suspects) == 0 && PyList_GET_SIZE(self->snap_dead) == 0
@@ -308,24 +378,31 @@ static int rebind_atoms(Core *self, PyObject *st, PyFrameObject *frame, PyObject
             }
             if (PyErr_Occurred()) { Py_DECREF(value); result = -1; break; }
         }
-        if (old != self->unbound) {  /* replacing a tracked object: Python releases it */
-            int old_atom = is_atom(self, old);
-            if (old_atom <= 0) { Py_DECREF(value); result = old_atom < 0 ? -1 : 0; break; }
+        if (old != self->unbound && ref_held(self, old)) {
+            /* replacing an object only we may hold now: Python decides when to let it go */
+            Py_DECREF(value);
+            result = 0;
+            break;
         }
         PyTypeObject *t = Py_TYPE(value);
         int atom = value == self->unbound ? first : is_atom(self, value);
         if (atom < 0) { Py_DECREF(value); result = -1; break; }
-        if (!atom) { Py_DECREF(value); result = 0; break; }
-        if (value != self->unbound && t == Py_TYPE(old) && t != &PyFloat_Type) {
+        PyObject *enc = value;
+        if (!atom) {  /* an object already tracked (with a snapshot) is stored as its Ref */
+            enc = value == self->unbound ? NULL : tracked_ref(self, value);
+            if (enc == NULL) { Py_DECREF(value); result = PyErr_Occurred() ? -1 : 0; break; }
+        }
+        else if (value != self->unbound && t == Py_TYPE(old) && t != &PyFloat_Type) {
             int eq = PyObject_RichCompareBool(value, old, Py_EQ);
             if (eq < 0) { Py_DECREF(value); result = -1; break; }
             if (eq) { Py_DECREF(value); continue; }
         }
-        if (PyDict_SetItem(objs, name, value) < 0 || add_change(self, step, fid, name, value) < 0) {
+        if (PyDict_SetItem(objs, name, enc) < 0 || add_change(self, step, fid, name, enc) < 0) {
             Py_DECREF(value);
             result = -1;
             break;
         }
+        if (enc != value) set_slot(st, self->fs.has_refs, Py_True);
         Py_DECREF(value);
     }
     Py_XDECREF(locals);
@@ -480,15 +557,7 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
                 if (done_) {
                     set_slot(st, self->fs.dirty, Py_False);
                     /* as _line_work: an exception that unwound a callee is not this line's */
-                    PyObject *unw = PyDict_GetItemWithError(self->rec_dict, self->str_unwound);
-                    if (unw == NULL && PyErr_Occurred()) goto done;
-                    if (unw != NULL && !(PyLong_CheckExact(unw) && PyLong_AsLong(unw) == 0)) {
-                        PyObject *zero = PyLong_FromLong(0);
-                        if (zero == NULL) goto done;
-                        int err = PyDict_SetItem(self->rec_dict, self->str_unwound, zero);
-                        Py_DECREF(zero);
-                        if (err < 0) goto done;
-                    }
+                    if (reset_unwound(self) < 0) goto done;
                     result = Py_NewRef(Py_None);
                     goto done;
                 }
@@ -563,7 +632,7 @@ static PyObject *info_of(Core *self, PyObject *code) {
 }
 
 /* Recorder.on_start for a function frame (not a module body): a frame row and a _FrameState. */
-static int start_frame(Core *self, PyObject *info, PyFrameObject *frame) {
+static int start_frame(Core *self, PyObject *info, PyFrameObject *frame, PyObject *kind) {
     PyObject *func_id = SLOT(info, self->is.func_id);
     PyObject *effects = SLOT(info, self->is.effects);
     PyObject *names = SLOT(info, self->is.names);
@@ -592,7 +661,7 @@ static int start_frame(Core *self, PyObject *info, PyFrameObject *frame) {
     PyTuple_SET_ITEM(row, 1, Py_NewRef(parent_fid ? parent_fid : self->minus1));
     PyTuple_SET_ITEM(row, 2, depth_obj);
     PyTuple_SET_ITEM(row, 3, call_step);
-    PyTuple_SET_ITEM(row, 4, Py_NewRef(self->s_call));
+    PyTuple_SET_ITEM(row, 4, Py_NewRef(kind));
     PyTuple_SET_ITEM(row, 5, pyid);
     int err = PyList_Append(self->frame_rows, row);
     Py_DECREF(row);
@@ -625,7 +694,8 @@ static int start_frame(Core *self, PyObject *info, PyFrameObject *frame) {
     SLOT(st, self->fs.last) = Py_NewRef(Py_None);
     err = PyList_Append(self->stack, st);
     Py_DECREF(st);
-    return err < 0 ? -1 : 1;
+    if (err < 0) return -1;
+    return reset_unwound(self) < 0 ? -1 : 1;
 }
 
 /* PY_START callback: (code, offset). Known, enabled user code of the recording thread goes
@@ -649,7 +719,7 @@ static PyObject *do_start(Core *self, PyObject *const *args, Py_ssize_t nargs) {
     /* a root frame may continue the last one (Recorder.continue_frame): Python decides */
     if (self->fs_cls != NULL && SLOT(info, self->is.is_module) == Py_False
             && PyList_GET_SIZE(self->stack) > 0) {
-        int done = start_frame(self, info, frame);
+        int done = start_frame(self, info, frame, self->s_call);
         if (done < 0) return NULL;
         if (done) Py_RETURN_NONE;
     }
@@ -660,10 +730,46 @@ static PyObject *do_start(Core *self, PyObject *const *args, Py_ssize_t nargs) {
     Py_RETURN_NONE;
 }
 
-/* PY_RETURN / PY_YIELD: a frame whose last line changes nothing returns an atom. */
 static PyObject *Core_start(Core *self, PyObject *const *args, Py_ssize_t nargs) {
     return guard(self, do_start(self, args, nargs));
 }
+
+/* PY_RESUME callback: (code, offset). A user generator or coroutine frame of the recording
+ * thread resumes: a new frame (kind "resume"), as the backend's own callback would make. */
+static PyObject *do_resume(Core *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "resume(code, offset)");
+        return NULL;
+    }
+    PyObject *info = info_of(self, args[0]);
+    if (info == NULL) return NULL;
+    if (info == Py_None || SLOT(info, self->is.is_user) != Py_True
+            || PyThread_get_thread_ident() != self->owner)
+        Py_RETURN_NONE;
+    PyFrameObject *frame = PyEval_GetFrame();
+    if (frame == NULL) Py_RETURN_NONE;
+    int off = is_recording_off(self);
+    if (off < 0) return NULL;
+    if (off) Py_RETURN_NONE;
+    if (self->fs_cls != NULL && SLOT(info, self->is.is_module) == Py_False
+            && PyList_GET_SIZE(self->stack) > 0) {
+        int done = start_frame(self, info, frame, self->s_resume);
+        if (done < 0) return NULL;
+        if (done) Py_RETURN_NONE;
+    }
+    PyObject *r = PyObject_CallFunctionObjArgs(self->py_on_start, info, (PyObject *)frame,
+                                               self->s_resume, NULL);
+    if (r == NULL) return NULL;
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Core_resume(Core *self, PyObject *const *args, Py_ssize_t nargs) {
+    return guard(self, do_resume(self, args, nargs));
+}
+
+/* PY_RETURN / PY_YIELD: a frame whose last line changes nothing returns an atom or an object
+ * already tracked. */
 
 static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3) {
@@ -684,11 +790,16 @@ static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py
     PyObject *fid = SLOT(st, self->fs.fid);
     int atom = is_atom(self, value);
     if (atom < 0) return NULL;
+    PyObject *enc = value;  /* an atom, or the Ref of an object tracked with a snapshot */
+    if (!atom) {
+        enc = tracked_ref(self, value);
+        if (enc == NULL && PyErr_Occurred()) return NULL;
+    }
     PyObject *frame = SLOT(st, self->fs.frame);
-    int simple = atom && depth > 1 && effects != NULL && PyDict_CheckExact(effects) && line != NULL
-                 && fid != NULL && SLOT(st, self->fs.globals_owner) == Py_False
-                 && frame != NULL && PyFrame_Check(frame)
-                 && SLOT(st, self->fs.has_refs) == Py_False
+    PyObject *objs = SLOT(st, self->fs.objs);
+    int simple = enc != NULL && depth > 1 && effects != NULL && PyDict_CheckExact(effects)
+                 && line != NULL && fid != NULL && SLOT(st, self->fs.globals_owner) == Py_False
+                 && frame != NULL && PyFrame_Check(frame) && objs != NULL && PyDict_CheckExact(objs)
                  && SLOT(st, self->fs.catching) == Py_None;
     Py_ssize_t stepn = PyObject_Length(self->step_line);
     if (stepn < 0) return NULL;
@@ -705,6 +816,8 @@ static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py
             if (simple < 0) return NULL;
         }
     }
+    /* Recorder._drop_refs: nothing to do while every Ref the frame held is weakly tracked */
+    if (simple && SLOT(st, self->fs.has_refs) != Py_False) simple = refs_all_weak(self, objs);
     if (!simple) {
         PyObject *callargs[5] = {NULL, kind, code, args[1], value};
         return PyObject_Vectorcall(self->py_on_return, callargs + 1,
@@ -719,8 +832,9 @@ static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py
     }
     PyTuple_SET_ITEM(end, 0, end_step);
     PyTuple_SET_ITEM(end, 1, Py_NewRef(kind));
-    PyTuple_SET_ITEM(end, 2, Py_NewRef(value));
+    PyTuple_SET_ITEM(end, 2, Py_NewRef(enc));
     Py_INCREF(st);
+    set_slot(st, self->fs.has_refs, Py_False);
     int err = PyDict_SetItem(self->frame_ends, fid, end);
     Py_DECREF(end);
     if (err == 0) err = PyList_SetSlice(self->stack, depth - 1, depth, NULL);
@@ -798,6 +912,7 @@ static int Core_traverse(Core *self, visitproc visit, void *arg) {
     Py_VISIT(self->col_frame); Py_VISIT(self->col_chs); Py_VISIT(self->col_chf);
     Py_VISIT(self->snap_objs); Py_VISIT(self->snap_weak); Py_VISIT(self->snap_suspects);
     Py_VISIT(self->snap_dead); Py_VISIT(self->snap_retry); Py_VISIT(self->ref_type);
+    Py_VISIT(self->snap_ids); Py_VISIT(self->snap_raw); Py_VISIT(self->snap_refs);
     Py_VISIT(self->ch_val); Py_VISIT(self->frame_ends); Py_VISIT(self->frame_first);
     Py_VISIT(self->atoms); Py_VISIT(self->unbound); Py_VISIT(self->py_on_line);
     Py_VISIT(self->py_line_work); Py_VISIT(self->py_on_return); Py_VISIT(self->py_on_start);
@@ -813,6 +928,7 @@ static int Core_clear(Core *self) {
     Py_CLEAR(self->col_frame); Py_CLEAR(self->col_chs); Py_CLEAR(self->col_chf);
     Py_CLEAR(self->snap_objs); Py_CLEAR(self->snap_weak); Py_CLEAR(self->snap_suspects);
     Py_CLEAR(self->snap_dead); Py_CLEAR(self->snap_retry); Py_CLEAR(self->ref_type);
+    Py_CLEAR(self->snap_ids); Py_CLEAR(self->snap_raw); Py_CLEAR(self->snap_refs);
     Py_CLEAR(self->ch_val); Py_CLEAR(self->frame_ends); Py_CLEAR(self->frame_first);
     Py_CLEAR(self->atoms); Py_CLEAR(self->unbound); Py_CLEAR(self->py_on_line);
     Py_CLEAR(self->py_line_work); Py_CLEAR(self->py_on_return); Py_CLEAR(self->py_on_start);
@@ -830,6 +946,7 @@ static void Core_dealloc(Core *self) {
     PyObject_GC_UnTrack(self);
     Core_clear(self);
     Py_XDECREF(self->s_return); Py_XDECREF(self->s_yield); Py_XDECREF(self->s_call);
+    Py_XDECREF(self->s_resume);
     Py_XDECREF(self->s_line); Py_XDECREF(self->minus1); Py_XDECREF(self->str_unwound);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -884,8 +1001,12 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
     GET(self->snap_suspects, tmp, "suspects");
     GET(self->snap_dead, tmp, "_dead");
     GET(self->snap_retry, tmp, "_retry");
+    GET(self->snap_ids, tmp, "ids");
+    GET(self->snap_raw, tmp, "raw");
+    GET(self->snap_refs, tmp, "refs");
     Py_CLEAR(tmp);
-    if (!PyList_CheckExact(self->snap_objs) || !PyList_CheckExact(self->snap_weak)
+    if (!PyDict_CheckExact(self->snap_ids) || !PyList_CheckExact(self->snap_raw)
+            || !PyList_CheckExact(self->snap_refs) || !PyList_CheckExact(self->snap_objs) || !PyList_CheckExact(self->snap_weak)
             || !PyList_CheckExact(self->snap_suspects) || !PyList_CheckExact(self->snap_dead)
             || !PyList_CheckExact(self->snap_retry)) {
         PyErr_SetString(PyExc_TypeError, "unexpected Snapshotter list types");
@@ -1003,10 +1124,11 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     self->s_return = PyUnicode_InternFromString("return");
     self->s_yield = PyUnicode_InternFromString("yield");
     self->s_call = PyUnicode_InternFromString("call");
+    self->s_resume = PyUnicode_InternFromString("resume");
     self->s_line = PyUnicode_InternFromString("line");
     self->minus1 = PyLong_FromLong(-1);
     self->str_unwound = PyUnicode_InternFromString("_unwound");
-    if (!self->str_unwound || !self->s_return || !self->s_yield || !self->s_call || !self->s_line || !self->minus1) {
+    if (!self->str_unwound || !self->s_resume || !self->s_return || !self->s_yield || !self->s_call || !self->s_line || !self->minus1) {
         Py_DECREF(self);
         return NULL;
     }
@@ -1016,6 +1138,7 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
 static PyMethodDef Core_methods[] = {
     {"line", (PyCFunction)(void (*)(void))Core_line, METH_FASTCALL, "LINE callback (code, line)."},
     {"start", (PyCFunction)(void (*)(void))Core_start, METH_FASTCALL, "PY_START callback (code, offset)."},
+    {"resume", (PyCFunction)(void (*)(void))Core_resume, METH_FASTCALL, "PY_RESUME callback (code, offset)."},
     {"ret", (PyCFunction)(void (*)(void))Core_ret, METH_FASTCALL, "PY_RETURN callback (code, offset, value)."},
     {"yld", (PyCFunction)(void (*)(void))Core_yld, METH_FASTCALL, "PY_YIELD callback (code, offset, value)."},
     {"trace", (PyCFunction)(void (*)(void))Core_trace, METH_FASTCALL, "settrace local function (frame, event, arg)."},

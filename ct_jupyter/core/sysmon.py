@@ -84,6 +84,7 @@ class SysMonBackend:
             self.core = self.rec.builder.meta["core"] = "c" if core is not None else "python"
             if core is not None:  # the C hot path, handing the rest to the same Python methods
                 table.update({E.PY_START: core.start, E.LINE: core.line,  # type: ignore[attr-defined]
+                              E.PY_RESUME: core.resume,  # type: ignore[attr-defined]
                               E.PY_RETURN: core.ret, E.PY_YIELD: core.yld})  # type: ignore[attr-defined]
             for event, callback in table.items():
                 mon.register_callback(tool, event, callback)
