@@ -155,6 +155,32 @@ CASES = {
             h = j
             w = mk() and j            # an atom after a call, the object dropped at once
         """,
+    "list_item_stores": """\
+        grid = [0] * 8
+        def mark(xs, n):
+            for i in range(n):
+                xs[i % 8] = i            # a name index, many versions (keyframes)
+                xs[i % 3 + 1] = 2.5      # an added constant
+                xs[-1] = None            # a negative constant
+                xs[i % 8] += 1           # in place
+            alias = xs
+            alias[0] = "text"            # a str item: Python encodes it
+            alias[1] = [i]               # an object item
+            alias[1] = 7                 # replacing a tracked object
+            xs.append(99)                # its length changed
+            xs[2] = True
+            return xs[0]
+        first = mark(grid, 60)
+        shared = grid
+        for j in range(3):
+            grid[j] = j * j              # module level
+            shared[j + 1] = -j
+        big = list(range(300))
+        def tail(ys):
+            for k in range(250, 260):
+                ys[k] = 0                # past the shown head (max_items)
+        tail(big)
+        """,
     "uncaught": """\
         def boom(n):
             m = n * 2
@@ -308,3 +334,21 @@ def test_a_recorder_of_another_shape_falls_back_to_python(backend: str,
     monkeypatch.setenv("CT_JUPYTER_CORE", "c")
     with pytest.raises(BackendUnavailable):
         ct_jupyter.record("x = 1\n", backend=backend, io="off")
+
+
+@needs_c
+@pytest.mark.parametrize("max_memory", [20_000, 60_000])
+def test_memory_limit_records_identically(max_memory: int, backend: str,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # item stores counted in C must reach the memory mark exactly where Python's do
+    src = textwrap.dedent("""\
+        def fill(xs, n):
+            for i in range(n):
+                xs[i % 50] = i * 0.5
+        data = [0.0] * 50
+        for r in range(40):
+            fill(data, 200)
+        """)
+    with pytest.warns(CodetraceWarning, match="max_memory"):
+        trace = _assert_same(src, backend, monkeypatch, max_memory=max_memory)
+    assert trace.stop_reason == "max_memory"

@@ -66,6 +66,11 @@ typedef struct {
      * look at before any frame is re-checked here (suspects, dead weak refs, retries) */
     PyObject *snap_objs, *snap_weak, *snap_suspects, *snap_dead, *snap_retry;
     PyObject *snap_ids, *snap_raw, *snap_refs;  /* id -> oid; per oid its mirror, its Ref */
+    PyObject *snap_lens, *snap_cur, *snap_since, *snap_dict;  /* per oid; the Snapshotter's __dict__ */
+    PyObject *heap_kinds, *heap_vsteps, *heap_vsnaps;
+    Py_ssize_t max_items, keyframe;
+    PyObject *str_bytes, *str_mem_mark, *str_plan, *str_calls, *str_targets, *str_list,
+        *str_item, *str_name, *str_add, *str_const;
     PyTypeObject *ref_type;  /* model.encoded.Ref */
     Py_ssize_t ref_oid;      /* its `oid` slot */
     PyObject *str_unwound;
@@ -443,6 +448,217 @@ static int no_tracked(Core *self, PyObject *names, PyObject *objs) {
     return 1;
 }
 
+/* The value of `name` as Recorder._run_plan reads it: the frame's variable, else its global
+ * (new reference); NULL with no error set when it has neither or reading it needs Python. */
+static PyObject *plan_value(Core *self, PyObject *st, PyFrameObject *frame, PyObject *name) {
+    PyObject *info = SLOT(st, self->fs.info);
+    if (info == NULL) return NULL;
+    PyObject *value = NULL;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *code = SLOT(info, self->is.code);
+    int optimized = code != NULL && PyCode_Check(code)
+                    && (((PyCodeObject *)code)->co_flags & CO_OPTIMIZED)
+                    && SLOT(info, self->is.is_module) != Py_True;
+#else
+    int optimized = 0;
+#endif
+    if (optimized) {
+#if PY_VERSION_HEX >= 0x030C0000
+        value = PyFrame_GetVar(frame, name);
+        if (value == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_NameError)) return NULL;
+            PyErr_Clear();
+        }
+#endif
+    }
+    else {
+        PyObject *locals = PyFrame_GetLocals(frame);
+        if (locals == NULL) return NULL;
+        if (!PyDict_CheckExact(locals)) {  /* a custom mapping: reading it runs user code */
+            Py_DECREF(locals);
+            return NULL;
+        }
+        value = Py_XNewRef(PyDict_GetItemWithError(locals, name));
+        Py_DECREF(locals);
+        if (value == NULL && PyErr_Occurred()) return NULL;
+    }
+    if (value != NULL) return value;
+    PyObject *g = PyFrame_GetGlobals(frame);
+    if (g == NULL) return NULL;
+    if (PyDict_CheckExact(g)) value = Py_XNewRef(PyDict_GetItemWithError(g, name));
+    Py_DECREF(g);
+    return value;
+}
+
+/* A plan index ("name", n) / ("const", v) / ("add", n, c) as an exact int; 0 when it is not
+ * one of those or does not evaluate to an int here (Python's path decides then). */
+static int plan_index(Core *self, PyObject *st, PyFrameObject *frame, PyObject *index,
+                      Py_ssize_t *out) {
+    if (!PyTuple_CheckExact(index) || PyTuple_GET_SIZE(index) < 2) return 0;
+    PyObject *kind = PyTuple_GET_ITEM(index, 0);
+    PyObject *value;
+    if (kind == self->str_const) value = Py_NewRef(PyTuple_GET_ITEM(index, 1));
+    else if (kind == self->str_name || kind == self->str_add) {
+        value = plan_value(self, st, frame, PyTuple_GET_ITEM(index, 1));
+        if (value == NULL) return PyErr_Occurred() ? -1 : 0;
+    }
+    else return 0;
+    if (!PyLong_CheckExact(value)) {
+        Py_DECREF(value);
+        return 0;
+    }
+    Py_ssize_t k = PyLong_AsSsize_t(value);
+    Py_DECREF(value);
+    if (k == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (kind == self->str_add) {
+        if (PyTuple_GET_SIZE(index) != 3 || !PyLong_CheckExact(PyTuple_GET_ITEM(index, 2))) return 0;
+        Py_ssize_t c = PyLong_AsSsize_t(PyTuple_GET_ITEM(index, 2));
+        if (c == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return 0;
+        }
+        if ((c > 0 && k > PY_SSIZE_T_MAX - c) || (c < 0 && k < PY_SSIZE_T_MIN - c)) return 0;
+        k += c;
+    }
+    *out = k;
+    return 1;
+}
+
+/* Snapshotter.check_item of `container[k]` for an exact list tracked with a snapshot, when the
+ * stored item is an atom (or the item is unchanged). 1: done; 0: Python's path must run (nothing
+ * was changed here); -1: error. `budget`: the bytes still allowed before a memory check. */
+static int list_item_store(Core *self, PyObject *container, Py_ssize_t key, PyObject *step,
+                           int inplace, Py_ssize_t *budget) {
+    PyObject *idk = PyLong_FromVoidPtr(container);
+    if (idk == NULL) return -1;
+    PyObject *oid_obj = PyDict_GetItemWithError(self->snap_ids, idk);
+    Py_DECREF(idk);
+    if (oid_obj == NULL) return PyErr_Occurred() ? -1 : 1;  /* untracked: nothing to check */
+    if (!PyLong_CheckExact(oid_obj)) return 0;
+    Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
+    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_raw)
+            || oid >= PyList_GET_SIZE(self->snap_lens) || oid >= PyList_GET_SIZE(self->snap_cur)
+            || oid >= PyList_GET_SIZE(self->snap_since) || oid >= PyList_GET_SIZE(self->heap_kinds)
+            || oid >= PyList_GET_SIZE(self->heap_vsteps) || oid >= PyList_GET_SIZE(self->heap_vsnaps)
+            || oid >= PyList_GET_SIZE(self->snap_weak)) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *raw = PyList_GET_ITEM(self->snap_raw, oid);
+    if (raw == Py_None) return 1;  /* tracked without a snapshot: Snapshotter._tracked says no */
+    if (PyList_GET_ITEM(self->snap_weak, oid) != Py_False
+            || PyList_GET_ITEM(self->snap_objs, oid) != container)
+        return 1;  /* another object at that address: not the tracked one */
+    PyObject *kind = PyList_GET_ITEM(self->heap_kinds, oid);
+    if (!PyUnicode_CheckExact(kind) || PyUnicode_Compare(kind, self->str_list) != 0) return 0;
+    PyObject *cur = PyList_GET_ITEM(self->snap_cur, oid);
+    PyObject *lens = PyList_GET_ITEM(self->snap_lens, oid);
+    if (!PyList_CheckExact(raw) || !PyList_CheckExact(cur) || !PyLong_CheckExact(lens)) return 0;
+    Py_ssize_t n = PyList_GET_SIZE(container);
+    if (n != PyLong_AsSsize_t(lens)) return 0;  /* its length changed: the full check */
+    Py_ssize_t k = key < 0 ? key + n : key;
+    if (k < 0 || k >= n || k >= self->max_items) return 1;  /* past the shown head */
+    if (k >= PyList_GET_SIZE(raw) || k >= PyList_GET_SIZE(cur)) return 0;
+    PyObject *item = PyList_GET_ITEM(container, k);
+    PyObject *tok = PyList_GET_ITEM(raw, k);
+    int atom = is_atom(self, item);
+    if (atom < 0) return -1;
+    if (tok == item || token_is(self, tok, item)) return (!inplace || atom) ? 1 : 0;
+    if (PyErr_Occurred()) return -1;
+    if (!atom || ref_held(self, tok)) return 0;
+    PyObject *since = PyList_GET_ITEM(self->snap_since, oid);
+    PyObject *vsteps = PyList_GET_ITEM(self->heap_vsteps, oid);
+    PyObject *vsnaps = PyList_GET_ITEM(self->heap_vsnaps, oid);
+    if (!PyLong_CheckExact(since) || vsteps == Py_None || !PyList_CheckExact(vsnaps)) return 0;
+    Py_ssize_t count = PyLong_AsSsize_t(since) + 1;
+    if (count >= self->keyframe || *budget < 64) return 0;  /* a keyframe, a memory check */
+    /* Snapshotter._add_delta(oid, step, [n, k, item]) and the mirrors */
+    PyObject *delta = Py_BuildValue("[nnO]", n, k, item);
+    PyObject *count_obj = delta ? PyLong_FromSsize_t(count) : NULL;
+    if (count_obj == NULL) {
+        Py_XDECREF(delta);
+        return -1;
+    }
+    PyObject *r = PyObject_CallMethod(vsteps, "append", "O", step);
+    int err = r == NULL;
+    Py_XDECREF(r);
+    if (!err) err = PyList_Append(vsnaps, delta);
+    Py_DECREF(delta);
+    if (!err) {
+        PyList_SetItem(self->snap_since, oid, count_obj);  /* steals count_obj */
+        count_obj = NULL;
+        Py_INCREF(item);
+        PyList_SetItem(raw, k, item);
+        Py_INCREF(item);
+        PyList_SetItem(cur, k, item);
+        *budget -= 64;
+    }
+    Py_XDECREF(count_obj);
+    return err ? -1 : 1;
+}
+
+/* Recorder._run_plan for a line whose plan makes no call and only stores `name[index] = …`
+ * into lists: 1 when done here, 0 when Python's path must run, -1 on error. */
+static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject *frame,
+                         PyObject *step) {
+    if (!snap_idle(self)) return 0;  /* _line_work collects first */
+    PyObject *plan = PyObject_GetAttr(eff, self->str_plan);
+    if (plan == NULL) return -1;
+    int result = 0;
+    PyObject *calls = NULL, *targets = NULL;
+    if (plan == Py_None) goto out;
+    calls = PyObject_GetAttr(plan, self->str_calls);
+    targets = calls ? PyObject_GetAttr(plan, self->str_targets) : NULL;
+    if (targets == NULL) { result = -1; goto out; }
+    if (!PyTuple_CheckExact(calls) || PyTuple_GET_SIZE(calls) != 0 || !PyTuple_CheckExact(targets))
+        goto out;
+    /* memory: _line_work checks when the snapshotter's bytes pass the recorder's mark */
+    PyObject *bytes_obj = PyDict_GetItemWithError(self->snap_dict, self->str_bytes);
+    PyObject *mark_obj = bytes_obj ? PyDict_GetItemWithError(self->rec_dict, self->str_mem_mark) : NULL;
+    if (mark_obj == NULL) { result = PyErr_Occurred() ? -1 : 0; goto out; }
+    Py_ssize_t bytes = PyLong_AsSsize_t(bytes_obj), mark = PyLong_AsSsize_t(mark_obj);
+    if ((bytes == -1 || mark == -1) && PyErr_Occurred()) { PyErr_Clear(); goto out; }
+    Py_ssize_t budget = mark - bytes - 1, start_budget;
+    start_budget = budget;
+    Py_ssize_t nt = PyTuple_GET_SIZE(targets);
+    result = 1;
+    for (Py_ssize_t i = 0; i < nt && result == 1; i++) {
+        PyObject *t = PyTuple_GET_ITEM(targets, i);  /* PlanTarget(base, path, inplace) */
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 3) { result = 0; break; }
+        PyObject *path = PyTuple_GET_ITEM(t, 1);
+        if (!PyTuple_CheckExact(path) || PyTuple_GET_SIZE(path) != 1) { result = 0; break; }
+        PyObject *stepop = PyTuple_GET_ITEM(path, 0);
+        if (!PyTuple_CheckExact(stepop) || PyTuple_GET_SIZE(stepop) != 2
+                || PyTuple_GET_ITEM(stepop, 0) != self->str_item) { result = 0; break; }
+        PyObject *container = plan_value(self, st, frame, PyTuple_GET_ITEM(t, 0));
+        if (container == NULL) { result = PyErr_Occurred() ? -1 : 0; break; }
+        if (!PyList_CheckExact(container)) {
+            Py_DECREF(container);
+            result = 0;
+            break;
+        }
+        Py_ssize_t key;
+        result = plan_index(self, st, frame, PyTuple_GET_ITEM(stepop, 1), &key);
+        if (result == 1)
+            result = list_item_store(self, container, key, step,
+                                     PyObject_IsTrue(PyTuple_GET_ITEM(t, 2)) == 1, &budget);
+        Py_DECREF(container);
+    }
+    if (budget != start_budget) {  /* Snapshotter.bytes += 64 per stored item */
+        PyObject *nb = PyLong_FromSsize_t(bytes + (start_budget - budget));
+        if (nb == NULL || PyDict_SetItem(self->snap_dict, self->str_bytes, nb) < 0) result = -1;
+        Py_XDECREF(nb);
+    }
+out:
+    Py_XDECREF(calls);
+    Py_XDECREF(targets);
+    Py_DECREF(plan);
+    return result;
+}
+
 /* Recorder._apply of `eff` at `step` when it needs no Python: the line rebinds locals to atoms
  * only, no globals, and every object it names that could change in place is a function, class,
  * module or atom. 1: done; 0: the Python path must run (changes made here stay made: it sees
@@ -462,20 +678,23 @@ static int apply_simple(Core *self, PyObject *st, PyObject *eff, PyFrameObject *
         int done = rebind_atoms(self, st, frame, rebinds, step, 0);
         if (done <= 0) return done;
     }
+    int found = 0;  /* the line names an object that may have changed in place */
     if (PyTuple_GET_SIZE(cands)) {
         PyObject *objs = SLOT(st, self->fs.objs);
         if (objs == NULL || !PyDict_CheckExact(objs)) return 0;
         int ok = no_tracked(self, cands, objs);
-        if (ok <= 0) return ok;
+        if (ok < 0) return -1;
+        found = !ok;
     }
-    if (PyTuple_GET_SIZE(gcands)) {
+    if (!found && PyTuple_GET_SIZE(gcands)) {
         PyObject *g = PyFrame_GetGlobals(frame);
         if (g == NULL) return -1;
         int ok = PyDict_CheckExact(g) ? all_skippable(self, gcands, g) : 0;
         Py_DECREF(g);
-        if (ok <= 0) return ok;
+        if (ok < 0) return -1;
+        found = !ok;
     }
-    return 1;
+    return found ? run_item_plan(self, st, eff, frame, step) : 1;
 }
 
 /* The LINE event for `frame` at `line`: Recorder.on_line's common cases. */
@@ -913,6 +1132,9 @@ static int Core_traverse(Core *self, visitproc visit, void *arg) {
     Py_VISIT(self->snap_objs); Py_VISIT(self->snap_weak); Py_VISIT(self->snap_suspects);
     Py_VISIT(self->snap_dead); Py_VISIT(self->snap_retry); Py_VISIT(self->ref_type);
     Py_VISIT(self->snap_ids); Py_VISIT(self->snap_raw); Py_VISIT(self->snap_refs);
+    Py_VISIT(self->snap_lens); Py_VISIT(self->snap_cur); Py_VISIT(self->snap_since);
+    Py_VISIT(self->snap_dict); Py_VISIT(self->heap_kinds); Py_VISIT(self->heap_vsteps);
+    Py_VISIT(self->heap_vsnaps);
     Py_VISIT(self->ch_val); Py_VISIT(self->frame_ends); Py_VISIT(self->frame_first);
     Py_VISIT(self->atoms); Py_VISIT(self->unbound); Py_VISIT(self->py_on_line);
     Py_VISIT(self->py_line_work); Py_VISIT(self->py_on_return); Py_VISIT(self->py_on_start);
@@ -929,6 +1151,9 @@ static int Core_clear(Core *self) {
     Py_CLEAR(self->snap_objs); Py_CLEAR(self->snap_weak); Py_CLEAR(self->snap_suspects);
     Py_CLEAR(self->snap_dead); Py_CLEAR(self->snap_retry); Py_CLEAR(self->ref_type);
     Py_CLEAR(self->snap_ids); Py_CLEAR(self->snap_raw); Py_CLEAR(self->snap_refs);
+    Py_CLEAR(self->snap_lens); Py_CLEAR(self->snap_cur); Py_CLEAR(self->snap_since);
+    Py_CLEAR(self->snap_dict); Py_CLEAR(self->heap_kinds); Py_CLEAR(self->heap_vsteps);
+    Py_CLEAR(self->heap_vsnaps);
     Py_CLEAR(self->ch_val); Py_CLEAR(self->frame_ends); Py_CLEAR(self->frame_first);
     Py_CLEAR(self->atoms); Py_CLEAR(self->unbound); Py_CLEAR(self->py_on_line);
     Py_CLEAR(self->py_line_work); Py_CLEAR(self->py_on_return); Py_CLEAR(self->py_on_start);
@@ -948,6 +1173,10 @@ static void Core_dealloc(Core *self) {
     Py_XDECREF(self->s_return); Py_XDECREF(self->s_yield); Py_XDECREF(self->s_call);
     Py_XDECREF(self->s_resume);
     Py_XDECREF(self->s_line); Py_XDECREF(self->minus1); Py_XDECREF(self->str_unwound);
+    Py_XDECREF(self->str_bytes); Py_XDECREF(self->str_mem_mark); Py_XDECREF(self->str_plan);
+    Py_XDECREF(self->str_calls); Py_XDECREF(self->str_targets); Py_XDECREF(self->str_list);
+    Py_XDECREF(self->str_item); Py_XDECREF(self->str_name); Py_XDECREF(self->str_add);
+    Py_XDECREF(self->str_const);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1004,7 +1233,41 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
     GET(self->snap_ids, tmp, "ids");
     GET(self->snap_raw, tmp, "raw");
     GET(self->snap_refs, tmp, "refs");
+    GET(self->snap_lens, tmp, "lens");
+    GET(self->snap_cur, tmp, "cur");
+    GET(self->snap_since, tmp, "since_full");
+    GET(self->snap_dict, tmp, "__dict__");
+    {
+        PyObject *heap = NULL, *mi = NULL;
+        GET(heap, tmp, "heap");
+        self->heap_kinds = PyObject_GetAttrString(heap, "kinds");
+        self->heap_vsteps = PyObject_GetAttrString(heap, "vsteps");
+        self->heap_vsnaps = PyObject_GetAttrString(heap, "vsnaps");
+        Py_DECREF(heap);
+        if (!self->heap_kinds || !self->heap_vsteps || !self->heap_vsnaps) goto fail;
+        GET(mi, tmp, "max_items");
+        self->max_items = PyLong_AsSsize_t(mi);
+        Py_DECREF(mi);
+        if (self->max_items == -1 && PyErr_Occurred()) goto fail;
+    }
     Py_CLEAR(tmp);
+    {
+        PyObject *mod = PyImport_ImportModule("ct_jupyter.model.heap");
+        if (mod == NULL) goto fail;
+        tmp = PyObject_GetAttrString(mod, "KEYFRAME");
+        Py_DECREF(mod);
+        if (tmp == NULL) goto fail;
+        self->keyframe = PyLong_AsSsize_t(tmp);
+        Py_CLEAR(tmp);
+        if (self->keyframe == -1 && PyErr_Occurred()) goto fail;
+    }
+    if (!PyList_CheckExact(self->snap_lens) || !PyList_CheckExact(self->snap_cur)
+            || !PyList_CheckExact(self->snap_since) || !PyDict_CheckExact(self->snap_dict)
+            || !PyList_CheckExact(self->heap_kinds) || !PyList_CheckExact(self->heap_vsteps)
+            || !PyList_CheckExact(self->heap_vsnaps)) {
+        PyErr_SetString(PyExc_TypeError, "unexpected Snapshotter/Heap column types");
+        goto fail;
+    }
     if (!PyDict_CheckExact(self->snap_ids) || !PyList_CheckExact(self->snap_raw)
             || !PyList_CheckExact(self->snap_refs) || !PyList_CheckExact(self->snap_objs) || !PyList_CheckExact(self->snap_weak)
             || !PyList_CheckExact(self->snap_suspects) || !PyList_CheckExact(self->snap_dead)
@@ -1128,6 +1391,22 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     self->s_line = PyUnicode_InternFromString("line");
     self->minus1 = PyLong_FromLong(-1);
     self->str_unwound = PyUnicode_InternFromString("_unwound");
+    self->str_bytes = PyUnicode_InternFromString("bytes");
+    self->str_mem_mark = PyUnicode_InternFromString("_mem_mark");
+    self->str_plan = PyUnicode_InternFromString("plan");
+    self->str_calls = PyUnicode_InternFromString("calls");
+    self->str_targets = PyUnicode_InternFromString("targets");
+    self->str_list = PyUnicode_InternFromString("list");
+    self->str_item = PyUnicode_InternFromString("item");
+    self->str_name = PyUnicode_InternFromString("name");
+    self->str_add = PyUnicode_InternFromString("add");
+    self->str_const = PyUnicode_InternFromString("const");
+    if (!self->str_bytes || !self->str_mem_mark || !self->str_plan || !self->str_calls
+            || !self->str_targets || !self->str_list || !self->str_item || !self->str_name
+            || !self->str_add || !self->str_const) {
+        Py_DECREF(self);
+        return NULL;
+    }
     if (!self->str_unwound || !self->s_resume || !self->s_return || !self->s_yield || !self->s_call || !self->s_line || !self->minus1) {
         Py_DECREF(self);
         return NULL;
