@@ -421,7 +421,7 @@ class FilterChain:
         """Redact and drop values in ``builder`` (before it is frozen) and record the counts."""
         funcs = builder.functions
         paths = builder.paths
-        rows = builder.frame_rows
+        frame_func = builder.frame_func
         cache: dict[tuple[int, str], tuple[str, str]] = {}
 
         def decide(func_id: int, name: str) -> tuple[str, str]:
@@ -442,16 +442,19 @@ class FilterChain:
             cache[key] = out
             return out
 
-        # Decide once per distinct (function, name) pair, at C speed; the per-change pass
+        # Decide once per function and distinct name (a superset of the pairs that occur), at
+        # C speed; then per distinct (function, name) pair that occurs; the per-change pass
         # below only runs when some pair is not simply allowed (a secret, a drop rule).
-        frame_func = [r[0] for r in rows]
-        pairs = set(zip(map(frame_func.__getitem__, builder.ch_frame), builder.ch_name))
-        if not all(decide(f, n)[0] == "allow" for f, n in pairs):
+        names = set(builder.ch_name)
+        if (len(funcs) * len(names) > 20_000
+                or not all(decide(f, n)[0] == "allow" for f in range(len(funcs)) for n in names)) and \
+                not all(decide(f, n)[0] == "allow" for f, n in
+                        set(zip(map(frame_func.__getitem__, builder.ch_frame), builder.ch_name))):
             red, drop = self.stats["value_redactions"], self.stats["value_drops"]
             keep: list[int] | None = None
             ch_val = builder.ch_val
             for i, name in enumerate(builder.ch_name):
-                action, kind = decide(rows[builder.ch_frame[i]][0], name)
+                action, kind = decide(frame_func[builder.ch_frame[i]], name)
                 if action == "allow":
                     if keep is not None:
                         keep.append(i)
@@ -476,7 +479,7 @@ class FilterChain:
         self._apply_attributes(builder)
 
     def _apply_returns(self, builder: Any) -> None:
-        funcs, paths, rows = builder.functions, builder.paths, builder.frame_rows
+        funcs, paths = builder.functions, builder.paths
         decided: dict[tuple[int, str], str] = {}  # (function id, kind): decided once each
         for func_id, fn in enumerate(funcs):
             for kind, label in (("return", "<return>"), ("yield", "<yield>")):
@@ -484,16 +487,16 @@ class FilterChain:
                     "ret", paths[fn.path_id], fn.module, fn.qualname, (fn.qualname, label))
         if all(action == "allow" for action in decided.values()):
             return  # the common case: no pass over the frames
-        for fid, (step, kind, result) in list(builder.frame_ends.items()):
-            if kind not in ("return", "yield") or result is None:
+        ends, results, frame_func = builder.frame_end_kind, builder.frame_result, builder.frame_func
+        for fid, kind in enumerate(ends):
+            if kind not in ("return", "yield") or results[fid] is None:
                 continue
-            action = decided[(rows[fid][0], kind)]
+            action = decided[(frame_func[fid], kind)]
             if action == "allow":
                 continue
             stat = "value_redactions" if action == "redact" else "value_drops"
             self.stats[stat]["return"] += 1
-            builder.frame_ends[fid] = (step, kind, REDACTED if action == "redact" else
-                                       Err("Dropped", "<dropped>"))
+            results[fid] = REDACTED if action == "redact" else Err("Dropped", "<dropped>")
 
     def _apply_attributes(self, builder: Any) -> None:
         funcs, paths = builder.functions, builder.paths

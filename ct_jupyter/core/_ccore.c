@@ -32,19 +32,28 @@ typedef struct {
     Py_ssize_t code, is_user, enabled, is_module, func_id, effects, names;
 } InfoSlots;
 
+/* An int column of the builder: an array, its bound append, and whether its items may be
+ * written in place (an exact array of 8-byte items, laid out as ArrayLayout says). */
+typedef struct {
+    PyObject *arr, *append;
+    int fast;
+} Col;
+
+enum { C_LINE, C_FRAME, C_CHS, C_CHF, C_FFUNC, C_FPARENT, C_FDEPTH, C_FCALL, C_FPYID, C_FFIRST,
+       C_FEND, NCOLS };
+static const char *col_names[NCOLS] = {"step_line", "step_frame", "ch_step", "ch_frame",
+    "frame_func", "frame_parent", "frame_depth", "frame_call_step", "frame_pyid",
+    "frame_first_step", "frame_end_step"};
+
 typedef struct {
     PyObject_HEAD
     PyObject *rec;          /* the Recorder */
     PyObject *rec_dict;     /* its __dict__: `off` is read from it at every event */
     PyObject *stack;        /* rec.stack (list of _FrameState) */
     PyObject *step_line;    /* builder.step_line (array) */
-    PyObject *line_append, *frame_append;  /* bound appends of step_line / step_frame */
-    PyObject *chs_append, *chf_append;     /* ch_step / ch_frame appends (arrays) */
-    PyObject *col_line, *col_frame, *col_chs, *col_chf;  /* those four arrays */
-    int fast_arrays;         /* 1: the arrays' layout was checked; append by writing in place */
+    Col cols[NCOLS];         /* the builder's int columns (arrays) the hot path appends to */
+    PyObject *frame_kind, *frame_end_kind, *frame_result;  /* the builder's frame lists */
     PyObject *ch_name, *ch_val;            /* lists */
-    PyObject *frame_ends;   /* dict fid -> (end step, kind, value) */
-    PyObject *frame_first;  /* dict fid -> first step */
     PyObject *atoms;        /* frozenset of atom types */
     PyObject *unbound;      /* the UNBOUND marker */
     PyObject *py_on_line, *py_line_work, *py_on_return, *py_on_start;
@@ -59,7 +68,6 @@ typedef struct {
     InfoSlots is;
     PyObject *tracer;        /* settrace: the object to return as the local trace function */
     PyObject *fs_cls;        /* _FrameState, when its slots are exactly the ones we fill */
-    PyObject *frame_rows;    /* builder.frame_rows (list) */
     PyObject *minus1;
     PyObject *skip_check;    /* types whose in-place change cannot matter (recorder._SKIP_CHECK) */
     /* the Snapshotter's lists: per oid the object or its weak reference, and which; objects to
@@ -120,20 +128,21 @@ static int array_layout_ok(PyObject *arr) {
     return ok && a->ob_exports == 0;
 }
 
-/* Append `v` to the array('l') `arr` (whose bound append is `append`). */
-static inline int col_append(Core *self, PyObject *arr, PyObject *append, long v) {
-    if (self->fast_arrays) {
-        ArrayLayout *a = (ArrayLayout *)arr;
+/* Append `v` to column `c`. */
+static inline int col_append(Core *self, int c, long long v) {
+    Col *col = &self->cols[c];
+    if (col->fast) {
+        ArrayLayout *a = (ArrayLayout *)col->arr;
         Py_ssize_t n = Py_SIZE(a);
         if (n < a->allocated && a->ob_exports == 0) {
-            ((long *)a->ob_item)[n] = v;
+            ((long long *)a->ob_item)[n] = v;
             Py_SET_SIZE(a, n + 1);
             return 0;
         }
     }
-    PyObject *item = PyLong_FromLong(v);
+    PyObject *item = PyLong_FromLongLong(v);
     if (item == NULL) return -1;
-    PyObject *r = PyObject_CallOneArg(append, item);
+    PyObject *r = PyObject_CallOneArg(col->append, item);
     Py_DECREF(item);
     if (r == NULL) return -1;
     Py_DECREF(r);
@@ -141,10 +150,36 @@ static inline int col_append(Core *self, PyObject *arr, PyObject *append, long v
 }
 
 /* col_append of a Python int */
-static inline int col_append_obj(Core *self, PyObject *arr, PyObject *append, PyObject *v) {
-    long x = PyLong_AsLong(v);
+static inline int col_append_obj(Core *self, int c, PyObject *v) {
+    long long x = PyLong_AsLongLong(v);
     if (x == -1 && PyErr_Occurred()) return -1;
-    return col_append(self, arr, append, x);
+    return col_append(self, c, x);
+}
+
+/* Set item `i` of column `c` to `v`. */
+static int col_set(Core *self, int c, Py_ssize_t i, long long v) {
+    Col *col = &self->cols[c];
+    if (col->fast && i >= 0 && i < Py_SIZE(col->arr)) {
+        ((long long *)((ArrayLayout *)col->arr)->ob_item)[i] = v;
+        return 0;
+    }
+    PyObject *key = PyLong_FromSsize_t(i);
+    PyObject *item = key ? PyLong_FromLongLong(v) : NULL;
+    int err = item ? PyObject_SetItem(col->arr, key, item) : -1;
+    Py_XDECREF(key);
+    Py_XDECREF(item);
+    return err;
+}
+
+/* Item `i` of list `list` set to `value` (a new reference is taken). */
+static int list_set(PyObject *list, Py_ssize_t i, PyObject *value) {
+    if (i < 0 || i >= PyList_GET_SIZE(list)) {
+        PyErr_SetString(PyExc_IndexError, "frame column index out of range");
+        return -1;
+    }
+    Py_INCREF(value);
+    PyList_SetItem(list, i, value);
+    return 0;
 }
 
 static int slot_offset(PyObject *cls, const char *name, Py_ssize_t *out) {
@@ -213,8 +248,7 @@ static PyObject *local_value(Core *self, PyFrameObject *frame, PyObject *locals,
 
 /* Append one change (step, fid, name, value) to the change columns. */
 static int add_change(Core *self, PyObject *step, PyObject *fid, PyObject *name, PyObject *value) {
-    if (col_append_obj(self, self->col_chs, self->chs_append, step) < 0
-            || col_append_obj(self, self->col_chf, self->chf_append, fid) < 0)
+    if (col_append_obj(self, C_CHS, step) < 0 || col_append_obj(self, C_CHF, fid) < 0)
         return -1;
     if (PyList_Append(self->ch_name, name) < 0) return -1;
     return PyList_Append(self->ch_val, value);
@@ -728,8 +762,7 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
         PyErr_SetString(PyExc_SystemError, "frame state without fid/line");
         return NULL;
     }
-    if (col_append(self, self->step_line, self->line_append, line) < 0
-            || col_append_obj(self, self->col_frame, self->frame_append, fid) < 0)
+    if (col_append(self, C_LINE, line) < 0 || col_append_obj(self, C_FRAME, fid) < 0)
         return NULL;
     long prev = PyLong_AsLong(prev_obj);
     if (prev == -1 && PyErr_Occurred()) return NULL;
@@ -790,7 +823,9 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
         PyObject *pending = SLOT(st, self->fs.pending);
         if (names != NULL && PyTuple_CheckExact(names) && dirty == Py_False
                 && (pending == NULL || pending == Py_None) && (stepn & CHECK_EVERY) != CHECK_EVERY) {
-            if (PyDict_SetItem(self->frame_first, fid, step) < 0) goto done;
+            Py_ssize_t fidn = PyLong_AsSsize_t(fid);
+            if (fidn == -1 && PyErr_Occurred()) goto done;
+            if (col_set(self, C_FFIRST, fidn, stepn) < 0) goto done;
             int done_ = rebind_atoms(self, st, frame, names, step, 1);
             if (done_ < 0) goto done;
             if (done_) {
@@ -857,34 +892,29 @@ static int start_frame(Core *self, PyObject *info, PyFrameObject *frame, PyObjec
     PyObject *names = SLOT(info, self->is.names);
     if (func_id == NULL || effects == NULL || names == NULL) return 0;
     Py_ssize_t depth = PyList_GET_SIZE(self->stack);
-    Py_ssize_t fid = PyList_GET_SIZE(self->frame_rows);
+    Py_ssize_t fid = PyObject_Length(self->cols[C_FFUNC].arr);
+    if (fid < 0) return -1;
     Py_ssize_t stepn = PyObject_Length(self->step_line);
     if (stepn < 0) return -1;
-    PyObject *parent_fid = NULL;
+    long long parent = -1;
     if (depth) {
-        PyObject *parent = PyList_GET_ITEM(self->stack, depth - 1);
-        parent_fid = SLOT(parent, self->fs.fid);
+        PyObject *pst = PyList_GET_ITEM(self->stack, depth - 1);
+        PyObject *parent_fid = SLOT(pst, self->fs.fid);
         if (parent_fid == NULL) return 0;
-        set_slot(parent, self->fs.dirty, Py_True);
+        parent = PyLong_AsLongLong(parent_fid);
+        if (parent == -1 && PyErr_Occurred()) return -1;
+        set_slot(pst, self->fs.dirty, Py_True);
     }
-    PyObject *pyid = PyLong_FromVoidPtr(frame);
-    if (pyid == NULL) return -1;
-    PyObject *depth_obj = PyLong_FromSsize_t(depth);
-    PyObject *call_step = PyLong_FromSsize_t(stepn - 1);
-    PyObject *row = depth_obj && call_step ? PyTuple_New(6) : NULL;
-    if (row == NULL) {
-        Py_XDECREF(depth_obj); Py_XDECREF(call_step); Py_DECREF(pyid);
+    /* Builder.open_frame */
+    if (col_append_obj(self, C_FFUNC, func_id) < 0 || col_append(self, C_FPARENT, parent) < 0
+            || col_append(self, C_FDEPTH, depth) < 0 || col_append(self, C_FCALL, stepn - 1) < 0
+            || PyList_Append(self->frame_kind, kind) < 0
+            || col_append(self, C_FPYID, (long long)(uintptr_t)frame) < 0
+            || col_append(self, C_FFIRST, -1) < 0 || col_append(self, C_FEND, -1) < 0
+            || PyList_Append(self->frame_end_kind, Py_None) < 0
+            || PyList_Append(self->frame_result, Py_None) < 0)
         return -1;
-    }
-    PyTuple_SET_ITEM(row, 0, Py_NewRef(func_id));
-    PyTuple_SET_ITEM(row, 1, Py_NewRef(parent_fid ? parent_fid : self->minus1));
-    PyTuple_SET_ITEM(row, 2, depth_obj);
-    PyTuple_SET_ITEM(row, 3, call_step);
-    PyTuple_SET_ITEM(row, 4, Py_NewRef(kind));
-    PyTuple_SET_ITEM(row, 5, pyid);
-    int err = PyList_Append(self->frame_rows, row);
-    Py_DECREF(row);
-    if (err < 0) return -1;
+    int err;
     PyTypeObject *tp = (PyTypeObject *)self->fs_cls;
     PyObject *st = tp->tp_alloc(tp, 0);
     if (st == NULL) return -1;
@@ -1042,20 +1072,14 @@ static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py
         return PyObject_Vectorcall(self->py_on_return, callargs + 1,
                                    4 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
     }
-    PyObject *end_step = PyLong_FromSsize_t(stepn - 1);
-    if (end_step == NULL) return NULL;
-    PyObject *end = PyTuple_New(3);
-    if (end == NULL) {
-        Py_DECREF(end_step);
-        return NULL;
-    }
-    PyTuple_SET_ITEM(end, 0, end_step);
-    PyTuple_SET_ITEM(end, 1, Py_NewRef(kind));
-    PyTuple_SET_ITEM(end, 2, Py_NewRef(enc));
+    /* Builder.end_frame(fid, kind, enc, step - 1) */
+    Py_ssize_t fidn = PyLong_AsSsize_t(fid);
+    if (fidn == -1 && PyErr_Occurred()) return NULL;
     Py_INCREF(st);
     set_slot(st, self->fs.has_refs, Py_False);
-    int err = PyDict_SetItem(self->frame_ends, fid, end);
-    Py_DECREF(end);
+    int err = col_set(self, C_FEND, fidn, stepn - 1);
+    if (err == 0) err = list_set(self->frame_end_kind, fidn, kind);
+    if (err == 0) err = list_set(self->frame_result, fidn, enc);
     if (err == 0) err = PyList_SetSlice(self->stack, depth - 1, depth, NULL);
     if (err == 0) {
         set_slot(st, self->fs.frame, Py_None);
@@ -1126,39 +1150,46 @@ static PyObject *Core_set_tracer(Core *self, PyObject *tracer) {
 
 static int Core_traverse(Core *self, visitproc visit, void *arg) {
     Py_VISIT(self->rec); Py_VISIT(self->rec_dict); Py_VISIT(self->stack);
-    Py_VISIT(self->step_line); Py_VISIT(self->line_append); Py_VISIT(self->frame_append);
-    Py_VISIT(self->chs_append); Py_VISIT(self->chf_append); Py_VISIT(self->ch_name);
-    Py_VISIT(self->col_frame); Py_VISIT(self->col_chs); Py_VISIT(self->col_chf);
+    Py_VISIT(self->step_line); Py_VISIT(self->ch_name);
+    for (int i = 0; i < NCOLS; i++) {
+        Py_VISIT(self->cols[i].arr);
+        Py_VISIT(self->cols[i].append);
+    }
+    Py_VISIT(self->frame_kind); Py_VISIT(self->frame_end_kind); Py_VISIT(self->frame_result);
     Py_VISIT(self->snap_objs); Py_VISIT(self->snap_weak); Py_VISIT(self->snap_suspects);
     Py_VISIT(self->snap_dead); Py_VISIT(self->snap_retry); Py_VISIT(self->ref_type);
     Py_VISIT(self->snap_ids); Py_VISIT(self->snap_raw); Py_VISIT(self->snap_refs);
     Py_VISIT(self->snap_lens); Py_VISIT(self->snap_cur); Py_VISIT(self->snap_since);
     Py_VISIT(self->snap_dict); Py_VISIT(self->heap_kinds); Py_VISIT(self->heap_vsteps);
     Py_VISIT(self->heap_vsnaps);
-    Py_VISIT(self->ch_val); Py_VISIT(self->frame_ends); Py_VISIT(self->frame_first);
+    Py_VISIT(self->ch_val);
     Py_VISIT(self->atoms); Py_VISIT(self->unbound); Py_VISIT(self->py_on_line);
     Py_VISIT(self->py_line_work); Py_VISIT(self->py_on_return); Py_VISIT(self->py_on_start);
     Py_VISIT(self->py_start_slow); Py_VISIT(self->py_local); Py_VISIT(self->infos);
-    Py_VISIT(self->tracer); Py_VISIT(self->fs_cls); Py_VISIT(self->frame_rows); Py_VISIT(self->skip_check);
+    Py_VISIT(self->tracer); Py_VISIT(self->fs_cls); Py_VISIT(self->skip_check);
     return 0;
 }
 
 static int Core_clear(Core *self) {
     Py_CLEAR(self->rec); Py_CLEAR(self->rec_dict); Py_CLEAR(self->stack);
-    Py_CLEAR(self->step_line); Py_CLEAR(self->line_append); Py_CLEAR(self->frame_append);
-    Py_CLEAR(self->chs_append); Py_CLEAR(self->chf_append); Py_CLEAR(self->ch_name);
-    Py_CLEAR(self->col_frame); Py_CLEAR(self->col_chs); Py_CLEAR(self->col_chf);
+    Py_CLEAR(self->step_line); Py_CLEAR(self->ch_name);
+    for (int i = 0; i < NCOLS; i++) {
+        Py_CLEAR(self->cols[i].arr);
+        Py_CLEAR(self->cols[i].append);
+        self->cols[i].fast = 0;
+    }
+    Py_CLEAR(self->frame_kind); Py_CLEAR(self->frame_end_kind); Py_CLEAR(self->frame_result);
     Py_CLEAR(self->snap_objs); Py_CLEAR(self->snap_weak); Py_CLEAR(self->snap_suspects);
     Py_CLEAR(self->snap_dead); Py_CLEAR(self->snap_retry); Py_CLEAR(self->ref_type);
     Py_CLEAR(self->snap_ids); Py_CLEAR(self->snap_raw); Py_CLEAR(self->snap_refs);
     Py_CLEAR(self->snap_lens); Py_CLEAR(self->snap_cur); Py_CLEAR(self->snap_since);
     Py_CLEAR(self->snap_dict); Py_CLEAR(self->heap_kinds); Py_CLEAR(self->heap_vsteps);
     Py_CLEAR(self->heap_vsnaps);
-    Py_CLEAR(self->ch_val); Py_CLEAR(self->frame_ends); Py_CLEAR(self->frame_first);
+    Py_CLEAR(self->ch_val);
     Py_CLEAR(self->atoms); Py_CLEAR(self->unbound); Py_CLEAR(self->py_on_line);
     Py_CLEAR(self->py_line_work); Py_CLEAR(self->py_on_return); Py_CLEAR(self->py_on_start);
     Py_CLEAR(self->py_start_slow); Py_CLEAR(self->py_local); Py_CLEAR(self->infos);
-    Py_CLEAR(self->tracer); Py_CLEAR(self->fs_cls); Py_CLEAR(self->frame_rows); Py_CLEAR(self->skip_check);
+    Py_CLEAR(self->tracer); Py_CLEAR(self->fs_cls); Py_CLEAR(self->skip_check);
     return 0;
 }
 
@@ -1291,43 +1322,43 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
         goto fail;
     }
     GET(builder, rec, "builder");
-    GET(self->step_line, builder, "step_line");
-    GET(self->line_append, self->step_line, "append");
-    GET(self->col_frame, builder, "step_frame");
-    GET(self->frame_append, self->col_frame, "append");
-    GET(self->col_chs, builder, "ch_step");
-    GET(self->chs_append, self->col_chs, "append");
-    GET(self->col_chf, builder, "ch_frame");
-    GET(self->chf_append, self->col_chf, "append");
     {
-        /* write the step/change arrays in place when they are exact array('l')s laid out as
-         * ArrayLayout describes, checked on a scratch array of the same type */
-        PyTypeObject *at = Py_TYPE(self->step_line);
-        self->fast_arrays = 0;
-        if (strcmp(at->tp_name, "array.array") == 0 && Py_TYPE(self->col_frame) == at
-                && Py_TYPE(self->col_chs) == at && Py_TYPE(self->col_chf) == at) {
-            PyObject *probe = PyObject_CallFunction((PyObject *)at, "s(iii)", "l", 1, 2, 3);
-            if (probe == NULL) goto fail;
-            int ok = array_layout_ok(probe);
-            Py_DECREF(probe);
-            PyObject *cols[4] = {self->step_line, self->col_frame, self->col_chs, self->col_chf};
-            for (int i = 0; ok && i < 4; i++) {
-                PyObject *tc = PyObject_GetAttrString(cols[i], "typecode");
-                if (tc == NULL) goto fail;
-                ok = PyUnicode_Check(tc) && PyUnicode_CompareWithASCIIString(tc, "l") == 0;
-                Py_DECREF(tc);
+        /* the int columns: written in place when they are exact arrays of 8-byte items laid
+         * out as ArrayLayout describes (checked on a scratch array of the same type) */
+        PyTypeObject *at = NULL;
+        int layout = 0;
+        for (int i = 0; i < NCOLS; i++) {
+            GET(self->cols[i].arr, builder, col_names[i]);
+            GET(self->cols[i].append, self->cols[i].arr, "append");
+            if (i == 0) {
+                at = Py_TYPE(self->cols[0].arr);
+                if (strcmp(at->tp_name, "array.array") == 0) {
+                    PyObject *probe = PyObject_CallFunction((PyObject *)at, "s(iii)", "l", 1, 2, 3);
+                    if (probe == NULL) goto fail;
+                    layout = array_layout_ok(probe);
+                    Py_DECREF(probe);
+                }
             }
-            self->fast_arrays = ok;
+            int fast = layout && Py_TYPE(self->cols[i].arr) == at;
+            if (fast) {
+                GET(tmp, self->cols[i].arr, "itemsize");
+                fast = PyLong_Check(tmp) && PyLong_AsLong(tmp) == 8 && sizeof(long long) == 8;
+                Py_CLEAR(tmp);
+            }
+            self->cols[i].fast = fast;
         }
+    }
+    self->step_line = Py_NewRef(self->cols[C_LINE].arr);
+    GET(self->frame_kind, builder, "frame_kind");
+    GET(self->frame_end_kind, builder, "frame_end_kind");
+    GET(self->frame_result, builder, "frame_result");
+    if (!PyList_CheckExact(self->frame_kind) || !PyList_CheckExact(self->frame_end_kind)
+            || !PyList_CheckExact(self->frame_result)) {
+        PyErr_SetString(PyExc_TypeError, "builder frame lists must be lists");
+        goto fail;
     }
     GET(self->ch_name, builder, "ch_name");
     GET(self->ch_val, builder, "ch_val");
-    GET(self->frame_ends, builder, "frame_ends");
-    GET(self->frame_rows, builder, "frame_rows");
-    if (!PyList_CheckExact(self->frame_rows)) {
-        PyErr_SetString(PyExc_TypeError, "builder.frame_rows must be a list");
-        goto fail;
-    }
     /* new frames are made here only while _FrameState has exactly the slots filled above;
      * otherwise Recorder.on_start makes them */
     GET(tmp, fs_cls, "__slots__");
@@ -1344,9 +1375,7 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
             self->fs_cls = Py_NewRef(fs_cls);
     }
     Py_CLEAR(tmp);
-    GET(self->frame_first, builder, "frame_first");
-    if (!PyList_CheckExact(self->ch_name) || !PyList_CheckExact(self->ch_val)
-            || !PyDict_CheckExact(self->frame_ends) || !PyDict_CheckExact(self->frame_first)) {
+    if (!PyList_CheckExact(self->ch_name) || !PyList_CheckExact(self->ch_val)) {
         PyErr_SetString(PyExc_TypeError, "unexpected builder column types");
         goto fail;
     }

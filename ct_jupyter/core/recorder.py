@@ -162,13 +162,13 @@ class Recorder:
         self._step_line = builder.step_line
         self._step_line_append = builder.step_line.append
         self._step_frame_append = builder.step_frame.append
-        self._frame_rows = builder.frame_rows
+        self._open_frame = builder.open_frame
         self._ch_step = builder.ch_step.append
         self._ch_frame = builder.ch_frame.append
         self._ch_name = builder.ch_name.append
         self._ch_val = builder.ch_val.append
-        self._frame_ends = builder.frame_ends
-        self._frame_first = builder.frame_first
+        self._end_frame = builder.end_frame
+        self._frame_first = builder.frame_first_step
         self._encode = self.snap.encode
 
     # -- classification -------------------------------------------------------------------
@@ -272,15 +272,14 @@ class Recorder:
             if not stack and self._last_root is not None and id(info.code) in self._continues:
                 self._revive(info, frame)
                 return
-            rows = self._frame_rows
-            fid = len(rows)
             if stack:
                 parent = stack[-1]
                 parent.dirty = True
-                rows.append((info.func_id, parent.fid, len(stack), len(self._step_line) - 1,
-                             kind, id(frame)))
+                fid = self._open_frame(info.func_id, parent.fid, len(stack),
+                                       len(self._step_line) - 1, kind, id(frame))
             else:
-                rows.append((info.func_id, -1, 0, len(self._step_line) - 1, kind, id(frame)))
+                fid = self._open_frame(info.func_id, -1, 0, len(self._step_line) - 1, kind,
+                                       id(frame))
             st = _FrameState(fid, info, frame)
             self._unwound = 0
             if info.is_module:
@@ -414,7 +413,7 @@ class Recorder:
             if eff is not None:
                 self._apply(st, eff, step)
             enc = value if type(value) in ATOM_TYPES else self._encode(value, step)
-            self._frame_ends[st.fid] = (step - 1, kind, enc)
+            self._end_frame(st.fid, kind, enc, step - 1)
             if st.catching is not None:
                 self._caught(st)
             if st.globals_owner:
@@ -729,7 +728,7 @@ class Recorder:
         st = self._last_root
         assert st is not None
         self._last_root = None
-        self._frame_ends.pop(st.fid, None)
+        self.builder.reopen_frame(st.fid)
         st.info = info
         st.effects = info.effects
         st.frame = frame
@@ -777,7 +776,7 @@ class Recorder:
     def _memory(self) -> int:
         """Estimate the bytes the recording holds (steps, changes, frames, snapshots, strings)."""
         b = self.builder
-        return self.snap.bytes + len(b.step_line) * 16 + len(b.ch_step) * 40 + len(b.frame_rows) * 96
+        return self.snap.bytes + len(b.step_line) * 16 + len(b.ch_step) * 40 + len(b.frame_func) * 96
 
     def _check_memory(self) -> None:
         """Stop at ``max_memory``; check again after another 1/64 of it was stored."""
@@ -816,7 +815,7 @@ class Recorder:
             st = self.stack.pop()
             if st.catching is not None:
                 self._caught(st)
-            if st.fid not in b.frame_ends:
+            if not b.frame_ended(st.fid):
                 end = "exception" if error is not None else "return"
                 if not self.stack and error is None and b.stop_reason is None:
                     b.end_frame(st.fid, "return", self._safe_encode(value))

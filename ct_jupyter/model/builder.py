@@ -27,16 +27,19 @@ class TraceBuilder:
         self.sources: dict[str, str] = {}
         self.path_labels: dict[str, str] = {}
         self.functions: list[FunctionInfo] = []
-        # frames ("activations": one per call or generator resume). Recording appends one row
-        # per frame start and one entry per frame end; the columns (frame_func, frame_parent,
-        # frame_depth, frame_call_step, frame_first_step, frame_end_step, frame_kind,
-        # frame_end_kind, frame_result, frame_pyid) are built from them on first read.
-        self.frame_rows: list[tuple[int, int, int, int, str, int]] = []
-        self.frame_ends: dict[int, tuple[int, str, object]] = {}
-        self.frame_first: dict[int, int] = {}
-        self._frame_cols: dict[str, object] | None = None
-        self._frame_cols_key: tuple[int, int, int] = (-1, -1, -1)
-        self._frame_cols_final: dict[str, object] | None = None
+        # frames ("activations": one per call or generator resume), one column each; a frame
+        # is appended when it starts (first step -1, not ended: end kind None) and its end
+        # columns are set when it ends
+        self.frame_func = array("l")
+        self.frame_parent = array("l")
+        self.frame_depth = array("l")
+        self.frame_call_step = array("l")
+        self.frame_kind: list[str] = []
+        self.frame_pyid = array("q")
+        self.frame_first_step = array("l")
+        self.frame_end_step = array("l")
+        self.frame_end_kind: list[str | None] = []
+        self.frame_result: list[object] = []
         # steps
         self.step_line = array("l")
         self.step_frame = array("l")
@@ -88,70 +91,53 @@ class TraceBuilder:
     # -- events ---------------------------------------------------------------------------
     def add_frame(self, func_id: int, parent: int, kind: str = "call", pyid: int = 0) -> int:
         """Open a frame (a call or a resume) under ``parent`` (-1 for a root) and return its id."""
-        rows = self.frame_rows
-        depth = rows[parent][2] + 1 if parent >= 0 else 0
-        rows.append((func_id, parent, depth, len(self.step_line) - 1, kind, pyid))
-        return len(rows) - 1
+        depth = self.frame_depth[parent] + 1 if parent >= 0 else 0
+        return self.open_frame(func_id, parent, depth, len(self.step_line) - 1, kind, pyid)
 
-    def end_frame(self, frame: int, end_kind: str, result: object = None) -> None:
-        """Close ``frame``: ``return``, ``yield`` or ``exception``, with the returned/yielded enc."""
-        self.frame_ends[frame] = (len(self.step_line) - 1, end_kind, result)
+    def open_frame(self, func_id: int, parent: int, depth: int, call_step: int, kind: str,
+                   pyid: int) -> int:
+        """Append a frame with every start column given; return its id (the recorder's form)."""
+        fid = len(self.frame_func)
+        self.frame_func.append(func_id)
+        self.frame_parent.append(parent)
+        self.frame_depth.append(depth)
+        self.frame_call_step.append(call_step)
+        self.frame_kind.append(kind)
+        self.frame_pyid.append(pyid)
+        self.frame_first_step.append(-1)
+        self.frame_end_step.append(-1)
+        self.frame_end_kind.append(None)
+        self.frame_result.append(None)
+        return fid
+
+    def end_frame(self, frame: int, end_kind: str, result: object = None,
+                  step: int | None = None) -> None:
+        """Close ``frame``: ``return``, ``yield`` or ``exception``, with the returned/yielded enc.
+
+        It ends at ``step`` (default: the last step recorded).
+        """
+        self.frame_end_step[frame] = len(self.step_line) - 1 if step is None else step
+        self.frame_end_kind[frame] = end_kind
+        self.frame_result[frame] = result
+
+    def frame_ended(self, frame: int) -> bool:
+        """True once ``frame`` has an end (`end_frame`)."""
+        return self.frame_end_kind[frame] is not None
+
+    def reopen_frame(self, frame: int) -> None:
+        """Take back ``frame``'s end: it runs on (a cell's trailing expression continues it)."""
+        self.frame_end_step[frame] = -1
+        self.frame_end_kind[frame] = None
+        self.frame_result[frame] = None
 
     def add_step(self, frame: int, line: int) -> int:
         """Append a step in ``frame`` at ``line`` and return its index."""
         step = len(self.step_line)
         self.step_line.append(line)
         self.step_frame.append(frame)
-        if frame not in self.frame_first:
-            self.frame_first[frame] = step
+        if self.frame_first_step[frame] < 0:
+            self.frame_first_step[frame] = step
         return step
-
-    def _frame_columns(self) -> dict[str, object]:
-        if self._frame_cols_final is not None:
-            return self._frame_cols_final
-        key = (len(self.frame_rows), len(self.frame_ends), len(self.frame_first))
-        if self._frame_cols is not None and key == self._frame_cols_key:
-            return self._frame_cols
-        rows = self.frame_rows
-        ends = self.frame_ends
-        first = self.frame_first
-        n = len(rows)
-        end_step = array("l", [-1]) * n
-        end_kind: list[str | None] = [None] * n
-        result: list[object] = [None] * n
-        for fid, (st, kind, res) in ends.items():
-            end_step[fid] = st
-            end_kind[fid] = kind
-            result[fid] = res
-        first_step = array("l", [-1]) * n
-        for fid, st in first.items():
-            first_step[fid] = st
-        cols: dict[str, object] = {  # one comprehension per column beats zip(*rows) here
-            "frame_func": array("l", [r[0] for r in rows]),
-            "frame_parent": array("l", [r[1] for r in rows]),
-            "frame_depth": array("l", [r[2] for r in rows]),
-            "frame_call_step": array("l", [r[3] for r in rows]),
-            "frame_kind": [r[4] for r in rows],
-            "frame_pyid": array("q", [r[5] for r in rows]),
-            "frame_first_step": first_step,
-            "frame_end_step": end_step,
-            "frame_end_kind": end_kind,
-            "frame_result": result,
-        }
-        self._frame_cols = cols
-        self._frame_cols_key = key
-        return cols
-
-    frame_func = property(lambda self: self._frame_columns()["frame_func"])
-    frame_parent = property(lambda self: self._frame_columns()["frame_parent"])
-    frame_depth = property(lambda self: self._frame_columns()["frame_depth"])
-    frame_call_step = property(lambda self: self._frame_columns()["frame_call_step"])
-    frame_first_step = property(lambda self: self._frame_columns()["frame_first_step"])
-    frame_end_step = property(lambda self: self._frame_columns()["frame_end_step"])
-    frame_kind = property(lambda self: self._frame_columns()["frame_kind"])
-    frame_end_kind = property(lambda self: self._frame_columns()["frame_end_kind"])
-    frame_result = property(lambda self: self._frame_columns()["frame_result"])
-    frame_pyid = property(lambda self: self._frame_columns()["frame_pyid"])
 
     def add_change(self, step: int, frame: int, name: str, enc: object) -> None:
         """Record that variable ``name`` of ``frame`` holds ``enc`` from ``step`` on."""
@@ -196,19 +182,11 @@ class TraceBuilder:
             elif isinstance(value, Heap):
                 value = value.copy()
             setattr(new, name, value)
-        new._frame_cols = None
-        new._frame_cols_key = (-1, -1, -1)
-        new._frame_cols_final = None
         for frame in running:
-            if frame not in new.frame_ends:
+            if not new.frame_ended(frame):
                 new.end_frame(frame, "truncated", None)
         return new
 
     def freeze(self) -> Trace:
         """Return the immutable `Trace` over these columns; the builder must not be used after."""
-        # Keep only the compact columns: the per-frame rows and dicts cost several times more.
-        self._frame_cols_final = self._frame_columns()
-        self.frame_rows = []
-        self.frame_ends = {}
-        self.frame_first = {}
         return Trace._from_builder(self)
