@@ -181,6 +181,35 @@ CASES = {
                 ys[k] = 0                # past the shown head (max_items)
         tail(big)
         """,
+    "attr_stores_and_calls": """\
+        class Acc:
+            def __init__(self, owner, n):
+                self.owner = owner
+                self.n = n
+            def add(self, k):
+                self.n += k
+                self.last = "odd" if k % 2 else "even"
+                return self.n
+        class Slotted:
+            __slots__ = ("v",)
+            def __init__(self):
+                self.v = 0
+        def helper(x):
+            return x + 1
+        accts = [Acc("a", 1), Acc("b", 2)]
+        s = Slotted()
+        for i in range(60):
+            a = accts[i % 2]
+            a.add(helper(i))             # a user method and a user function
+            a.n = len(accts) + i         # a pure builtin
+            s.v = i                      # slots: Python's path
+            a.tag = [i]                  # an object attribute
+            a.owner = "x" * (i % 3)      # a str attribute
+            a.f = float(i) / 2           # a float
+        del accts[0].tag
+        accts[0].n = 5                   # an attribute removed: the full check
+        Acc.count = 3                    # a class attribute
+        """,
     "uncaught": """\
         def boom(n):
             m = n * 2

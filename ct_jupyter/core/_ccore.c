@@ -78,7 +78,14 @@ typedef struct {
     PyObject *heap_kinds, *heap_vsteps, *heap_vsnaps;
     Py_ssize_t max_items, keyframe;
     PyObject *str_bytes, *str_mem_mark, *str_plan, *str_calls, *str_targets, *str_list,
-        *str_item, *str_name, *str_add, *str_const;
+        *str_item, *str_name, *str_add, *str_const, *str_attr, *str_object, *str_new, *str_init,
+        *str_module, *str_builtins;
+    int repr_user;           /* Snapshotter.repr_user: instances get a user label (Python's) */
+    Py_ssize_t max_str;
+    PyObject *desc_cache;    /* type -> its plain __dict__ descriptor or None */
+    PyObject *py_plain_desc; /* object_view.plain_dict_descriptor */
+    PyObject *pure_builtins; /* purity.PURE_BUILTIN_OBJECTS */
+    PyObject *builtins;      /* the builtins module's dict */
     PyTypeObject *ref_type;  /* model.encoded.Ref */
     Py_ssize_t ref_oid;      /* its `oid` slot */
     PyObject *str_unwound;
@@ -634,8 +641,224 @@ static int list_item_store(Core *self, PyObject *container, Py_ssize_t key, PyOb
     return err ? -1 : 1;
 }
 
-/* Recorder._run_plan for a line whose plan makes no call and only stores `name[index] = …`
- * into lists: 1 when done here, 0 when Python's path must run, -1 on error. */
+static PyObject *info_of(Core *self, PyObject *code);
+
+/* Recorder._is_user_callable without Python: 1 for a function of user code or a plain class
+ * of the user's; 0 when it is not, or only Python can tell (code not classified yet): the
+ * caller then leaves the line to Python, which decides. */
+static int user_callable(Core *self, PyObject *obj, int depth) {
+    if (PyFunction_Check(obj) && Py_IS_TYPE(obj, &PyFunction_Type)) {
+        PyObject *info = info_of(self, PyFunction_GET_CODE(obj));
+        if (info == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        return info != Py_None && SLOT(info, self->is.is_user) == Py_True;
+    }
+    if (Py_IS_TYPE(obj, &PyType_Type) && depth == 0) {
+        PyTypeObject *t = (PyTypeObject *)obj;
+        PyObject *new_ = _PyType_Lookup(t, self->str_new);
+        if (new_ == NULL || new_ != _PyType_Lookup(&PyBaseObject_Type, self->str_new)) return 0;
+        PyObject *init = _PyType_Lookup(t, self->str_init);
+        if (init == NULL) return 0;
+        return init == _PyType_Lookup(&PyBaseObject_Type, self->str_init)
+               || user_callable(self, init, depth + 1);
+    }
+    return 0;
+}
+
+/* The calls of a plan, checked as Recorder._run_plan checks them: 1 when every call is a pure
+ * builtin or a function, class or method of user code; 0 when Python must look. */
+static int plan_calls_ok(Core *self, PyObject *st, PyFrameObject *frame, PyObject *calls) {
+    Py_ssize_t n = PyTuple_GET_SIZE(calls);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *call = PyTuple_GET_ITEM(calls, i);  /* PlanCall(name, attr) */
+        if (!PyTuple_Check(call) || PyTuple_GET_SIZE(call) != 2) return 0;
+        PyObject *name = PyTuple_GET_ITEM(call, 0), *attr = PyTuple_GET_ITEM(call, 1);
+        if (!PyUnicode_CheckExact(name) || !PyUnicode_CheckExact(attr)) return 0;
+        PyObject *found = plan_value(self, st, frame, name);
+        if (found == NULL && PyErr_Occurred()) return -1;
+        int ok;
+        if (PyUnicode_GET_LENGTH(attr) == 0) {  /* name(...) */
+            if (found == NULL) {
+                found = Py_XNewRef(PyDict_GetItemWithError(self->builtins, name));
+                if (found == NULL) return PyErr_Occurred() ? -1 : 0;
+            }
+            PyObject *pure = PyDict_GetItemWithError(self->pure_builtins, name);
+            if (pure == NULL && PyErr_Occurred()) {
+                Py_DECREF(found);
+                return -1;
+            }
+            ok = found == pure || user_callable(self, found, 0);
+        }
+        else {  /* name.attr(...): a method of a user class (builtin receivers: Python) */
+            if (found == NULL) return 0;
+            PyTypeObject *t = Py_TYPE(found);
+            ok = 0;
+            if (PyType_HasFeature(t, Py_TPFLAGS_HEAPTYPE) && t->tp_dict != NULL) {
+                PyObject *mod = PyDict_GetItemWithError(t->tp_dict, self->str_module);
+                if (mod == NULL && PyErr_Occurred()) {
+                    Py_DECREF(found);
+                    return -1;
+                }
+                if (mod == NULL || !PyUnicode_CheckExact(mod)
+                        || PyUnicode_Compare(mod, self->str_builtins) != 0) {
+                    PyObject *meth = _PyType_Lookup(t, attr);
+                    ok = meth != NULL && user_callable(self, meth, 0);
+                }
+            }
+        }
+        Py_DECREF(found);
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+/* Snapshotter.check_attr of `obj.name` for a plain instance tracked with a snapshot, when the
+ * stored value is an atom or a short str (or unchanged). 1: done; 0: Python's path must run
+ * (nothing was changed here); -1: error. */
+static int attr_store(Core *self, PyObject *obj, PyObject *name, PyObject *step, int inplace,
+                      Py_ssize_t *budget) {
+    if (!PyUnicode_CheckExact(name)) return 0;
+    PyObject *idk = PyLong_FromVoidPtr(obj);
+    if (idk == NULL) return -1;
+    PyObject *oid_obj = PyDict_GetItemWithError(self->snap_ids, idk);
+    Py_DECREF(idk);
+    if (oid_obj == NULL) return PyErr_Occurred() ? -1 : 1;  /* untracked: nothing to check */
+    if (!PyLong_CheckExact(oid_obj)) return 0;
+    Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
+    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_raw)
+            || oid >= PyList_GET_SIZE(self->snap_lens) || oid >= PyList_GET_SIZE(self->snap_cur)
+            || oid >= PyList_GET_SIZE(self->snap_since) || oid >= PyList_GET_SIZE(self->heap_kinds)
+            || oid >= PyList_GET_SIZE(self->heap_vsteps) || oid >= PyList_GET_SIZE(self->heap_vsnaps)
+            || oid >= PyList_GET_SIZE(self->snap_weak)) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *raw = PyList_GET_ITEM(self->snap_raw, oid);
+    if (raw == Py_None) return 1;
+    PyObject *r = PyList_GET_ITEM(self->snap_objs, oid);
+    if (PyList_GET_ITEM(self->snap_weak, oid) == Py_True)
+        r = PyWeakref_CheckRef(r) ? weak_target(r) : NULL;
+    if (r != obj) return 1;  /* another object at that address: not the tracked one */
+    PyObject *kind = PyList_GET_ITEM(self->heap_kinds, oid);
+    if (self->repr_user || !PyUnicode_CheckExact(kind)
+            || PyUnicode_Compare(kind, self->str_object) != 0)
+        return 0;
+    PyTypeObject *t = Py_TYPE(obj);
+    PyObject *desc = PyDict_GetItemWithError(self->desc_cache, (PyObject *)t);
+    if (desc == NULL) {
+        if (PyErr_Occurred()) return -1;
+        desc = PyObject_CallOneArg(self->py_plain_desc, (PyObject *)t);
+        if (desc == NULL) return -1;
+        int err = PyDict_SetItem(self->desc_cache, (PyObject *)t, desc);
+        Py_DECREF(desc);  /* the cache holds it */
+        if (err < 0) return -1;
+    }
+    if (desc == Py_None || Py_TYPE(desc)->tp_descr_get == NULL) return 0;
+    PyObject *d = Py_TYPE(desc)->tp_descr_get(desc, obj, (PyObject *)t);
+    if (d == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int result = 0;
+    PyObject *names = NULL, *vtoks = NULL;
+    if (!PyDict_CheckExact(d) || !PyTuple_Check(raw) || PyTuple_GET_SIZE(raw) != 2) goto out;
+    names = PyTuple_GET_ITEM(raw, 0);
+    vtoks = PyTuple_GET_ITEM(raw, 1);
+    PyObject *cur = PyList_GET_ITEM(self->snap_cur, oid);
+    if (!PyList_CheckExact(names) || !PyList_CheckExact(vtoks) || !PyDict_CheckExact(cur)
+            || PyList_GET_SIZE(names) != PyList_GET_SIZE(vtoks))
+        goto out;
+    PyObject *new_ = PyDict_GetItemWithError(d, name);
+    if (new_ == NULL) {
+        result = PyErr_Occurred() ? -1 : 0;
+        goto out;
+    }
+    Py_ssize_t nn = PyList_GET_SIZE(names), idx = -1;
+    for (Py_ssize_t i = 0; i < nn; i++) {
+        PyObject *x = PyList_GET_ITEM(names, i);
+        if (x == name || (PyUnicode_CheckExact(x) && PyUnicode_Compare(x, name) == 0)) {
+            idx = i;
+            break;
+        }
+    }
+    if (PyDict_GET_SIZE(d) != nn + (idx < 0)) goto out;  /* attributes came or went */
+    int atom = is_atom(self, new_);
+    if (atom < 0) {
+        result = -1;
+        goto out;
+    }
+    if (idx >= 0) {
+        PyObject *tok = PyList_GET_ITEM(vtoks, idx);
+        if (tok == new_ || token_is(self, tok, new_)) {
+            result = (!inplace || atom) ? 1 : 0;
+            goto out;
+        }
+        if (PyErr_Occurred()) {
+            result = -1;
+            goto out;
+        }
+        if (ref_held(self, tok)) goto out;
+    }
+    else if (nn >= self->max_items) {
+        result = 1;  /* past the shown head */
+        goto out;
+    }
+    Py_ssize_t cost = 64;
+    if (!atom) {  /* a str short enough to be its own enc (Snapshotter.encode) */
+        if (!PyUnicode_CheckExact(new_) || PyUnicode_GET_LENGTH(new_) > self->max_str) goto out;
+        cost += 56 + PyUnicode_GET_LENGTH(new_);
+    }
+    PyObject *since = PyList_GET_ITEM(self->snap_since, oid);
+    PyObject *vsteps = PyList_GET_ITEM(self->heap_vsteps, oid);
+    PyObject *vsnaps = PyList_GET_ITEM(self->heap_vsnaps, oid);
+    if (!PyLong_CheckExact(since) || vsteps == Py_None || !PyList_CheckExact(vsnaps)) goto out;
+    Py_ssize_t count = PyLong_AsSsize_t(since) + 1;
+    if (count >= self->keyframe || *budget < cost) goto out;  /* a keyframe, a memory check */
+    /* the mirrors, then Snapshotter._add_delta(oid, step, [None, name, enc]) */
+    PyObject *delta = Py_BuildValue("[OOO]", Py_None, name, new_);
+    PyObject *count_obj = delta ? PyLong_FromSsize_t(count) : NULL;
+    if (count_obj == NULL) {
+        Py_XDECREF(delta);
+        result = -1;
+        goto out;
+    }
+    int err = 0;
+    if (idx >= 0) {
+        Py_INCREF(new_);
+        PyList_SetItem(vtoks, idx, new_);
+    }
+    else {
+        err = PyList_Append(names, name) < 0 || PyList_Append(vtoks, new_) < 0;
+        if (!err) {
+            PyObject *len = PyLong_FromSsize_t(PyList_GET_SIZE(names));
+            err = len == NULL || PyList_SetItem(self->snap_lens, oid, len) < 0;
+        }
+    }
+    if (!err) err = PyDict_SetItem(cur, name, new_) < 0;
+    if (!err) {
+        PyObject *rr = PyObject_CallMethod(vsteps, "append", "O", step);
+        err = rr == NULL;
+        Py_XDECREF(rr);
+    }
+    if (!err) err = PyList_Append(vsnaps, delta) < 0;
+    Py_DECREF(delta);
+    if (!err) {
+        PyList_SetItem(self->snap_since, oid, count_obj);  /* steals it */
+        count_obj = NULL;
+        *budget -= cost;
+    }
+    Py_XDECREF(count_obj);
+    result = err ? -1 : 1;
+out:
+    Py_DECREF(d);
+    return result;
+}
+
+/* Recorder._run_plan for a line whose calls are pure builtins or user code and whose stores are
+ * `name[index] = …` into lists or `name.attr = …` into plain instances: 1 when done here, 0 when
+ * Python's path must run, -1 on error. */
 static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject *frame,
                          PyObject *step) {
     if (!snap_idle(self)) return 0;  /* _line_work collects first */
@@ -647,8 +870,12 @@ static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject 
     calls = PyObject_GetAttr(plan, self->str_calls);
     targets = calls ? PyObject_GetAttr(plan, self->str_targets) : NULL;
     if (targets == NULL) { result = -1; goto out; }
-    if (!PyTuple_CheckExact(calls) || PyTuple_GET_SIZE(calls) != 0 || !PyTuple_CheckExact(targets))
-        goto out;
+    if (!PyTuple_CheckExact(calls) || !PyTuple_CheckExact(targets)) goto out;
+    if (PyTuple_GET_SIZE(calls)) {
+        result = plan_calls_ok(self, st, frame, calls);
+        if (result <= 0) goto out;
+        result = 0;
+    }
     /* memory: _line_work checks when the snapshotter's bytes pass the recorder's mark */
     PyObject *bytes_obj = PyDict_GetItemWithError(self->snap_dict, self->str_bytes);
     PyObject *mark_obj = bytes_obj ? PyDict_GetItemWithError(self->rec_dict, self->str_mem_mark) : NULL;
@@ -665,10 +892,19 @@ static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject 
         PyObject *path = PyTuple_GET_ITEM(t, 1);
         if (!PyTuple_CheckExact(path) || PyTuple_GET_SIZE(path) != 1) { result = 0; break; }
         PyObject *stepop = PyTuple_GET_ITEM(path, 0);
-        if (!PyTuple_CheckExact(stepop) || PyTuple_GET_SIZE(stepop) != 2
-                || PyTuple_GET_ITEM(stepop, 0) != self->str_item) { result = 0; break; }
+        if (!PyTuple_CheckExact(stepop) || PyTuple_GET_SIZE(stepop) != 2) { result = 0; break; }
+        PyObject *op = PyTuple_GET_ITEM(stepop, 0);
+        if (op != self->str_item && op != self->str_attr) { result = 0; break; }
         PyObject *container = plan_value(self, st, frame, PyTuple_GET_ITEM(t, 0));
         if (container == NULL) { result = PyErr_Occurred() ? -1 : 0; break; }
+        if (op == self->str_attr) {  /* base.name = … */
+            int skip = PySet_Contains(self->skip_check, (PyObject *)Py_TYPE(container));
+            result = skip < 0 ? -1 : skip ? 1 :
+                attr_store(self, container, PyTuple_GET_ITEM(stepop, 1), step,
+                           PyObject_IsTrue(PyTuple_GET_ITEM(t, 2)) == 1, &budget);
+            Py_DECREF(container);
+            continue;
+        }
         if (!PyList_CheckExact(container)) {
             Py_DECREF(container);
             result = 0;
@@ -1161,7 +1397,8 @@ static int Core_traverse(Core *self, visitproc visit, void *arg) {
     Py_VISIT(self->snap_ids); Py_VISIT(self->snap_raw); Py_VISIT(self->snap_refs);
     Py_VISIT(self->snap_lens); Py_VISIT(self->snap_cur); Py_VISIT(self->snap_since);
     Py_VISIT(self->snap_dict); Py_VISIT(self->heap_kinds); Py_VISIT(self->heap_vsteps);
-    Py_VISIT(self->heap_vsnaps);
+    Py_VISIT(self->heap_vsnaps); Py_VISIT(self->desc_cache); Py_VISIT(self->py_plain_desc);
+    Py_VISIT(self->pure_builtins); Py_VISIT(self->builtins);
     Py_VISIT(self->ch_val);
     Py_VISIT(self->atoms); Py_VISIT(self->unbound); Py_VISIT(self->py_on_line);
     Py_VISIT(self->py_line_work); Py_VISIT(self->py_on_return); Py_VISIT(self->py_on_start);
@@ -1184,7 +1421,8 @@ static int Core_clear(Core *self) {
     Py_CLEAR(self->snap_ids); Py_CLEAR(self->snap_raw); Py_CLEAR(self->snap_refs);
     Py_CLEAR(self->snap_lens); Py_CLEAR(self->snap_cur); Py_CLEAR(self->snap_since);
     Py_CLEAR(self->snap_dict); Py_CLEAR(self->heap_kinds); Py_CLEAR(self->heap_vsteps);
-    Py_CLEAR(self->heap_vsnaps);
+    Py_CLEAR(self->heap_vsnaps); Py_CLEAR(self->desc_cache); Py_CLEAR(self->py_plain_desc);
+    Py_CLEAR(self->pure_builtins); Py_CLEAR(self->builtins);
     Py_CLEAR(self->ch_val);
     Py_CLEAR(self->atoms); Py_CLEAR(self->unbound); Py_CLEAR(self->py_on_line);
     Py_CLEAR(self->py_line_work); Py_CLEAR(self->py_on_return); Py_CLEAR(self->py_on_start);
@@ -1207,7 +1445,9 @@ static void Core_dealloc(Core *self) {
     Py_XDECREF(self->str_bytes); Py_XDECREF(self->str_mem_mark); Py_XDECREF(self->str_plan);
     Py_XDECREF(self->str_calls); Py_XDECREF(self->str_targets); Py_XDECREF(self->str_list);
     Py_XDECREF(self->str_item); Py_XDECREF(self->str_name); Py_XDECREF(self->str_add);
-    Py_XDECREF(self->str_const);
+    Py_XDECREF(self->str_const); Py_XDECREF(self->str_attr); Py_XDECREF(self->str_object);
+    Py_XDECREF(self->str_new); Py_XDECREF(self->str_init); Py_XDECREF(self->str_module);
+    Py_XDECREF(self->str_builtins);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1280,6 +1520,14 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
         self->max_items = PyLong_AsSsize_t(mi);
         Py_DECREF(mi);
         if (self->max_items == -1 && PyErr_Occurred()) goto fail;
+        GET(mi, tmp, "max_str");
+        self->max_str = PyLong_AsSsize_t(mi);
+        Py_DECREF(mi);
+        if (self->max_str == -1 && PyErr_Occurred()) goto fail;
+        GET(mi, tmp, "repr_user");
+        self->repr_user = PyObject_IsTrue(mi);
+        Py_DECREF(mi);
+        if (self->repr_user < 0) goto fail;
     }
     Py_CLEAR(tmp);
     {
@@ -1291,6 +1539,25 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
         self->keyframe = PyLong_AsSsize_t(tmp);
         Py_CLEAR(tmp);
         if (self->keyframe == -1 && PyErr_Occurred()) goto fail;
+        mod = PyImport_ImportModule("ct_jupyter.core.object_view");
+        if (mod == NULL) goto fail;
+        self->py_plain_desc = PyObject_GetAttrString(mod, "plain_dict_descriptor");
+        Py_DECREF(mod);
+        mod = PyImport_ImportModule("ct_jupyter.core.purity");
+        if (mod == NULL) goto fail;
+        self->pure_builtins = PyObject_GetAttrString(mod, "PURE_BUILTIN_OBJECTS");
+        Py_DECREF(mod);
+        mod = PyImport_ImportModule("builtins");
+        if (mod == NULL) goto fail;
+        self->builtins = PyObject_GetAttrString(mod, "__dict__");
+        Py_DECREF(mod);
+        self->desc_cache = PyDict_New();
+        if (!self->py_plain_desc || !self->pure_builtins || !self->builtins || !self->desc_cache)
+            goto fail;
+        if (!PyDict_CheckExact(self->pure_builtins) || !PyDict_CheckExact(self->builtins)) {
+            PyErr_SetString(PyExc_TypeError, "unexpected builtins tables");
+            goto fail;
+        }
     }
     if (!PyList_CheckExact(self->snap_lens) || !PyList_CheckExact(self->snap_cur)
             || !PyList_CheckExact(self->snap_since) || !PyDict_CheckExact(self->snap_dict)
@@ -1430,9 +1697,16 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     self->str_name = PyUnicode_InternFromString("name");
     self->str_add = PyUnicode_InternFromString("add");
     self->str_const = PyUnicode_InternFromString("const");
+    self->str_attr = PyUnicode_InternFromString("attr");
+    self->str_object = PyUnicode_InternFromString("object");
+    self->str_new = PyUnicode_InternFromString("__new__");
+    self->str_init = PyUnicode_InternFromString("__init__");
+    self->str_module = PyUnicode_InternFromString("__module__");
+    self->str_builtins = PyUnicode_InternFromString("builtins");
     if (!self->str_bytes || !self->str_mem_mark || !self->str_plan || !self->str_calls
             || !self->str_targets || !self->str_list || !self->str_item || !self->str_name
-            || !self->str_add || !self->str_const) {
+            || !self->str_add || !self->str_const || !self->str_attr || !self->str_object
+            || !self->str_new || !self->str_init || !self->str_module || !self->str_builtins) {
         Py_DECREF(self);
         return NULL;
     }

@@ -83,9 +83,8 @@ def slot_descriptors(t: type) -> tuple[tuple[str, object], ...]:
     return result
 
 
-def instance_dict(obj: object) -> dict[str, object] | None:
-    """Return ``obj.__dict__`` through the C descriptor (a ``__dict__`` property is not run)."""
-    t = type(obj)
+def dict_descriptor(t: type) -> object | None:
+    """Return the C ``__dict__`` descriptor of ``t``'s instances, or None (cached per type)."""
     desc = _DICT_DESC.get(t, _MISSING)
     if desc is _MISSING:
         desc = None
@@ -95,6 +94,21 @@ def instance_dict(obj: object) -> dict[str, object] | None:
                 desc = found if type(found) is types.GetSetDescriptorType else None
                 break
         _DICT_DESC[t] = desc
+    return desc
+
+
+def plain_dict_descriptor(t: type) -> object | None:
+    """Return the descriptor `plain_dict` reads instances of ``t`` through, or None when it
+    returns None for all of them (slots, a namedtuple, no C ``__dict__``)."""
+    if slot_descriptors(t) or (issubclass(t, tuple) and is_namedtuple(t)):
+        return None
+    return dict_descriptor(t)
+
+
+def instance_dict(obj: object) -> dict[str, object] | None:
+    """Return ``obj.__dict__`` through the C descriptor (a ``__dict__`` property is not run)."""
+    t = type(obj)
+    desc = dict_descriptor(t)
     if desc is None:
         return None
     try:
