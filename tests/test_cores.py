@@ -210,6 +210,33 @@ CASES = {
         accts[0].n = 5                   # an attribute removed: the full check
         Acc.count = 3                    # a class attribute
         """,
+    "dicts_tails_strings": """\
+        counts = {}
+        words = []
+        text = "the cat and the hat and a cat"
+        for i, word in enumerate(text.split() * 9):
+            w = word.strip(".").upper()          # a new str each time
+            counts[w] = counts.get(w, 0) + 1     # a dict item: new keys, then replaced
+            words.append(w)                      # a list grown at its end
+            words.extend([i, None])
+            counts[i % 4] = i / 2                # int keys, float values
+            counts[b"k"] = w                     # bytes key, str value
+            if i == 20:
+                del counts["THE"]                # a removal: the full check
+                counts["THE"] = 0
+        def local(n):
+            d = {}
+            out = []
+            for k in range(n):
+                d[k] = "v" * k                   # a function frame
+                out.append(d.get(k))
+                label = "item-" + str(k)
+            return len(out), label
+        res = local(70)
+        long = "x" * 20_000                      # longer than max_str: Python cuts it
+        tags = {}
+        tags["a"] = long
+        """,
     "uncaught": """\
         def boom(n):
             m = n * 2

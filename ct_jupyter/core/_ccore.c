@@ -85,6 +85,9 @@ typedef struct {
     PyObject *desc_cache;    /* type -> its plain __dict__ descriptor or None */
     PyObject *py_plain_desc; /* object_view.plain_dict_descriptor */
     PyObject *pure_builtins; /* purity.PURE_BUILTIN_OBJECTS */
+    PyObject *pure_methods, *append_methods;  /* purity.PURE_METHODS, APPEND_METHODS */
+    PyObject *snap_kpos;     /* Snapshotter.kpos: per dict oid, key -> position (or None) */
+    PyObject *str_dict;
     PyObject *builtins;      /* the builtins module's dict */
     PyTypeObject *ref_type;  /* model.encoded.Ref */
     Py_ssize_t ref_oid;      /* its `oid` slot */
@@ -374,6 +377,32 @@ static inline int snap_idle(Core *self) {
            && PyList_GET_SIZE(self->snap_retry) == 0;
 }
 
+/* The Snapshotter's byte count and how many more bytes may be stored before Recorder._line_work
+ * would check memory (its `_mem_mark`). 1: read; 0: not plain ints (Python decides); -1: error. */
+static int mem_budget(Core *self, Py_ssize_t *bytes, Py_ssize_t *budget) {
+    PyObject *bytes_obj = PyDict_GetItemWithError(self->snap_dict, self->str_bytes);
+    PyObject *mark_obj = bytes_obj ? PyDict_GetItemWithError(self->rec_dict, self->str_mem_mark) : NULL;
+    if (mark_obj == NULL) return PyErr_Occurred() ? -1 : 0;
+    if (!PyLong_CheckExact(bytes_obj) || !PyLong_CheckExact(mark_obj)) return 0;
+    Py_ssize_t b = PyLong_AsSsize_t(bytes_obj), mark = PyLong_AsSsize_t(mark_obj);
+    if ((b == -1 || mark == -1) && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    *bytes = b;
+    *budget = mark - b - 1;
+    return 1;
+}
+
+/* Snapshotter.bytes = `bytes` */
+static int set_bytes(Core *self, Py_ssize_t bytes) {
+    PyObject *nb = PyLong_FromSsize_t(bytes);
+    if (nb == NULL) return -1;
+    int err = PyDict_SetItem(self->snap_dict, self->str_bytes, nb);
+    Py_DECREF(nb);
+    return err;
+}
+
 /* Rebind `names` (a tuple) from the frame, the way Recorder._rebind does, but only while every
  * changed value is an atom. Returns 1 when done, 0 when a non-atom value needs the Python path
  * (changes made so far stay: the Python path skips them as unchanged), -1 on error.
@@ -407,6 +436,7 @@ static int rebind_atoms(Core *self, PyObject *st, PyFrameObject *frame, PyObject
     }
     Py_ssize_t n = PyTuple_GET_SIZE(names);
     int result = 1;
+    Py_ssize_t bytes = 0, budget = -1, used = 0;  /* str values: their bytes, as encode counts */
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *name = PyTuple_GET_ITEM(names, i);
         PyObject *value = local_value(self, frame, locals, name);
@@ -434,7 +464,18 @@ static int rebind_atoms(Core *self, PyObject *st, PyFrameObject *frame, PyObject
         int atom = value == self->unbound ? first : is_atom(self, value);
         if (atom < 0) { Py_DECREF(value); result = -1; break; }
         PyObject *enc = value;
-        if (!atom) {  /* an object already tracked (with a snapshot) is stored as its Ref */
+        if (!atom && PyUnicode_CheckExact(value) && PyUnicode_GET_LENGTH(value) <= self->max_str) {
+            /* a str short enough to be its own enc (Snapshotter.encode counts its bytes) */
+            Py_ssize_t cost = 56 + PyUnicode_GET_LENGTH(value);
+            if (budget < 0 && used == 0) {
+                int ok = mem_budget(self, &bytes, &budget);
+                if (ok <= 0) { Py_DECREF(value); result = ok; break; }
+            }
+            if (budget < cost) { Py_DECREF(value); result = 0; break; }  /* a memory check */
+            budget -= cost;
+            used += cost;
+        }
+        else if (!atom) {  /* an object already tracked (with a snapshot) is stored as its Ref */
             enc = value == self->unbound ? NULL : tracked_ref(self, value);
             if (enc == NULL) { Py_DECREF(value); result = PyErr_Occurred() ? -1 : 0; break; }
         }
@@ -452,6 +493,7 @@ static int rebind_atoms(Core *self, PyObject *st, PyFrameObject *frame, PyObject
         Py_DECREF(value);
     }
     Py_XDECREF(locals);
+    if (used && set_bytes(self, bytes + used) < 0) return -1;
     return result;
 }
 
@@ -669,7 +711,10 @@ static int user_callable(Core *self, PyObject *obj, int depth) {
 
 /* The calls of a plan, checked as Recorder._run_plan checks them: 1 when every call is a pure
  * builtin or a function, class or method of user code; 0 when Python must look. */
-static int plan_calls_ok(Core *self, PyObject *st, PyFrameObject *frame, PyObject *calls) {
+#define MAX_GROWN 4
+
+static int plan_calls_ok(Core *self, PyObject *st, PyFrameObject *frame, PyObject *calls,
+                         PyObject **grown, int *ngrown) {
     Py_ssize_t n = PyTuple_GET_SIZE(calls);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *call = PyTuple_GET_ITEM(calls, i);  /* PlanCall(name, attr) */
@@ -691,11 +736,33 @@ static int plan_calls_ok(Core *self, PyObject *st, PyFrameObject *frame, PyObjec
             }
             ok = found == pure || user_callable(self, found, 0);
         }
-        else {  /* name.attr(...): a method of a user class (builtin receivers: Python) */
+        else {  /* name.attr(...): a pure or append-only builtin method, or a user class's */
             if (found == NULL) return 0;
             PyTypeObject *t = Py_TYPE(found);
             ok = 0;
-            if (PyType_HasFeature(t, Py_TPFLAGS_HEAPTYPE) && t->tp_dict != NULL) {
+            PyObject *allowed = PyDict_GetItemWithError(self->pure_methods, (PyObject *)t);
+            PyObject *adds = PyErr_Occurred() ? NULL :
+                PyDict_GetItemWithError(self->append_methods, (PyObject *)t);
+            if (PyErr_Occurred()) {
+                Py_DECREF(found);
+                return -1;
+            }
+            if (allowed != NULL && PyFrozenSet_Check(allowed)
+                    && PySet_Contains(allowed, attr) == 1)
+                ok = 1;
+            else if (adds != NULL && PyFrozenSet_Check(adds) && PySet_Contains(adds, attr) == 1) {
+                if (*ngrown >= MAX_GROWN) {
+                    Py_DECREF(found);
+                    return 0;
+                }
+                grown[(*ngrown)++] = Py_NewRef(found);  /* checked after the calls */
+                ok = 1;
+            }
+            else if (PyErr_Occurred()) {
+                Py_DECREF(found);
+                return -1;
+            }
+            else if (PyType_HasFeature(t, Py_TPFLAGS_HEAPTYPE) && t->tp_dict != NULL) {
                 PyObject *mod = PyDict_GetItemWithError(t->tp_dict, self->str_module);
                 if (mod == NULL && PyErr_Occurred()) {
                     Py_DECREF(found);
@@ -856,6 +923,225 @@ out:
     return result;
 }
 
+/* A plan index as Recorder._run_plan evaluates it (new reference): ("const", v), ("name", n),
+ * ("add", n, c) on an int; NULL with no error when it is another form (Python's path). */
+static PyObject *plan_key(Core *self, PyObject *st, PyFrameObject *frame, PyObject *index) {
+    if (!PyTuple_CheckExact(index) || PyTuple_GET_SIZE(index) < 2) return NULL;
+    PyObject *kind = PyTuple_GET_ITEM(index, 0);
+    if (kind == self->str_const) return Py_NewRef(PyTuple_GET_ITEM(index, 1));
+    if (kind == self->str_name) return plan_value(self, st, frame, PyTuple_GET_ITEM(index, 1));
+    if (kind == self->str_add) {
+        Py_ssize_t k;
+        int ok = plan_index(self, st, frame, index, &k);
+        return ok == 1 ? PyLong_FromSsize_t(k) : NULL;
+    }
+    return NULL;
+}
+
+/* The enc of a dict key or stored value when it needs no Python: an atom, or a str / bytes
+ * short enough to be its own enc (*cost += the bytes Snapshotter.encode counts). 0: Python. */
+static int simple_enc(Core *self, PyObject *v, Py_ssize_t *cost) {
+    int atom = is_atom(self, v);
+    if (atom) return atom;
+    if (PyUnicode_CheckExact(v) && PyUnicode_GET_LENGTH(v) <= self->max_str) {
+        *cost += 56 + PyUnicode_GET_LENGTH(v);
+        return 1;
+    }
+    if (PyBytes_CheckExact(v) && PyBytes_GET_SIZE(v) <= self->max_str) {
+        *cost += 56 + PyBytes_GET_SIZE(v);
+        return 1;
+    }
+    return 0;
+}
+
+/* The oid of `obj` when the snapshotter tracks it strongly with a snapshot of kind `kind`
+ * (bounds-checked against every per-oid list used here); -1 when it does not track it, -2 when
+ * it does but Python's path must look (another kind, an odd shape). */
+static Py_ssize_t strong_oid(Core *self, PyObject *obj, PyObject *kind) {
+    PyObject *idk = PyLong_FromVoidPtr(obj);
+    if (idk == NULL) return -3;
+    PyObject *oid_obj = PyDict_GetItemWithError(self->snap_ids, idk);
+    Py_DECREF(idk);
+    if (oid_obj == NULL) return PyErr_Occurred() ? -3 : -1;
+    if (!PyLong_CheckExact(oid_obj)) return -2;
+    Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
+    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_raw)
+            || oid >= PyList_GET_SIZE(self->snap_lens) || oid >= PyList_GET_SIZE(self->snap_cur)
+            || oid >= PyList_GET_SIZE(self->snap_since) || oid >= PyList_GET_SIZE(self->heap_kinds)
+            || oid >= PyList_GET_SIZE(self->heap_vsteps) || oid >= PyList_GET_SIZE(self->heap_vsnaps)
+            || oid >= PyList_GET_SIZE(self->snap_weak) || oid >= PyList_GET_SIZE(self->snap_kpos)) {
+        PyErr_Clear();
+        return -2;
+    }
+    if (PyList_GET_ITEM(self->snap_raw, oid) == Py_None) return -1;
+    if (PyList_GET_ITEM(self->snap_weak, oid) != Py_False
+            || PyList_GET_ITEM(self->snap_objs, oid) != obj)
+        return -1;  /* another object at that address */
+    PyObject *k = PyList_GET_ITEM(self->heap_kinds, oid);
+    if (!PyUnicode_CheckExact(k) || PyUnicode_Compare(k, kind) != 0) return -2;
+    return oid;
+}
+
+/* heap.add_version(oid, step, delta) and Snapshotter.since_full, unless a keyframe is due
+ * (then 0: Python's path). Steals nothing. */
+static int add_delta(Core *self, Py_ssize_t oid, PyObject *step, PyObject *delta) {
+    PyObject *since = PyList_GET_ITEM(self->snap_since, oid);
+    PyObject *vsteps = PyList_GET_ITEM(self->heap_vsteps, oid);
+    PyObject *vsnaps = PyList_GET_ITEM(self->heap_vsnaps, oid);
+    if (!PyLong_CheckExact(since) || vsteps == Py_None || !PyList_CheckExact(vsnaps)) return 0;
+    Py_ssize_t count = PyLong_AsSsize_t(since) + 1;
+    if (count >= self->keyframe) return 0;
+    PyObject *count_obj = PyLong_FromSsize_t(count);
+    if (count_obj == NULL) return -1;
+    PyObject *r = PyObject_CallMethod(vsteps, "append", "O", step);
+    if (r == NULL || PyList_Append(vsnaps, delta) < 0) {
+        Py_XDECREF(r);
+        Py_DECREF(count_obj);
+        return -1;
+    }
+    Py_DECREF(r);
+    PyList_SetItem(self->snap_since, oid, count_obj);
+    return 1;
+}
+
+/* 1 when a delta for `oid` could be added now (no keyframe due): checked before any change. */
+static int delta_ok(Core *self, Py_ssize_t oid) {
+    PyObject *since = PyList_GET_ITEM(self->snap_since, oid);
+    return PyLong_CheckExact(since) && PyList_GET_ITEM(self->heap_vsteps, oid) != Py_None
+           && PyList_CheckExact(PyList_GET_ITEM(self->heap_vsnaps, oid))
+           && PyLong_AsSsize_t(since) + 1 < self->keyframe;
+}
+
+/* Snapshotter.check_item of `container[key]` for an exact dict tracked with a snapshot: the
+ * item replaced in place, or a new key at the end, with atom / short str keys and values.
+ * 1: done; 0: Python's path (nothing changed here); -1: error. */
+static int dict_item_store(Core *self, PyObject *container, PyObject *key, PyObject *step,
+                           int inplace, Py_ssize_t *budget) {
+    PyTypeObject *kt = Py_TYPE(key);
+    if (!(kt == &PyLong_Type || kt == &PyUnicode_Type || kt == &PyBool_Type || key == Py_None
+          || kt == &PyBytes_Type))
+        return 0;
+    Py_ssize_t oid = strong_oid(self, container, self->str_dict);
+    if (oid == -3) return -1;
+    if (oid == -1) return 1;
+    if (oid < 0) return 0;
+    PyObject *raw = PyList_GET_ITEM(self->snap_raw, oid);
+    PyObject *pos = PyList_GET_ITEM(self->snap_kpos, oid);
+    PyObject *cur = PyList_GET_ITEM(self->snap_cur, oid);
+    PyObject *lens = PyList_GET_ITEM(self->snap_lens, oid);
+    if (!PyTuple_Check(raw) || PyTuple_GET_SIZE(raw) != 2 || !PyDict_CheckExact(pos)
+            || !PyDict_CheckExact(cur) || !PyLong_CheckExact(lens))
+        return 0;
+    PyObject *ktoks = PyTuple_GET_ITEM(raw, 0), *vtoks = PyTuple_GET_ITEM(raw, 1);
+    if (!PyList_CheckExact(ktoks) || !PyList_CheckExact(vtoks)
+            || PyList_GET_SIZE(ktoks) != PyList_GET_SIZE(vtoks))
+        return 0;
+    PyObject *new_ = PyDict_GetItemWithError(container, key);
+    if (new_ == NULL && PyErr_Occurred()) {
+        PyErr_Clear();  /* the store itself failed (as Python's path: nothing to record) */
+        return 1;
+    }
+    PyObject *at = PyDict_GetItemWithError(pos, key);
+    if (at == NULL && PyErr_Occurred()) return -1;
+    Py_ssize_t i = at != NULL && PyLong_CheckExact(at) ? PyLong_AsSsize_t(at) : -1;
+    if (at != NULL && (i < 0 || i >= PyList_GET_SIZE(vtoks))) return 0;
+    Py_ssize_t n = PyDict_GET_SIZE(container), old = PyLong_AsSsize_t(lens);
+    if (i >= 0) {
+        if (new_ == NULL || n != old) return 0;
+        PyObject *tok = PyList_GET_ITEM(vtoks, i);
+        int atom = is_atom(self, new_);
+        if (atom < 0) return -1;
+        if (tok == new_ || token_is(self, tok, new_)) return (!inplace || atom) ? 1 : 0;
+        if (PyErr_Occurred()) return -1;
+        if (ref_held(self, tok)) return 0;
+    }
+    else if (new_ == NULL) return n == old ? 1 : 0;
+    else if (n != old + 1 || PyList_GET_SIZE(ktoks) != old || old >= self->max_items) return 0;
+    Py_ssize_t cost = 72;
+    int ok = simple_enc(self, key, &cost);
+    if (ok == 1) ok = simple_enc(self, new_, &cost);
+    if (ok <= 0) return ok;
+    if (*budget < cost || !delta_ok(self, oid)) return 0;
+    PyObject *delta = Py_BuildValue("[nOO]", n, key, new_);
+    if (delta == NULL) return -1;
+    int err = 0;
+    if (i < 0) {  /* a new key at the end */
+        PyObject *idx = PyLong_FromSsize_t(PyList_GET_SIZE(ktoks));
+        err = idx == NULL || PyDict_SetItem(pos, key, idx) < 0 || PyList_Append(ktoks, key) < 0
+              || PyList_Append(vtoks, new_) < 0;
+        Py_XDECREF(idx);
+    }
+    else {
+        Py_INCREF(new_);
+        PyList_SetItem(vtoks, i, new_);
+    }
+    if (!err && n != old) {
+        PyObject *len = PyLong_FromSsize_t(n);
+        err = len == NULL || PyList_SetItem(self->snap_lens, oid, len) < 0;
+    }
+    if (!err) err = PyDict_SetItem(cur, key, new_) < 0;
+    if (!err) err = add_delta(self, oid, step, delta) != 1;
+    Py_DECREF(delta);
+    if (err) return -1;
+    *budget -= cost;
+    return 1;
+}
+
+/* Snapshotter.check_tail of a list after append/extend: the new items at its end, when they are
+ * atoms or short str. 1: done; 0: Python's path (nothing changed here); -1: error. */
+static int list_tail(Core *self, PyObject *obj, PyObject *step, Py_ssize_t *budget) {
+    if (!PyList_CheckExact(obj)) {
+        Py_ssize_t oid = strong_oid(self, obj, self->str_list);
+        return oid == -3 ? -1 : oid == -1 ? 1 : 0;
+    }
+    Py_ssize_t oid = strong_oid(self, obj, self->str_list);
+    if (oid == -3) return -1;
+    if (oid == -1) return 1;
+    if (oid < 0) return 0;
+    PyObject *raw = PyList_GET_ITEM(self->snap_raw, oid);
+    PyObject *cur = PyList_GET_ITEM(self->snap_cur, oid);
+    PyObject *lens = PyList_GET_ITEM(self->snap_lens, oid);
+    if (!PyList_CheckExact(raw) || !PyList_CheckExact(cur) || !PyLong_CheckExact(lens)) return 0;
+    Py_ssize_t n = PyList_GET_SIZE(obj), old = PyLong_AsSsize_t(lens), limit = self->max_items;
+    if (n < old || (old < limit && PyList_GET_SIZE(raw) != old)) return 0;
+    if (n == old) return 1;
+    Py_ssize_t end = n < limit ? n : limit, m = end > old ? end - old : 0;
+    Py_ssize_t cost = 48 + 16 * m;
+    for (Py_ssize_t i = old; i < end; i++) {
+        int ok = simple_enc(self, PyList_GET_ITEM(obj, i), &cost);
+        if (ok <= 0) return ok;
+    }
+    if (*budget < cost || !delta_ok(self, oid)) return 0;
+    PyObject *delta = PyList_New(1 + 2 * m);
+    PyObject *len = delta ? PyLong_FromSsize_t(n) : NULL;
+    if (len == NULL) {
+        Py_XDECREF(delta);
+        return -1;
+    }
+    PyList_SET_ITEM(delta, 0, len);
+    int err = 0;
+    for (Py_ssize_t i = old, j = 1; i < end && !err; i++, j += 2) {
+        PyObject *item = PyList_GET_ITEM(obj, i);
+        PyObject *idx = PyLong_FromSsize_t(i);
+        if (idx == NULL) {
+            err = 1;
+            break;
+        }
+        PyList_SET_ITEM(delta, j, idx);
+        PyList_SET_ITEM(delta, j + 1, Py_NewRef(item));
+        err = PyList_Append(raw, item) < 0 || PyList_Append(cur, item) < 0;
+    }
+    if (!err) {
+        PyObject *nl = PyLong_FromSsize_t(n);
+        err = nl == NULL || PyList_SetItem(self->snap_lens, oid, nl) < 0;
+    }
+    if (!err) err = add_delta(self, oid, step, delta) != 1;
+    Py_DECREF(delta);
+    if (err) return -1;
+    *budget -= cost;
+    return 1;
+}
+
 /* Recorder._run_plan for a line whose calls are pure builtins or user code and whose stores are
  * `name[index] = …` into lists or `name.attr = …` into plain instances: 1 when done here, 0 when
  * Python's path must run, -1 on error. */
@@ -864,28 +1150,26 @@ static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject 
     if (!snap_idle(self)) return 0;  /* _line_work collects first */
     PyObject *plan = PyObject_GetAttr(eff, self->str_plan);
     if (plan == NULL) return -1;
-    int result = 0;
-    PyObject *calls = NULL, *targets = NULL;
+    int result = 0, ngrown = 0;
+    PyObject *calls = NULL, *targets = NULL, *grown[MAX_GROWN];
     if (plan == Py_None) goto out;
     calls = PyObject_GetAttr(plan, self->str_calls);
     targets = calls ? PyObject_GetAttr(plan, self->str_targets) : NULL;
     if (targets == NULL) { result = -1; goto out; }
     if (!PyTuple_CheckExact(calls) || !PyTuple_CheckExact(targets)) goto out;
     if (PyTuple_GET_SIZE(calls)) {
-        result = plan_calls_ok(self, st, frame, calls);
+        result = plan_calls_ok(self, st, frame, calls, grown, &ngrown);
         if (result <= 0) goto out;
         result = 0;
     }
     /* memory: _line_work checks when the snapshotter's bytes pass the recorder's mark */
-    PyObject *bytes_obj = PyDict_GetItemWithError(self->snap_dict, self->str_bytes);
-    PyObject *mark_obj = bytes_obj ? PyDict_GetItemWithError(self->rec_dict, self->str_mem_mark) : NULL;
-    if (mark_obj == NULL) { result = PyErr_Occurred() ? -1 : 0; goto out; }
-    Py_ssize_t bytes = PyLong_AsSsize_t(bytes_obj), mark = PyLong_AsSsize_t(mark_obj);
-    if ((bytes == -1 || mark == -1) && PyErr_Occurred()) { PyErr_Clear(); goto out; }
-    Py_ssize_t budget = mark - bytes - 1, start_budget;
+    Py_ssize_t bytes, budget, start_budget;
+    result = mem_budget(self, &bytes, &budget);
+    if (result <= 0) goto out;
     start_budget = budget;
+    for (int g = 0; g < ngrown && result == 1; g++)  /* lists grown by append / extend */
+        result = list_tail(self, grown[g], step, &budget);
     Py_ssize_t nt = PyTuple_GET_SIZE(targets);
-    result = 1;
     for (Py_ssize_t i = 0; i < nt && result == 1; i++) {
         PyObject *t = PyTuple_GET_ITEM(targets, i);  /* PlanTarget(base, path, inplace) */
         if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 3) { result = 0; break; }
@@ -905,6 +1189,17 @@ static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject 
             Py_DECREF(container);
             continue;
         }
+        if (PyDict_CheckExact(container)) {  /* base[key] = … into a dict */
+            PyObject *key = plan_key(self, st, frame, PyTuple_GET_ITEM(stepop, 1));
+            if (key == NULL) result = PyErr_Occurred() ? -1 : 0;
+            else {
+                result = dict_item_store(self, container, key, step,
+                                         PyObject_IsTrue(PyTuple_GET_ITEM(t, 2)) == 1, &budget);
+                Py_DECREF(key);
+            }
+            Py_DECREF(container);
+            continue;
+        }
         if (!PyList_CheckExact(container)) {
             Py_DECREF(container);
             result = 0;
@@ -917,12 +1212,10 @@ static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject 
                                      PyObject_IsTrue(PyTuple_GET_ITEM(t, 2)) == 1, &budget);
         Py_DECREF(container);
     }
-    if (budget != start_budget) {  /* Snapshotter.bytes += 64 per stored item */
-        PyObject *nb = PyLong_FromSsize_t(bytes + (start_budget - budget));
-        if (nb == NULL || PyDict_SetItem(self->snap_dict, self->str_bytes, nb) < 0) result = -1;
-        Py_XDECREF(nb);
-    }
+    if (budget != start_budget && set_bytes(self, bytes + (start_budget - budget)) < 0)
+        result = -1;  /* Snapshotter.bytes += what was stored */
 out:
+    for (int g = 0; g < ngrown; g++) Py_DECREF(grown[g]);
     Py_XDECREF(calls);
     Py_XDECREF(targets);
     Py_DECREF(plan);
@@ -1398,7 +1691,8 @@ static int Core_traverse(Core *self, visitproc visit, void *arg) {
     Py_VISIT(self->snap_lens); Py_VISIT(self->snap_cur); Py_VISIT(self->snap_since);
     Py_VISIT(self->snap_dict); Py_VISIT(self->heap_kinds); Py_VISIT(self->heap_vsteps);
     Py_VISIT(self->heap_vsnaps); Py_VISIT(self->desc_cache); Py_VISIT(self->py_plain_desc);
-    Py_VISIT(self->pure_builtins); Py_VISIT(self->builtins);
+    Py_VISIT(self->pure_builtins); Py_VISIT(self->builtins); Py_VISIT(self->pure_methods);
+    Py_VISIT(self->append_methods); Py_VISIT(self->snap_kpos);
     Py_VISIT(self->ch_val);
     Py_VISIT(self->atoms); Py_VISIT(self->unbound); Py_VISIT(self->py_on_line);
     Py_VISIT(self->py_line_work); Py_VISIT(self->py_on_return); Py_VISIT(self->py_on_start);
@@ -1422,7 +1716,8 @@ static int Core_clear(Core *self) {
     Py_CLEAR(self->snap_lens); Py_CLEAR(self->snap_cur); Py_CLEAR(self->snap_since);
     Py_CLEAR(self->snap_dict); Py_CLEAR(self->heap_kinds); Py_CLEAR(self->heap_vsteps);
     Py_CLEAR(self->heap_vsnaps); Py_CLEAR(self->desc_cache); Py_CLEAR(self->py_plain_desc);
-    Py_CLEAR(self->pure_builtins); Py_CLEAR(self->builtins);
+    Py_CLEAR(self->pure_builtins); Py_CLEAR(self->builtins); Py_CLEAR(self->pure_methods);
+    Py_CLEAR(self->append_methods); Py_CLEAR(self->snap_kpos);
     Py_CLEAR(self->ch_val);
     Py_CLEAR(self->atoms); Py_CLEAR(self->unbound); Py_CLEAR(self->py_on_line);
     Py_CLEAR(self->py_line_work); Py_CLEAR(self->py_on_return); Py_CLEAR(self->py_on_start);
@@ -1447,7 +1742,7 @@ static void Core_dealloc(Core *self) {
     Py_XDECREF(self->str_item); Py_XDECREF(self->str_name); Py_XDECREF(self->str_add);
     Py_XDECREF(self->str_const); Py_XDECREF(self->str_attr); Py_XDECREF(self->str_object);
     Py_XDECREF(self->str_new); Py_XDECREF(self->str_init); Py_XDECREF(self->str_module);
-    Py_XDECREF(self->str_builtins);
+    Py_XDECREF(self->str_builtins); Py_XDECREF(self->str_dict);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1507,6 +1802,11 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
     GET(self->snap_lens, tmp, "lens");
     GET(self->snap_cur, tmp, "cur");
     GET(self->snap_since, tmp, "since_full");
+    GET(self->snap_kpos, tmp, "kpos");
+    if (!PyList_CheckExact(self->snap_kpos)) {
+        PyErr_SetString(PyExc_TypeError, "Snapshotter.kpos must be a list");
+        goto fail;
+    }
     GET(self->snap_dict, tmp, "__dict__");
     {
         PyObject *heap = NULL, *mi = NULL;
@@ -1546,15 +1846,19 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
         mod = PyImport_ImportModule("ct_jupyter.core.purity");
         if (mod == NULL) goto fail;
         self->pure_builtins = PyObject_GetAttrString(mod, "PURE_BUILTIN_OBJECTS");
+        self->pure_methods = PyObject_GetAttrString(mod, "PURE_METHODS");
+        self->append_methods = PyObject_GetAttrString(mod, "APPEND_METHODS");
         Py_DECREF(mod);
         mod = PyImport_ImportModule("builtins");
         if (mod == NULL) goto fail;
         self->builtins = PyObject_GetAttrString(mod, "__dict__");
         Py_DECREF(mod);
         self->desc_cache = PyDict_New();
-        if (!self->py_plain_desc || !self->pure_builtins || !self->builtins || !self->desc_cache)
+        if (!self->py_plain_desc || !self->pure_builtins || !self->builtins || !self->desc_cache
+                || !self->pure_methods || !self->append_methods)
             goto fail;
-        if (!PyDict_CheckExact(self->pure_builtins) || !PyDict_CheckExact(self->builtins)) {
+        if (!PyDict_CheckExact(self->pure_builtins) || !PyDict_CheckExact(self->builtins)
+                || !PyDict_CheckExact(self->pure_methods) || !PyDict_CheckExact(self->append_methods)) {
             PyErr_SetString(PyExc_TypeError, "unexpected builtins tables");
             goto fail;
         }
@@ -1703,10 +2007,12 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     self->str_init = PyUnicode_InternFromString("__init__");
     self->str_module = PyUnicode_InternFromString("__module__");
     self->str_builtins = PyUnicode_InternFromString("builtins");
+    self->str_dict = PyUnicode_InternFromString("dict");
     if (!self->str_bytes || !self->str_mem_mark || !self->str_plan || !self->str_calls
             || !self->str_targets || !self->str_list || !self->str_item || !self->str_name
             || !self->str_add || !self->str_const || !self->str_attr || !self->str_object
-            || !self->str_new || !self->str_init || !self->str_module || !self->str_builtins) {
+            || !self->str_new || !self->str_init || !self->str_module || !self->str_builtins
+            || !self->str_dict) {
         Py_DECREF(self);
         return NULL;
     }
