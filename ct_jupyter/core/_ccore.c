@@ -87,7 +87,9 @@ typedef struct {
     PyObject *pure_builtins; /* purity.PURE_BUILTIN_OBJECTS */
     PyObject *pure_methods, *append_methods;  /* purity.PURE_METHODS, APPEND_METHODS */
     PyObject *snap_kpos;     /* Snapshotter.kpos: per dict oid, key -> position (or None) */
-    PyObject *str_dict;
+    PyObject *str_dict, *str_append;
+    PyTypeObject *array_type;        /* array.array, when its layout checked out */
+    const void *descr8[2];           /* the item descriptions of array('q') and array('l') (8 bytes) */
     PyObject *builtins;      /* the builtins module's dict */
     PyTypeObject *ref_type;  /* model.encoded.Ref */
     Py_ssize_t ref_oid;      /* its `oid` slot */
@@ -164,6 +166,28 @@ static inline int col_append_obj(Core *self, int c, PyObject *v) {
     long long x = PyLong_AsLongLong(v);
     if (x == -1 && PyErr_Occurred()) return -1;
     return col_append(self, c, x);
+}
+
+/* Append `v` to `arr`, an array whose items are 8-byte ints (a heap object's version steps):
+ * in place when it is one of the array types checked at start-up, else through its append. */
+static int arr_append(Core *self, PyObject *arr, long long v) {
+    if (self->array_type != NULL && Py_TYPE(arr) == self->array_type) {
+        ArrayLayout *a = (ArrayLayout *)arr;
+        Py_ssize_t n = Py_SIZE(a);
+        if ((a->ob_descr == self->descr8[0] || a->ob_descr == self->descr8[1])
+                && n < a->allocated && a->ob_exports == 0) {
+            ((long long *)a->ob_item)[n] = v;
+            Py_SET_SIZE(a, n + 1);
+            return 0;
+        }
+    }
+    PyObject *item = PyLong_FromLongLong(v);
+    if (item == NULL) return -1;
+    PyObject *r = PyObject_CallMethodOneArg(arr, self->str_append, item);
+    Py_DECREF(item);
+    if (r == NULL) return -1;
+    Py_DECREF(r);
+    return 0;
 }
 
 /* Set item `i` of column `c` to `v`. */
@@ -610,6 +634,50 @@ static int plan_index(Core *self, PyObject *st, PyFrameObject *frame, PyObject *
     return 1;
 }
 
+/* A new list [a, b, c] from three new references (all released on failure). */
+static PyObject *delta3(PyObject *a, PyObject *b, PyObject *c) {
+    PyObject *list = a && b && c ? PyList_New(3) : NULL;
+    if (list == NULL) {
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+        Py_XDECREF(c);
+        return NULL;
+    }
+    PyList_SET_ITEM(list, 0, a);
+    PyList_SET_ITEM(list, 1, b);
+    PyList_SET_ITEM(list, 2, c);
+    return list;
+}
+
+/* heap.add_version(oid, step, delta) and Snapshotter.since_full, unless a keyframe is due
+ * (then 0: Python's path). Steals nothing. */
+static int add_delta(Core *self, Py_ssize_t oid, PyObject *step, PyObject *delta) {
+    PyObject *since = PyList_GET_ITEM(self->snap_since, oid);
+    PyObject *vsteps = PyList_GET_ITEM(self->heap_vsteps, oid);
+    PyObject *vsnaps = PyList_GET_ITEM(self->heap_vsnaps, oid);
+    if (!PyLong_CheckExact(since) || vsteps == Py_None || !PyList_CheckExact(vsnaps)) return 0;
+    Py_ssize_t count = PyLong_AsSsize_t(since) + 1;
+    if (count >= self->keyframe) return 0;
+    PyObject *count_obj = PyLong_FromSsize_t(count);
+    if (count_obj == NULL) return -1;
+    long long stepv = PyLong_AsLongLong(step);
+    if ((stepv == -1 && PyErr_Occurred()) || arr_append(self, vsteps, stepv) < 0
+            || PyList_Append(vsnaps, delta) < 0) {
+        Py_DECREF(count_obj);
+        return -1;
+    }
+    PyList_SetItem(self->snap_since, oid, count_obj);
+    return 1;
+}
+
+/* 1 when a delta for `oid` could be added now (no keyframe due): checked before any change. */
+static int delta_ok(Core *self, Py_ssize_t oid) {
+    PyObject *since = PyList_GET_ITEM(self->snap_since, oid);
+    return PyLong_CheckExact(since) && PyList_GET_ITEM(self->heap_vsteps, oid) != Py_None
+           && PyList_CheckExact(PyList_GET_ITEM(self->heap_vsnaps, oid))
+           && PyLong_AsSsize_t(since) + 1 < self->keyframe;
+}
+
 /* Snapshotter.check_item of `container[k]` for an exact list tracked with a snapshot, when the
  * stored item is an atom (or the item is unchanged). 1: done; 0: Python's path must run (nothing
  * was changed here); -1: error. `budget`: the bytes still allowed before a memory check. */
@@ -652,35 +720,19 @@ static int list_item_store(Core *self, PyObject *container, Py_ssize_t key, PyOb
     if (tok == item || token_is(self, tok, item)) return (!inplace || atom) ? 1 : 0;
     if (PyErr_Occurred()) return -1;
     if (!atom || ref_held(self, tok)) return 0;
-    PyObject *since = PyList_GET_ITEM(self->snap_since, oid);
-    PyObject *vsteps = PyList_GET_ITEM(self->heap_vsteps, oid);
-    PyObject *vsnaps = PyList_GET_ITEM(self->heap_vsnaps, oid);
-    if (!PyLong_CheckExact(since) || vsteps == Py_None || !PyList_CheckExact(vsnaps)) return 0;
-    Py_ssize_t count = PyLong_AsSsize_t(since) + 1;
-    if (count >= self->keyframe || *budget < 64) return 0;  /* a keyframe, a memory check */
-    /* Snapshotter._add_delta(oid, step, [n, k, item]) and the mirrors */
-    PyObject *delta = Py_BuildValue("[nnO]", n, k, item);
-    PyObject *count_obj = delta ? PyLong_FromSsize_t(count) : NULL;
-    if (count_obj == NULL) {
-        Py_XDECREF(delta);
-        return -1;
-    }
-    PyObject *r = PyObject_CallMethod(vsteps, "append", "O", step);
-    int err = r == NULL;
-    Py_XDECREF(r);
-    if (!err) err = PyList_Append(vsnaps, delta);
+    if (*budget < 64 || !delta_ok(self, oid)) return 0;  /* a memory check, a keyframe */
+    /* the mirrors, then Snapshotter._add_delta(oid, step, [n, k, item]) */
+    PyObject *delta = delta3(PyLong_FromSsize_t(n), PyLong_FromSsize_t(k), Py_NewRef(item));
+    if (delta == NULL) return -1;
+    Py_INCREF(item);
+    PyList_SetItem(raw, k, item);
+    Py_INCREF(item);
+    PyList_SetItem(cur, k, item);
+    int done = add_delta(self, oid, step, delta);
     Py_DECREF(delta);
-    if (!err) {
-        PyList_SetItem(self->snap_since, oid, count_obj);  /* steals count_obj */
-        count_obj = NULL;
-        Py_INCREF(item);
-        PyList_SetItem(raw, k, item);
-        Py_INCREF(item);
-        PyList_SetItem(cur, k, item);
-        *budget -= 64;
-    }
-    Py_XDECREF(count_obj);
-    return err ? -1 : 1;
+    if (done != 1) return -1;
+    *budget -= 64;
+    return 1;
 }
 
 static PyObject *info_of(Core *self, PyObject *code);
@@ -877,17 +929,10 @@ static int attr_store(Core *self, PyObject *obj, PyObject *name, PyObject *step,
         if (!PyUnicode_CheckExact(new_) || PyUnicode_GET_LENGTH(new_) > self->max_str) goto out;
         cost += 56 + PyUnicode_GET_LENGTH(new_);
     }
-    PyObject *since = PyList_GET_ITEM(self->snap_since, oid);
-    PyObject *vsteps = PyList_GET_ITEM(self->heap_vsteps, oid);
-    PyObject *vsnaps = PyList_GET_ITEM(self->heap_vsnaps, oid);
-    if (!PyLong_CheckExact(since) || vsteps == Py_None || !PyList_CheckExact(vsnaps)) goto out;
-    Py_ssize_t count = PyLong_AsSsize_t(since) + 1;
-    if (count >= self->keyframe || *budget < cost) goto out;  /* a keyframe, a memory check */
+    if (*budget < cost || !delta_ok(self, oid)) goto out;  /* a memory check, a keyframe */
     /* the mirrors, then Snapshotter._add_delta(oid, step, [None, name, enc]) */
-    PyObject *delta = Py_BuildValue("[OOO]", Py_None, name, new_);
-    PyObject *count_obj = delta ? PyLong_FromSsize_t(count) : NULL;
-    if (count_obj == NULL) {
-        Py_XDECREF(delta);
+    PyObject *delta = delta3(Py_NewRef(Py_None), Py_NewRef(name), Py_NewRef(new_));
+    if (delta == NULL) {
         result = -1;
         goto out;
     }
@@ -904,19 +949,9 @@ static int attr_store(Core *self, PyObject *obj, PyObject *name, PyObject *step,
         }
     }
     if (!err) err = PyDict_SetItem(cur, name, new_) < 0;
-    if (!err) {
-        PyObject *rr = PyObject_CallMethod(vsteps, "append", "O", step);
-        err = rr == NULL;
-        Py_XDECREF(rr);
-    }
-    if (!err) err = PyList_Append(vsnaps, delta) < 0;
+    if (!err) err = add_delta(self, oid, step, delta) != 1;
     Py_DECREF(delta);
-    if (!err) {
-        PyList_SetItem(self->snap_since, oid, count_obj);  /* steals it */
-        count_obj = NULL;
-        *budget -= cost;
-    }
-    Py_XDECREF(count_obj);
+    if (!err) *budget -= cost;
     result = err ? -1 : 1;
 out:
     Py_DECREF(d);
@@ -982,36 +1017,6 @@ static Py_ssize_t strong_oid(Core *self, PyObject *obj, PyObject *kind) {
     return oid;
 }
 
-/* heap.add_version(oid, step, delta) and Snapshotter.since_full, unless a keyframe is due
- * (then 0: Python's path). Steals nothing. */
-static int add_delta(Core *self, Py_ssize_t oid, PyObject *step, PyObject *delta) {
-    PyObject *since = PyList_GET_ITEM(self->snap_since, oid);
-    PyObject *vsteps = PyList_GET_ITEM(self->heap_vsteps, oid);
-    PyObject *vsnaps = PyList_GET_ITEM(self->heap_vsnaps, oid);
-    if (!PyLong_CheckExact(since) || vsteps == Py_None || !PyList_CheckExact(vsnaps)) return 0;
-    Py_ssize_t count = PyLong_AsSsize_t(since) + 1;
-    if (count >= self->keyframe) return 0;
-    PyObject *count_obj = PyLong_FromSsize_t(count);
-    if (count_obj == NULL) return -1;
-    PyObject *r = PyObject_CallMethod(vsteps, "append", "O", step);
-    if (r == NULL || PyList_Append(vsnaps, delta) < 0) {
-        Py_XDECREF(r);
-        Py_DECREF(count_obj);
-        return -1;
-    }
-    Py_DECREF(r);
-    PyList_SetItem(self->snap_since, oid, count_obj);
-    return 1;
-}
-
-/* 1 when a delta for `oid` could be added now (no keyframe due): checked before any change. */
-static int delta_ok(Core *self, Py_ssize_t oid) {
-    PyObject *since = PyList_GET_ITEM(self->snap_since, oid);
-    return PyLong_CheckExact(since) && PyList_GET_ITEM(self->heap_vsteps, oid) != Py_None
-           && PyList_CheckExact(PyList_GET_ITEM(self->heap_vsnaps, oid))
-           && PyLong_AsSsize_t(since) + 1 < self->keyframe;
-}
-
 /* Snapshotter.check_item of `container[key]` for an exact dict tracked with a snapshot: the
  * item replaced in place, or a new key at the end, with atom / short str keys and values.
  * 1: done; 0: Python's path (nothing changed here); -1: error. */
@@ -1062,7 +1067,7 @@ static int dict_item_store(Core *self, PyObject *container, PyObject *key, PyObj
     if (ok == 1) ok = simple_enc(self, new_, &cost);
     if (ok <= 0) return ok;
     if (*budget < cost || !delta_ok(self, oid)) return 0;
-    PyObject *delta = Py_BuildValue("[nOO]", n, key, new_);
+    PyObject *delta = delta3(PyLong_FromSsize_t(n), Py_NewRef(key), Py_NewRef(new_));
     if (delta == NULL) return -1;
     int err = 0;
     if (i < 0) {  /* a new key at the end */
@@ -1742,7 +1747,7 @@ static void Core_dealloc(Core *self) {
     Py_XDECREF(self->str_item); Py_XDECREF(self->str_name); Py_XDECREF(self->str_add);
     Py_XDECREF(self->str_const); Py_XDECREF(self->str_attr); Py_XDECREF(self->str_object);
     Py_XDECREF(self->str_new); Py_XDECREF(self->str_init); Py_XDECREF(self->str_module);
-    Py_XDECREF(self->str_builtins); Py_XDECREF(self->str_dict);
+    Py_XDECREF(self->str_builtins); Py_XDECREF(self->str_dict); Py_XDECREF(self->str_append);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1907,6 +1912,18 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
                     PyObject *probe = PyObject_CallFunction((PyObject *)at, "s(iii)", "l", 1, 2, 3);
                     if (probe == NULL) goto fail;
                     layout = array_layout_ok(probe);
+                    PyObject *q = layout ? PyObject_CallFunction((PyObject *)at, "s", "q") : NULL;
+                    if (layout && q == NULL) {
+                        Py_DECREF(probe);
+                        goto fail;
+                    }
+                    if (layout && sizeof(long long) == 8) {
+                        self->array_type = at;
+                        self->descr8[0] = ((ArrayLayout *)q)->ob_descr;
+                        self->descr8[1] = sizeof(long) == 8 ? ((ArrayLayout *)probe)->ob_descr
+                                                            : self->descr8[0];
+                    }
+                    Py_XDECREF(q);
                     Py_DECREF(probe);
                 }
             }
@@ -2008,11 +2025,12 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     self->str_module = PyUnicode_InternFromString("__module__");
     self->str_builtins = PyUnicode_InternFromString("builtins");
     self->str_dict = PyUnicode_InternFromString("dict");
+    self->str_append = PyUnicode_InternFromString("append");
     if (!self->str_bytes || !self->str_mem_mark || !self->str_plan || !self->str_calls
             || !self->str_targets || !self->str_list || !self->str_item || !self->str_name
             || !self->str_add || !self->str_const || !self->str_attr || !self->str_object
             || !self->str_new || !self->str_init || !self->str_module || !self->str_builtins
-            || !self->str_dict) {
+            || !self->str_dict || !self->str_append) {
         Py_DECREF(self);
         return NULL;
     }
