@@ -237,6 +237,36 @@ CASES = {
         tags = {}
         tags["a"] = long
         """,
+    "generator_objects": """\
+        class Box:
+            def __init__(self, v):
+                self.v = v
+        def gen(items):
+            total = 0
+            for b in items:
+                total += b.v
+                got = yield b            # yields a tracked object
+                if got is not None:
+                    b.v = got
+            return total
+        boxes = [Box(i) for i in range(5)]
+        g = gen(boxes)
+        first = next(g)
+        second = g.send(10)
+        rest = list(g)
+        def pipe(n):
+            yield from (Box(i) for i in range(n))
+        out = [b.v for b in pipe(4)]
+        def stopper():
+            try:
+                yield 1
+                yield 2
+            finally:
+                done = True
+        s = stopper()
+        next(s)
+        s.close()
+        """,
     "uncaught": """\
         def boom(n):
             m = n * 2

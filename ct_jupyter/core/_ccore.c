@@ -1,16 +1,22 @@
 /* The recorder's hot path in C: the optional "c" core (see ct_jupyter/core/ccore.py).
  *
  * A `Core` holds the Python `Recorder` of one run and does the common work of the
- * sys.monitoring callbacks (LINE, PY_START, PY_RETURN, PY_YIELD) and of the settrace local
- * trace function: the frame check, the step-column appends, max_steps, lines that change
- * nothing, lines that only rebind locals to atoms, a frame's first line when all its
- * variables are atoms, and returns of atoms. Everything else -- first captures with objects,
- * containers, instances, exceptions, limits, re-syncs -- is delegated to the same Python
- * `Recorder` methods the pure-Python core runs, so values are captured in one place.
+ * sys.monitoring callbacks (LINE, PY_START, PY_RESUME, PY_RETURN, PY_YIELD) and of the settrace
+ * local trace function: the frame check, the step, change and frame columns (written in place
+ * into the builder's arrays), max_steps, lines that change nothing, rebinding locals to atoms,
+ * short str or objects the Snapshotter already tracks, a frame's first line, the re-check after
+ * a call, returns of atoms and tracked objects, and the pure stores of a line's static plan
+ * (list and dict items, plain instance attributes, list append/extend) when what is stored is an
+ * atom or a short str. Everything else -- first captures of objects, containers stored into
+ * containers, exceptions, limits, keyframes, releasing objects, re-syncs -- is delegated to the
+ * same Python `Recorder` / `Snapshotter` methods the pure-Python core runs, so values are
+ * captured in one place. A fast path that meets something it does not handle returns 0 before
+ * changing anything, or leaves only changes the Python path then sees as already made.
  *
  * It reads the recorder's per-frame state (`_FrameState`, `LineEffects`, `CodeInfo`: classes
- * with __slots__) through their slot offsets, found at start-up from the member descriptors;
- * `Core` refuses to start (and the Python core is used) if a slot it needs is missing.
+ * with __slots__) through their slot offsets, found at start-up from the member descriptors,
+ * and the Snapshotter's per-object lists directly; `Core` refuses to start (and the Python core
+ * is used) if a slot or list it needs is missing.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
