@@ -267,6 +267,39 @@ CASES = {
         next(s)
         s.close()
         """,
+    "new_instances": """\
+        from dataclasses import dataclass
+        class P:
+            def __init__(self, x, y):
+                self.x = x
+                self.y = y
+            def moved(self, d):
+                return P(self.x + d, self.y - d)
+            def __repr__(self):
+                return f"P({self.x}, {self.y})"
+        @dataclass
+        class D:
+            a: int
+            b: str = "s"
+        class Pre:
+            def __new__(cls, v):
+                obj = super().__new__(cls)
+                obj.early = [v]            # an attribute before __init__ runs
+                return obj
+            def __init__(self, v):
+                self.v = v
+        class E(Exception):
+            def __init__(self, m):
+                self.m = m
+        p = P(0, 0)
+        for i in range(30):
+            p = p.moved(1)                 # the old one dies: its weak reference is settled
+            d = D(i)
+            q = Pre(i)
+            if i % 7 == 0:
+                e = E("x")
+        keep = [P(i, i) for i in range(5)]
+        """,
     "uncaught": """\
         def boom(n):
             m = n * 2
@@ -438,3 +471,11 @@ def test_memory_limit_records_identically(max_memory: int, backend: str,
     with pytest.warns(CodetraceWarning, match="max_memory"):
         trace = _assert_same(src, backend, monkeypatch, max_memory=max_memory)
     assert trace.stop_reason == "max_memory"
+
+
+@needs_c
+def test_user_labels_record_identically(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # repr_user: instances get their __repr__ as a label, which only the Python path computes
+    trace = _assert_same(textwrap.dedent(CASES["new_instances"]), backend, monkeypatch,
+                         repr_user=True)
+    assert len(trace) > 3

@@ -93,7 +93,9 @@ typedef struct {
     PyObject *pure_builtins; /* purity.PURE_BUILTIN_OBJECTS */
     PyObject *pure_methods, *append_methods;  /* purity.PURE_METHODS, APPEND_METHODS */
     PyObject *snap_kpos;     /* Snapshotter.kpos: per dict oid, key -> position (or None) */
-    PyObject *str_dict, *str_append;
+    PyObject *str_dict, *str_append, *str_strong, *str_name_attr;
+    PyObject *snap_addr, *snap_kids, *snap_kinds, *snap_wr_oid, *snap_died, *heap_type_names;
+    Py_ssize_t max_depth;
     PyTypeObject *array_type;        /* array.array, when its layout checked out */
     const void *descr8[2];           /* the item descriptions of array('q') and array('l') (8 bytes) */
     PyObject *builtins;      /* the builtins module's dict */
@@ -401,10 +403,67 @@ static int reset_unwound(Core *self) {
     return err;
 }
 
-/* 1 when the Snapshotter has nothing to collect (no suspects, dead weak refs or retries). */
-static inline int snap_idle(Core *self) {
-    return PyList_GET_SIZE(self->snap_suspects) == 0 && PyList_GET_SIZE(self->snap_dead) == 0
-           && PyList_GET_SIZE(self->snap_retry) == 0;
+/* Snapshotter.collect when all it has to do is forget objects whose weak references died
+ * and that had no children (so nothing becomes a suspect): 1 when the snapshotter is idle
+ * afterwards, 0 when Python's collect must run (nothing was changed then), -1 on error. */
+static int snap_settle(Core *self) {
+    if (PyList_GET_SIZE(self->snap_suspects) || PyList_GET_SIZE(self->snap_retry)) return 0;
+    Py_ssize_t nd = PyList_GET_SIZE(self->snap_dead);
+    if (nd == 0) return 1;
+    /* first look: every dead reference names an oid without children */
+    for (Py_ssize_t i = 0; i < nd; i++) {
+        PyObject *key = PyLong_FromVoidPtr(PyList_GET_ITEM(self->snap_dead, i));
+        if (key == NULL) return -1;
+        PyObject *oid_obj = PyDict_GetItemWithError(self->snap_wr_oid, key);
+        Py_DECREF(key);
+        if (oid_obj == NULL) {
+            if (PyErr_Occurred()) return -1;
+            continue;
+        }
+        Py_ssize_t oid = PyLong_CheckExact(oid_obj) ? PyLong_AsSsize_t(oid_obj) : -1;
+        if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_kids) || oid >= PyList_GET_SIZE(self->snap_addr)
+                || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_weak)
+                || oid >= PyList_GET_SIZE(self->snap_raw) || oid >= PyList_GET_SIZE(self->snap_cur)
+                || oid >= PyList_GET_SIZE(self->snap_kpos)) {
+            PyErr_Clear();
+            return 0;
+        }
+        PyObject *kids = PyList_GET_ITEM(self->snap_kids, oid);
+        if (!PyTuple_CheckExact(kids) || PyTuple_GET_SIZE(kids) != 0
+                || PyList_GET_ITEM(self->snap_weak, oid) != Py_True)
+            return 0;
+    }
+    /* then Snapshotter._forget for each (dead.pop() order: from the end) */
+    while (PyList_GET_SIZE(self->snap_dead)) {
+        Py_ssize_t last = PyList_GET_SIZE(self->snap_dead) - 1;
+        PyObject *key = PyLong_FromVoidPtr(PyList_GET_ITEM(self->snap_dead, last));
+        if (key == NULL || PyList_SetSlice(self->snap_dead, last, last + 1, NULL) < 0) {
+            Py_XDECREF(key);
+            return -1;
+        }
+        PyObject *oid_obj = PyDict_GetItemWithError(self->snap_wr_oid, key);
+        if (oid_obj == NULL) {
+            Py_DECREF(key);
+            if (PyErr_Occurred()) return -1;
+            continue;
+        }
+        Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
+        int err = PyDict_DelItem(self->snap_wr_oid, key);
+        Py_DECREF(key);
+        if (err < 0) return -1;
+        PyObject *addr = PyList_GET_ITEM(self->snap_addr, oid);
+        PyObject *known = PyDict_GetItemWithError(self->snap_ids, addr);
+        if (known == NULL && PyErr_Occurred()) return -1;
+        if (known != NULL && PyLong_CheckExact(known) && PyLong_AsSsize_t(known) == oid
+                && PyDict_DelItem(self->snap_ids, addr) < 0)
+            return -1;
+        if (list_set(self->snap_objs, oid, Py_None) < 0 || list_set(self->snap_weak, oid, Py_False) < 0
+                || list_set(self->snap_raw, oid, Py_None) < 0
+                || list_set(self->snap_cur, oid, Py_None) < 0
+                || list_set(self->snap_kpos, oid, Py_None) < 0)
+            return -1;
+    }
+    return 1;
 }
 
 /* The Snapshotter's byte count and how many more bytes may be stored before Recorder._line_work
@@ -432,6 +491,8 @@ static int set_bytes(Core *self, Py_ssize_t bytes) {
     Py_DECREF(nb);
     return err;
 }
+
+static PyObject *track_new_object(Core *self, PyObject *value, PyObject *step);
 
 /* Rebind `names` (a tuple) from the frame, the way Recorder._rebind does, but only while every
  * changed value is an atom. Returns 1 when done, 0 when a non-atom value needs the Python path
@@ -505,8 +566,10 @@ static int rebind_atoms(Core *self, PyObject *st, PyFrameObject *frame, PyObject
             budget -= cost;
             used += cost;
         }
-        else if (!atom) {  /* an object already tracked (with a snapshot) is stored as its Ref */
+        else if (!atom) {  /* an object tracked with a snapshot is stored as its Ref */
             enc = value == self->unbound ? NULL : tracked_ref(self, value);
+            if (enc == NULL && !PyErr_Occurred() && value != self->unbound)
+                enc = track_new_object(self, value, step);  /* a new plain instance */
             if (enc == NULL) { Py_DECREF(value); result = PyErr_Occurred() ? -1 : 0; break; }
         }
         else if (value != self->unbound && t == Py_TYPE(old) && t != &PyFloat_Type) {
@@ -1153,12 +1216,170 @@ static int list_tail(Core *self, PyObject *obj, PyObject *step, Py_ssize_t *budg
     return 1;
 }
 
+/* Snapshotter.encode of a new plain instance (kind "object", classified before) whose
+ * attributes are all atoms or short str, with no user label: _track then _capture, as the
+ * Python code does them. Returns its new Ref (borrowed), or NULL with no error set when Python
+ * must encode it (an exception object, slots, an object attribute, a memory check, ...). */
+static PyObject *track_new_object(Core *self, PyObject *value, PyObject *step) {
+    PyTypeObject *t = Py_TYPE(value);
+    if (self->repr_user || self->max_depth <= 0 || self->array_type == NULL
+            || PyExceptionInstance_Check(value))
+        return NULL;
+    PyObject *kind = PyDict_GetItemWithError(self->snap_kinds, (PyObject *)t);
+    if (kind == NULL || !PyUnicode_CheckExact(kind) || PyUnicode_Compare(kind, self->str_object) != 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *desc = PyDict_GetItemWithError(self->desc_cache, (PyObject *)t);
+    if (desc == NULL) {
+        if (PyErr_Occurred()) return NULL;
+        desc = PyObject_CallOneArg(self->py_plain_desc, (PyObject *)t);
+        if (desc == NULL) return NULL;
+        int err = PyDict_SetItem(self->desc_cache, (PyObject *)t, desc);
+        Py_DECREF(desc);
+        if (err < 0) return NULL;
+    }
+    if (desc == Py_None || Py_TYPE(desc)->tp_descr_get == NULL) return NULL;
+    {  /* tracked already (not captured yet: Python captures it) */
+        PyObject *key = PyLong_FromVoidPtr(value);
+        if (key == NULL) return NULL;
+        int known = PyDict_Contains(self->snap_ids, key);
+        Py_DECREF(key);
+        if (known != 0) {
+            PyErr_Clear();
+            return NULL;
+        }
+    }
+    Py_ssize_t bytes, budget;
+    if (snap_settle(self) != 1 || mem_budget(self, &bytes, &budget) <= 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *d = Py_TYPE(desc)->tp_descr_get(desc, value, (PyObject *)t);
+    if (d == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *result = NULL, *names = NULL, *snap = NULL, *raw = NULL, *cur = NULL;
+    PyObject *ref = NULL, *wr = NULL, *oid_obj = NULL, *idk = NULL, *tname = NULL, *vsteps = NULL;
+    PyObject *vsnaps = NULL, *vtoks = NULL, *label_names = NULL, *label_vals = NULL;
+    if (!PyDict_CheckExact(d) || PyDict_GET_SIZE(d) > self->max_items) goto out;
+    Py_ssize_t n = PyDict_GET_SIZE(d), cost = 64 + 16 * n;  /* 64 + 8 * _snap_len(snap) */
+    names = PyList_New(0);
+    vtoks = PyList_New(0);
+    cur = PyDict_New();
+    if (!names || !vtoks || !cur) goto error;
+    {
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(d, &pos, &k, &v)) {
+            if (!PyUnicode_CheckExact(k)) goto out;
+            int ok = simple_enc(self, v, &cost);
+            if (ok < 0) goto error;
+            if (!ok) goto out;
+            if (PyList_Append(names, k) < 0 || PyList_Append(vtoks, v) < 0
+                    || PyDict_SetItem(cur, k, v) < 0)
+                goto error;
+        }
+    }
+    if (budget < cost) goto out;  /* a memory check: Python's path */
+    label_names = PyList_AsTuple(names);
+    label_vals = label_names ? PyList_AsTuple(vtoks) : NULL;
+    snap = label_vals ? PyTuple_Pack(3, Py_None, label_names, label_vals) : NULL;
+    raw = snap ? PyTuple_Pack(2, names, vtoks) : NULL;
+    tname = raw ? PyObject_GetAttr((PyObject *)t, self->str_name_attr) : NULL;
+    if (tname == NULL) goto error;
+    /* Heap.new_object */
+    Py_ssize_t oid = PyList_GET_SIZE(self->heap_kinds);
+    if (PyList_GET_SIZE(self->heap_type_names) != oid || PyList_GET_SIZE(self->heap_vsteps) != oid
+            || PyList_GET_SIZE(self->heap_vsnaps) != oid || PyList_GET_SIZE(self->snap_refs) != oid
+            || PyList_GET_SIZE(self->snap_objs) != oid || PyList_GET_SIZE(self->snap_weak) != oid
+            || PyList_GET_SIZE(self->snap_addr) != oid || PyList_GET_SIZE(self->snap_raw) != oid
+            || PyList_GET_SIZE(self->snap_lens) != oid || PyList_GET_SIZE(self->snap_kids) != oid
+            || PyList_GET_SIZE(self->snap_kpos) != oid || PyList_GET_SIZE(self->snap_cur) != oid
+            || PyList_GET_SIZE(self->snap_since) != oid)
+        goto out;  /* the tables disagree: not ours to fix */
+    oid_obj = PyLong_FromSsize_t(oid);
+    idk = oid_obj ? PyLong_FromVoidPtr(value) : NULL;
+    ref = idk ? self->ref_type->tp_alloc(self->ref_type, 0) : NULL;
+    if (ref == NULL) goto error;
+    SLOT(ref, self->ref_oid) = Py_NewRef(oid_obj);
+    if (t->tp_weaklistoffset) {
+        wr = PyWeakref_NewRef(value, self->snap_died);
+        if (wr == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_TypeError)) goto error;
+            PyErr_Clear();
+        }
+    }
+    {
+        PyObject *step_tuple = PyTuple_Pack(1, step);
+        vsteps = step_tuple ? PyObject_CallFunction((PyObject *)self->array_type, "sO", "q",
+                                                    step_tuple) : NULL;
+        Py_XDECREF(step_tuple);
+    }
+    vsnaps = vsteps ? PyList_New(1) : NULL;
+    if (vsnaps == NULL) goto error;
+    PyList_SET_ITEM(vsnaps, 0, Py_NewRef(snap));
+    /* every table grows by one entry: from here on nothing may fail half-way unnoticed */
+    if (PyList_Append(self->heap_kinds, kind) < 0 || PyList_Append(self->heap_type_names, tname) < 0
+            || PyList_Append(self->heap_vsteps, vsteps) < 0
+            || PyList_Append(self->heap_vsnaps, vsnaps) < 0
+            || PyDict_SetItem(self->snap_ids, idk, oid_obj) < 0
+            || PyList_Append(self->snap_refs, ref) < 0)
+        goto error;
+    if (wr != NULL) {
+        PyObject *wid = PyLong_FromVoidPtr(wr);
+        int err = wid == NULL || PyDict_SetItem(self->snap_wr_oid, wid, oid_obj) < 0
+                  || PyList_Append(self->snap_objs, wr) < 0
+                  || PyList_Append(self->snap_weak, Py_True) < 0;
+        Py_XDECREF(wid);
+        if (err) goto error;
+    }
+    else {
+        if (PyList_Append(self->snap_objs, value) < 0 || PyList_Append(self->snap_weak, Py_False) < 0)
+            goto error;
+        PyObject *strong = PyDict_GetItemWithError(self->snap_dict, self->str_strong);
+        PyObject *one = strong ? PyLong_FromLong(1) : NULL;
+        PyObject *more = one ? PyNumber_Add(strong, one) : NULL;
+        Py_XDECREF(one);
+        if (more == NULL || PyDict_SetItem(self->snap_dict, self->str_strong, more) < 0) {
+            Py_XDECREF(more);
+            goto error;
+        }
+        Py_DECREF(more);
+    }
+    PyObject *zero = PyLong_FromLong(0), *len = PyLong_FromSsize_t(n);
+    PyObject *nokids = PyTuple_New(0);
+    int err = !zero || !len || !nokids || PyList_Append(self->snap_addr, idk) < 0
+              || PyList_Append(self->snap_raw, raw) < 0 || PyList_Append(self->snap_lens, len) < 0
+              || PyList_Append(self->snap_kids, nokids) < 0
+              || PyList_Append(self->snap_kpos, Py_None) < 0
+              || PyList_Append(self->snap_cur, cur) < 0 || PyList_Append(self->snap_since, zero) < 0;
+    Py_XDECREF(zero);
+    Py_XDECREF(len);
+    Py_XDECREF(nokids);
+    if (err || set_bytes(self, bytes + cost) < 0) goto error;
+    result = ref;  /* borrowed: snap_refs holds it */
+    goto out;
+error:
+    /* a failure half-way leaves the tables uneven: the recorder fails soft (guard) */
+    result = NULL;
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "track_new_object failed");
+out:
+    Py_DECREF(d);
+    Py_XDECREF(names); Py_XDECREF(vtoks); Py_XDECREF(cur); Py_XDECREF(snap); Py_XDECREF(raw);
+    Py_XDECREF(ref); Py_XDECREF(wr); Py_XDECREF(oid_obj); Py_XDECREF(idk); Py_XDECREF(tname);
+    Py_XDECREF(vsteps); Py_XDECREF(vsnaps); Py_XDECREF(label_names); Py_XDECREF(label_vals);
+    return result;
+}
+
 /* Recorder._run_plan for a line whose calls are pure builtins or user code and whose stores are
  * `name[index] = …` into lists or `name.attr = …` into plain instances: 1 when done here, 0 when
  * Python's path must run, -1 on error. */
 static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject *frame,
                          PyObject *step) {
-    if (!snap_idle(self)) return 0;  /* _line_work collects first */
+    int settled = snap_settle(self);  /* _line_work collects first */
+    if (settled <= 0) return settled;
     PyObject *plan = PyObject_GetAttr(eff, self->str_plan);
     if (plan == NULL) return -1;
     int result = 0, ngrown = 0;
@@ -1311,6 +1532,7 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
     set_slot(st, self->fs.line, line_obj);
     PyObject *step = PyLong_FromSsize_t(stepn);
     PyObject *result = NULL;
+    int settled;
     if (step == NULL) goto done;
     if (prev >= 0) {
         PyObject *effects = SLOT(st, self->fs.effects);
@@ -1337,7 +1559,8 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
         }
         else if (dirty == Py_True && (pending == NULL || pending == Py_None)
                  && (stepn & CHECK_EVERY) != CHECK_EVERY && effects != NULL
-                 && PyDict_CheckExact(effects) && snap_idle(self)) {
+                 && PyDict_CheckExact(effects) && (settled = snap_settle(self)) != 0) {
+            if (settled < 0) goto done;
             /* a call into user code returned here: Recorder._recheck, while every name that
              * changed now holds an atom (the rest is the same object as before) */
             int done_ = eff == NULL ? 1 : apply_simple(self, st, eff, frame, step);
@@ -1703,7 +1926,9 @@ static int Core_traverse(Core *self, visitproc visit, void *arg) {
     Py_VISIT(self->snap_dict); Py_VISIT(self->heap_kinds); Py_VISIT(self->heap_vsteps);
     Py_VISIT(self->heap_vsnaps); Py_VISIT(self->desc_cache); Py_VISIT(self->py_plain_desc);
     Py_VISIT(self->pure_builtins); Py_VISIT(self->builtins); Py_VISIT(self->pure_methods);
-    Py_VISIT(self->append_methods); Py_VISIT(self->snap_kpos);
+    Py_VISIT(self->append_methods); Py_VISIT(self->snap_kpos); Py_VISIT(self->snap_addr);
+    Py_VISIT(self->snap_kids); Py_VISIT(self->snap_kinds); Py_VISIT(self->snap_wr_oid);
+    Py_VISIT(self->snap_died); Py_VISIT(self->heap_type_names);
     Py_VISIT(self->ch_val);
     Py_VISIT(self->atoms); Py_VISIT(self->unbound); Py_VISIT(self->py_on_line);
     Py_VISIT(self->py_line_work); Py_VISIT(self->py_on_return); Py_VISIT(self->py_on_start);
@@ -1728,7 +1953,10 @@ static int Core_clear(Core *self) {
     Py_CLEAR(self->snap_dict); Py_CLEAR(self->heap_kinds); Py_CLEAR(self->heap_vsteps);
     Py_CLEAR(self->heap_vsnaps); Py_CLEAR(self->desc_cache); Py_CLEAR(self->py_plain_desc);
     Py_CLEAR(self->pure_builtins); Py_CLEAR(self->builtins); Py_CLEAR(self->pure_methods);
-    Py_CLEAR(self->append_methods); Py_CLEAR(self->snap_kpos);
+    Py_CLEAR(self->append_methods); Py_CLEAR(self->snap_kpos); Py_CLEAR(self->snap_addr);
+    Py_CLEAR(self->snap_kids); Py_CLEAR(self->snap_kinds); Py_CLEAR(self->snap_wr_oid);
+    Py_CLEAR(self->snap_died); Py_CLEAR(self->heap_type_names);
+    self->array_type = NULL;
     Py_CLEAR(self->ch_val);
     Py_CLEAR(self->atoms); Py_CLEAR(self->unbound); Py_CLEAR(self->py_on_line);
     Py_CLEAR(self->py_line_work); Py_CLEAR(self->py_on_return); Py_CLEAR(self->py_on_start);
@@ -1754,6 +1982,7 @@ static void Core_dealloc(Core *self) {
     Py_XDECREF(self->str_const); Py_XDECREF(self->str_attr); Py_XDECREF(self->str_object);
     Py_XDECREF(self->str_new); Py_XDECREF(self->str_init); Py_XDECREF(self->str_module);
     Py_XDECREF(self->str_builtins); Py_XDECREF(self->str_dict); Py_XDECREF(self->str_append);
+    Py_XDECREF(self->str_strong); Py_XDECREF(self->str_name_attr);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1814,6 +2043,23 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
     GET(self->snap_cur, tmp, "cur");
     GET(self->snap_since, tmp, "since_full");
     GET(self->snap_kpos, tmp, "kpos");
+    GET(self->snap_addr, tmp, "addr");
+    GET(self->snap_kids, tmp, "kids");
+    GET(self->snap_kinds, tmp, "_kinds");
+    GET(self->snap_wr_oid, tmp, "_wr_oid");
+    GET(self->snap_died, tmp, "_died");
+    {
+        PyObject *md = NULL;
+        GET(md, tmp, "max_depth");
+        self->max_depth = PyLong_AsSsize_t(md);
+        Py_DECREF(md);
+        if (self->max_depth == -1 && PyErr_Occurred()) goto fail;
+    }
+    if (!PyList_CheckExact(self->snap_addr) || !PyList_CheckExact(self->snap_kids)
+            || !PyDict_CheckExact(self->snap_kinds) || !PyDict_CheckExact(self->snap_wr_oid)) {
+        PyErr_SetString(PyExc_TypeError, "unexpected Snapshotter tables");
+        goto fail;
+    }
     if (!PyList_CheckExact(self->snap_kpos)) {
         PyErr_SetString(PyExc_TypeError, "Snapshotter.kpos must be a list");
         goto fail;
@@ -1825,8 +2071,14 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
         self->heap_kinds = PyObject_GetAttrString(heap, "kinds");
         self->heap_vsteps = PyObject_GetAttrString(heap, "vsteps");
         self->heap_vsnaps = PyObject_GetAttrString(heap, "vsnaps");
+        self->heap_type_names = PyObject_GetAttrString(heap, "type_names");
         Py_DECREF(heap);
-        if (!self->heap_kinds || !self->heap_vsteps || !self->heap_vsnaps) goto fail;
+        if (!self->heap_kinds || !self->heap_vsteps || !self->heap_vsnaps || !self->heap_type_names)
+            goto fail;
+        if (!PyList_CheckExact(self->heap_type_names)) {
+            PyErr_SetString(PyExc_TypeError, "Heap.type_names must be a list");
+            goto fail;
+        }
         GET(mi, tmp, "max_items");
         self->max_items = PyLong_AsSsize_t(mi);
         Py_DECREF(mi);
@@ -2032,11 +2284,13 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     self->str_builtins = PyUnicode_InternFromString("builtins");
     self->str_dict = PyUnicode_InternFromString("dict");
     self->str_append = PyUnicode_InternFromString("append");
+    self->str_strong = PyUnicode_InternFromString("strong");
+    self->str_name_attr = PyUnicode_InternFromString("__name__");
     if (!self->str_bytes || !self->str_mem_mark || !self->str_plan || !self->str_calls
             || !self->str_targets || !self->str_list || !self->str_item || !self->str_name
             || !self->str_add || !self->str_const || !self->str_attr || !self->str_object
             || !self->str_new || !self->str_init || !self->str_module || !self->str_builtins
-            || !self->str_dict || !self->str_append) {
+            || !self->str_dict || !self->str_append || !self->str_strong || !self->str_name_attr) {
         Py_DECREF(self);
         return NULL;
     }
