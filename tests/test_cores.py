@@ -300,6 +300,29 @@ CASES = {
                 e = E("x")
         keep = [P(i, i) for i in range(5)]
         """,
+    "containers_replaced": """\
+        class Tracked:
+            log = []
+            def __init__(self, n):
+                self.n = n
+            def __del__(self):
+                Tracked.log.append(self.n)
+        class H:
+            pass
+        d = {}
+        h = H()
+        slots = [None] * 5
+        for i in range(120):
+            d[i % 30] = [i, "s"]            # a new list replaces one only we held: released
+            h.items = [i, i + 1]
+            slots[i % 5] = [i]
+            slots[-1 - i % 2] = (i,)        # a tuple: Python captures it
+            if i % 10 == 0:
+                d["t"] = [Tracked(i)]       # a list holding an object with a finalizer
+            h.obj = Tracked(-i) if i % 15 == 0 else None
+            total = len(d[i % 30]) + len(h.items)
+        gone = list(Tracked.log)
+        """,
     "uncaught": """\
         def boom(n):
             m = n * 2

@@ -128,6 +128,23 @@ LIFETIMES = {
         b.res = None
         OUT.append("replaced")
         """,
+    "replaced_in_loops": """\
+        class D:
+            def __init__(self, n):
+                self.n = n
+            def __del__(self):
+                OUT.append(("del", self.n))
+        class H:
+            pass
+        d = {}
+        h = H()
+        for i in range(6):
+            d[i % 2] = [D(i)]           # a list holding an object replaced: both let go
+            d[3] = [i, "x"]             # a list of atoms replaced (the C core's own path)
+            h.items = [i]
+            h.keep = D(10 + i)          # an instance replaced
+            OUT.append(("step", i))
+        """,
     "local_of_returned_function": """\
         class D:
             def __del__(self):

@@ -85,7 +85,7 @@ typedef struct {
     Py_ssize_t max_items, keyframe;
     PyObject *str_bytes, *str_mem_mark, *str_plan, *str_calls, *str_targets, *str_list,
         *str_item, *str_name, *str_add, *str_const, *str_attr, *str_object, *str_new, *str_init,
-        *str_module, *str_builtins;
+        *str_module, *str_builtins, *str_mod;
     int repr_user;           /* Snapshotter.repr_user: instances get a user label (Python's) */
     Py_ssize_t max_str;
     PyObject *desc_cache;    /* type -> its plain __dict__ descriptor or None */
@@ -403,67 +403,151 @@ static int reset_unwound(Core *self) {
     return err;
 }
 
-/* Snapshotter.collect when all it has to do is forget objects whose weak references died
- * and that had no children (so nothing becomes a suspect): 1 when the snapshotter is idle
- * afterwards, 0 when Python's collect must run (nothing was changed then), -1 on error. */
+/* Snapshotter.suspect: note that something the program held `oid` by has let go of it. */
+static int snap_suspect(Core *self, Py_ssize_t oid) {
+    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_weak))
+        return 0;
+    if (PyList_GET_ITEM(self->snap_weak, oid) == Py_True
+            || PyList_GET_ITEM(self->snap_objs, oid) == Py_None)
+        return 0;
+    PyObject *o = PyLong_FromSsize_t(oid);
+    if (o == NULL) return -1;
+    int err = PyList_Append(self->snap_suspects, o);
+    Py_DECREF(o);
+    return err;
+}
+
+/* Snapshotter._forget(oid) */
+static int snap_forget(Core *self, Py_ssize_t oid) {
+    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_kids) || oid >= PyList_GET_SIZE(self->snap_addr)
+            || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_weak)
+            || oid >= PyList_GET_SIZE(self->snap_raw) || oid >= PyList_GET_SIZE(self->snap_cur)
+            || oid >= PyList_GET_SIZE(self->snap_kpos)) {
+        PyErr_SetString(PyExc_IndexError, "snapshotter oid out of range");
+        return -1;
+    }
+    PyObject *addr = PyList_GET_ITEM(self->snap_addr, oid);
+    PyObject *known = PyDict_GetItemWithError(self->snap_ids, addr);
+    if (known == NULL && PyErr_Occurred()) return -1;
+    if (known != NULL && PyLong_CheckExact(known) && PyLong_AsSsize_t(known) == oid
+            && PyDict_DelItem(self->snap_ids, addr) < 0)
+        return -1;
+    if (PyList_GET_ITEM(self->snap_weak, oid) != Py_True
+            && PyList_GET_ITEM(self->snap_objs, oid) != Py_None) {  /* strong -= 1 */
+        PyObject *strong = PyDict_GetItemWithError(self->snap_dict, self->str_strong);
+        PyObject *one = strong ? PyLong_FromLong(1) : NULL;
+        PyObject *less = one ? PyNumber_Subtract(strong, one) : NULL;
+        Py_XDECREF(one);
+        int err = less == NULL || PyDict_SetItem(self->snap_dict, self->str_strong, less) < 0;
+        Py_XDECREF(less);
+        if (err) return -1;
+    }
+    if (list_set(self->snap_objs, oid, Py_None) < 0  /* may free it: its finalizers run here */
+            || list_set(self->snap_weak, oid, Py_False) < 0
+            || list_set(self->snap_raw, oid, Py_None) < 0
+            || list_set(self->snap_cur, oid, Py_None) < 0
+            || list_set(self->snap_kpos, oid, Py_None) < 0)
+        return -1;
+    PyObject *kids = PyList_GET_ITEM(self->snap_kids, oid);
+    Py_INCREF(kids);
+    int err = 0;
+    if (PyTuple_Check(kids))
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kids) && !err; i++) {
+            Py_ssize_t kid = PyLong_AsSsize_t(PyTuple_GET_ITEM(kids, i));
+            err = (kid == -1 && PyErr_Occurred()) || snap_suspect(self, kid) < 0;
+        }
+    Py_DECREF(kids);
+    if (err) return -1;
+    PyObject *empty = PyTuple_New(0);
+    if (empty == NULL) return -1;
+    err = list_set(self->snap_kids, oid, empty);
+    Py_DECREF(empty);
+    return err;
+}
+
+/* Snapshotter._release_if_unheld(oid, again) */
+static int snap_release_if_unheld(Core *self, Py_ssize_t oid, int again) {
+    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_weak))
+        return 0;
+    PyObject *obj = PyList_GET_ITEM(self->snap_objs, oid);
+    if (obj == Py_None || PyList_GET_ITEM(self->snap_weak, oid) == Py_True) return 0;
+    if (Py_REFCNT(obj) <= 1) return snap_forget(self, oid);  /* only our list holds it */
+    if (!again) return 0;
+    PyObject *o = PyLong_FromSsize_t(oid);
+    if (o == NULL) return -1;
+    int err = PyList_Append(self->snap_retry, o);
+    Py_DECREF(o);
+    return err;
+}
+
+/* Pop the last item of `list` as a Py_ssize_t (-1 and no error for a non-int). */
+static int pop_index(PyObject *list, Py_ssize_t *out) {
+    Py_ssize_t last = PyList_GET_SIZE(list) - 1;
+    PyObject *item = Py_NewRef(PyList_GET_ITEM(list, last));
+    if (PyList_SetSlice(list, last, last + 1, NULL) < 0) {
+        Py_DECREF(item);
+        return -1;
+    }
+    *out = PyLong_CheckExact(item) ? PyLong_AsSsize_t(item) : -1;
+    Py_DECREF(item);
+    if (*out == -1 && PyErr_Occurred()) return -1;
+    return 0;
+}
+
+/* Recorder.off = value */
+static int set_off(Core *self, PyObject *value) {
+    return PyDict_SetItem(self->rec_dict, str_off, value);
+}
+
+/* Snapshotter.collect: forget objects the program freed and release the ones only we still
+ * hold, exactly as the Python method does, with recording switched off meanwhile (a released
+ * object's finalizer is the program's code, not the recorded program's steps). 1: done (the
+ * snapshotter is idle); -1: error. */
 static int snap_settle(Core *self) {
-    if (PyList_GET_SIZE(self->snap_suspects) || PyList_GET_SIZE(self->snap_retry)) return 0;
-    Py_ssize_t nd = PyList_GET_SIZE(self->snap_dead);
-    if (nd == 0) return 1;
-    /* first look: every dead reference names an oid without children */
-    for (Py_ssize_t i = 0; i < nd; i++) {
-        PyObject *key = PyLong_FromVoidPtr(PyList_GET_ITEM(self->snap_dead, i));
-        if (key == NULL) return -1;
-        PyObject *oid_obj = PyDict_GetItemWithError(self->snap_wr_oid, key);
-        Py_DECREF(key);
-        if (oid_obj == NULL) {
-            if (PyErr_Occurred()) return -1;
-            continue;
-        }
-        Py_ssize_t oid = PyLong_CheckExact(oid_obj) ? PyLong_AsSsize_t(oid_obj) : -1;
-        if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_kids) || oid >= PyList_GET_SIZE(self->snap_addr)
-                || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_weak)
-                || oid >= PyList_GET_SIZE(self->snap_raw) || oid >= PyList_GET_SIZE(self->snap_cur)
-                || oid >= PyList_GET_SIZE(self->snap_kpos)) {
-            PyErr_Clear();
-            return 0;
-        }
-        PyObject *kids = PyList_GET_ITEM(self->snap_kids, oid);
-        if (!PyTuple_CheckExact(kids) || PyTuple_GET_SIZE(kids) != 0
-                || PyList_GET_ITEM(self->snap_weak, oid) != Py_True)
-            return 0;
+    if (!PyList_GET_SIZE(self->snap_suspects) && !PyList_GET_SIZE(self->snap_dead)
+            && !PyList_GET_SIZE(self->snap_retry))
+        return 1;
+    PyObject *retry = PyList_GetSlice(self->snap_retry, 0, PyList_GET_SIZE(self->snap_retry));
+    if (retry == NULL || PyList_SetSlice(self->snap_retry, 0, PyList_GET_SIZE(self->snap_retry), NULL) < 0
+            || set_off(self, Py_True) < 0) {
+        Py_XDECREF(retry);
+        return -1;
     }
-    /* then Snapshotter._forget for each (dead.pop() order: from the end) */
-    while (PyList_GET_SIZE(self->snap_dead)) {
-        Py_ssize_t last = PyList_GET_SIZE(self->snap_dead) - 1;
-        PyObject *key = PyLong_FromVoidPtr(PyList_GET_ITEM(self->snap_dead, last));
-        if (key == NULL || PyList_SetSlice(self->snap_dead, last, last + 1, NULL) < 0) {
-            Py_XDECREF(key);
-            return -1;
-        }
-        PyObject *oid_obj = PyDict_GetItemWithError(self->snap_wr_oid, key);
-        if (oid_obj == NULL) {
+    int err = 0;
+    while (!err && (PyList_GET_SIZE(self->snap_dead) || PyList_GET_SIZE(self->snap_suspects)
+                    || PyList_GET_SIZE(retry))) {
+        while (!err && PyList_GET_SIZE(self->snap_dead)) {
+            Py_ssize_t last = PyList_GET_SIZE(self->snap_dead) - 1;
+            PyObject *key = PyLong_FromVoidPtr(PyList_GET_ITEM(self->snap_dead, last));
+            if (key == NULL || PyList_SetSlice(self->snap_dead, last, last + 1, NULL) < 0) {
+                Py_XDECREF(key);
+                err = 1;
+                break;
+            }
+            PyObject *oid_obj = PyDict_GetItemWithError(self->snap_wr_oid, key);
+            if (oid_obj != NULL) {
+                Py_ssize_t oid = PyLong_CheckExact(oid_obj) ? PyLong_AsSsize_t(oid_obj) : -1;
+                err = PyDict_DelItem(self->snap_wr_oid, key) < 0
+                      || (oid >= 0 && snap_forget(self, oid) < 0);
+            }
+            else err = PyErr_Occurred() != NULL;
             Py_DECREF(key);
-            if (PyErr_Occurred()) return -1;
-            continue;
         }
-        Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
-        int err = PyDict_DelItem(self->snap_wr_oid, key);
-        Py_DECREF(key);
-        if (err < 0) return -1;
-        PyObject *addr = PyList_GET_ITEM(self->snap_addr, oid);
-        PyObject *known = PyDict_GetItemWithError(self->snap_ids, addr);
-        if (known == NULL && PyErr_Occurred()) return -1;
-        if (known != NULL && PyLong_CheckExact(known) && PyLong_AsSsize_t(known) == oid
-                && PyDict_DelItem(self->snap_ids, addr) < 0)
-            return -1;
-        if (list_set(self->snap_objs, oid, Py_None) < 0 || list_set(self->snap_weak, oid, Py_False) < 0
-                || list_set(self->snap_raw, oid, Py_None) < 0
-                || list_set(self->snap_cur, oid, Py_None) < 0
-                || list_set(self->snap_kpos, oid, Py_None) < 0)
-            return -1;
+        while (!err && PyList_GET_SIZE(self->snap_suspects)) {
+            Py_ssize_t oid;
+            err = pop_index(self->snap_suspects, &oid) < 0 || snap_release_if_unheld(self, oid, 1) < 0;
+        }
+        while (!err && PyList_GET_SIZE(retry)) {
+            Py_ssize_t oid;
+            err = pop_index(retry, &oid) < 0 || snap_release_if_unheld(self, oid, 0) < 0;
+        }
     }
-    return 1;
+    Py_DECREF(retry);
+    /* off = not active */
+    PyObject *active = PyDict_GetItemString(self->rec_dict, "active");
+    int restore = set_off(self, active == Py_False ? Py_True : Py_False);
+    if (err || restore < 0) return -1;
+    return active == Py_False ? 0 : 1;
 }
 
 /* The Snapshotter's byte count and how many more bytes may be stored before Recorder._line_work
@@ -492,7 +576,8 @@ static int set_bytes(Core *self, Py_ssize_t bytes) {
     return err;
 }
 
-static PyObject *track_new_object(Core *self, PyObject *value, PyObject *step);
+static PyObject *track_new(Core *self, PyObject *value, PyObject *step, Py_ssize_t depth,
+                           Py_ssize_t *budget);
 
 /* Rebind `names` (a tuple) from the frame, the way Recorder._rebind does, but only while every
  * changed value is an atom. Returns 1 when done, 0 when a non-atom value needs the Python path
@@ -568,8 +653,16 @@ static int rebind_atoms(Core *self, PyObject *st, PyFrameObject *frame, PyObject
         }
         else if (!atom) {  /* an object tracked with a snapshot is stored as its Ref */
             enc = value == self->unbound ? NULL : tracked_ref(self, value);
-            if (enc == NULL && !PyErr_Occurred() && value != self->unbound)
-                enc = track_new_object(self, value, step);  /* a new plain instance */
+            if (enc == NULL && !PyErr_Occurred() && value != self->unbound
+                    && (!is_module || !PyModule_Check(value))) {  /* a new object */
+                if (budget < 0 && used == 0) {
+                    int ok = mem_budget(self, &bytes, &budget);
+                    if (ok <= 0) { Py_DECREF(value); result = ok; break; }
+                }
+                Py_ssize_t before = budget;
+                enc = track_new(self, value, step, 0, &budget);
+                used += before - budget;
+            }
             if (enc == NULL) { Py_DECREF(value); result = PyErr_Occurred() ? -1 : 0; break; }
         }
         else if (value != self->unbound && t == Py_TYPE(old) && t != &PyFloat_Type) {
@@ -674,7 +767,7 @@ static int plan_index(Core *self, PyObject *st, PyFrameObject *frame, PyObject *
     PyObject *kind = PyTuple_GET_ITEM(index, 0);
     PyObject *value;
     if (kind == self->str_const) value = Py_NewRef(PyTuple_GET_ITEM(index, 1));
-    else if (kind == self->str_name || kind == self->str_add) {
+    else if (kind == self->str_name || kind == self->str_add || kind == self->str_mod) {
         value = plan_value(self, st, frame, PyTuple_GET_ITEM(index, 1));
         if (value == NULL) return PyErr_Occurred() ? -1 : 0;
     }
@@ -688,6 +781,17 @@ static int plan_index(Core *self, PyObject *st, PyFrameObject *frame, PyObject *
     if (k == -1 && PyErr_Occurred()) {
         PyErr_Clear();
         return 0;
+    }
+    if (kind == self->str_mod) {  /* Python's %: the sign of the divisor */
+        if (PyTuple_GET_SIZE(index) != 3 || !PyLong_CheckExact(PyTuple_GET_ITEM(index, 2))) return 0;
+        Py_ssize_t c = PyLong_AsSsize_t(PyTuple_GET_ITEM(index, 2));
+        if ((c == -1 && PyErr_Occurred()) || c == 0) {
+            PyErr_Clear();
+            return 0;
+        }
+        Py_ssize_t r = k % c;
+        if (r != 0 && ((r < 0) != (c < 0))) r += c;
+        k = r;
     }
     if (kind == self->str_add) {
         if (PyTuple_GET_SIZE(index) != 3 || !PyLong_CheckExact(PyTuple_GET_ITEM(index, 2))) return 0;
@@ -747,6 +851,11 @@ static int delta_ok(Core *self, Py_ssize_t oid) {
            && PyLong_AsSsize_t(since) + 1 < self->keyframe;
 }
 
+static PyObject *store_enc(Core *self, PyObject *value, PyObject *step, Py_ssize_t *cost,
+                           Py_ssize_t *budget);
+static Py_ssize_t enc_oid(Core *self, PyObject *enc);
+static int adopt_kid(Core *self, Py_ssize_t oid, PyObject *enc);
+
 /* Snapshotter.check_item of `container[k]` for an exact list tracked with a snapshot, when the
  * stored item is an atom (or the item is unchanged). 1: done; 0: Python's path must run (nothing
  * was changed here); -1: error. `budget`: the bytes still allowed before a memory check. */
@@ -788,19 +897,24 @@ static int list_item_store(Core *self, PyObject *container, Py_ssize_t key, PyOb
     if (atom < 0) return -1;
     if (tok == item || token_is(self, tok, item)) return (!inplace || atom) ? 1 : 0;
     if (PyErr_Occurred()) return -1;
-    if (!atom || ref_held(self, tok)) return 0;
     if (*budget < 64 || !delta_ok(self, oid)) return 0;  /* a memory check, a keyframe */
-    /* the mirrors, then Snapshotter._add_delta(oid, step, [n, k, item]) */
-    PyObject *delta = delta3(PyLong_FromSsize_t(n), PyLong_FromSsize_t(k), Py_NewRef(item));
+    Py_ssize_t cost = 64;
+    PyObject *enc = store_enc(self, item, step, &cost, budget);
+    if (enc == NULL) return PyErr_Occurred() ? -1 : 0;
+    if (*budget < cost) return 0;
+    /* Snapshotter._kept: the object the slot held may have been let go */
+    if (Py_TYPE(tok) == self->ref_type && snap_suspect(self, enc_oid(self, tok)) < 0) return -1;
+    /* the mirrors, then Snapshotter._add_delta(oid, step, [n, k, enc]) */
+    PyObject *delta = delta3(PyLong_FromSsize_t(n), PyLong_FromSsize_t(k), Py_NewRef(enc));
     if (delta == NULL) return -1;
-    Py_INCREF(item);
-    PyList_SetItem(raw, k, item);
-    Py_INCREF(item);
-    PyList_SetItem(cur, k, item);
+    if (list_set(raw, k, enc) < 0 || list_set(cur, k, enc) < 0 || adopt_kid(self, oid, enc) < 0) {
+        Py_DECREF(delta);
+        return -1;
+    }
     int done = add_delta(self, oid, step, delta);
     Py_DECREF(delta);
     if (done != 1) return -1;
-    *budget -= 64;
+    *budget -= cost;
     return 1;
 }
 
@@ -977,8 +1091,9 @@ static int attr_store(Core *self, PyObject *obj, PyObject *name, PyObject *step,
         result = -1;
         goto out;
     }
+    PyObject *tok = NULL;
     if (idx >= 0) {
-        PyObject *tok = PyList_GET_ITEM(vtoks, idx);
+        tok = PyList_GET_ITEM(vtoks, idx);
         if (tok == new_ || token_is(self, tok, new_)) {
             result = (!inplace || atom) ? 1 : 0;
             goto out;
@@ -987,37 +1102,40 @@ static int attr_store(Core *self, PyObject *obj, PyObject *name, PyObject *step,
             result = -1;
             goto out;
         }
-        if (ref_held(self, tok)) goto out;
     }
     else if (nn >= self->max_items) {
         result = 1;  /* past the shown head */
         goto out;
     }
     Py_ssize_t cost = 64;
-    if (!atom) {  /* a str short enough to be its own enc (Snapshotter.encode) */
-        if (!PyUnicode_CheckExact(new_) || PyUnicode_GET_LENGTH(new_) > self->max_str) goto out;
-        cost += 56 + PyUnicode_GET_LENGTH(new_);
-    }
     if (*budget < cost || !delta_ok(self, oid)) goto out;  /* a memory check, a keyframe */
+    PyObject *enc = store_enc(self, new_, step, &cost, budget);
+    if (enc == NULL) {
+        result = PyErr_Occurred() ? -1 : 0;
+        goto out;
+    }
+    if (*budget < cost) goto out;
+    /* the object the attribute held may have been let go */
+    if (tok != NULL && Py_TYPE(tok) == self->ref_type && snap_suspect(self, enc_oid(self, tok)) < 0) {
+        result = -1;
+        goto out;
+    }
     /* the mirrors, then Snapshotter._add_delta(oid, step, [None, name, enc]) */
-    PyObject *delta = delta3(Py_NewRef(Py_None), Py_NewRef(name), Py_NewRef(new_));
+    PyObject *delta = delta3(Py_NewRef(Py_None), Py_NewRef(name), Py_NewRef(enc));
     if (delta == NULL) {
         result = -1;
         goto out;
     }
     int err = 0;
-    if (idx >= 0) {
-        Py_INCREF(new_);
-        PyList_SetItem(vtoks, idx, new_);
-    }
+    if (idx >= 0) err = list_set(vtoks, idx, enc) < 0;
     else {
-        err = PyList_Append(names, name) < 0 || PyList_Append(vtoks, new_) < 0;
+        err = PyList_Append(names, name) < 0 || PyList_Append(vtoks, enc) < 0;
         if (!err) {
             PyObject *len = PyLong_FromSsize_t(PyList_GET_SIZE(names));
             err = len == NULL || PyList_SetItem(self->snap_lens, oid, len) < 0;
         }
     }
-    if (!err) err = PyDict_SetItem(cur, name, new_) < 0;
+    if (!err) err = PyDict_SetItem(cur, name, enc) < 0 || adopt_kid(self, oid, enc) < 0;
     if (!err) err = add_delta(self, oid, step, delta) != 1;
     Py_DECREF(delta);
     if (!err) *budget -= cost;
@@ -1034,7 +1152,7 @@ static PyObject *plan_key(Core *self, PyObject *st, PyFrameObject *frame, PyObje
     PyObject *kind = PyTuple_GET_ITEM(index, 0);
     if (kind == self->str_const) return Py_NewRef(PyTuple_GET_ITEM(index, 1));
     if (kind == self->str_name) return plan_value(self, st, frame, PyTuple_GET_ITEM(index, 1));
-    if (kind == self->str_add) {
+    if (kind == self->str_add || kind == self->str_mod) {
         Py_ssize_t k;
         int ok = plan_index(self, st, frame, index, &k);
         return ok == 1 ? PyLong_FromSsize_t(k) : NULL;
@@ -1120,40 +1238,42 @@ static int dict_item_store(Core *self, PyObject *container, PyObject *key, PyObj
     Py_ssize_t i = at != NULL && PyLong_CheckExact(at) ? PyLong_AsSsize_t(at) : -1;
     if (at != NULL && (i < 0 || i >= PyList_GET_SIZE(vtoks))) return 0;
     Py_ssize_t n = PyDict_GET_SIZE(container), old = PyLong_AsSsize_t(lens);
+    PyObject *tok = NULL;
     if (i >= 0) {
         if (new_ == NULL || n != old) return 0;
-        PyObject *tok = PyList_GET_ITEM(vtoks, i);
+        tok = PyList_GET_ITEM(vtoks, i);
         int atom = is_atom(self, new_);
         if (atom < 0) return -1;
         if (tok == new_ || token_is(self, tok, new_)) return (!inplace || atom) ? 1 : 0;
         if (PyErr_Occurred()) return -1;
-        if (ref_held(self, tok)) return 0;
     }
     else if (new_ == NULL) return n == old ? 1 : 0;
     else if (n != old + 1 || PyList_GET_SIZE(ktoks) != old || old >= self->max_items) return 0;
     Py_ssize_t cost = 72;
     int ok = simple_enc(self, key, &cost);
-    if (ok == 1) ok = simple_enc(self, new_, &cost);
     if (ok <= 0) return ok;
     if (*budget < cost || !delta_ok(self, oid)) return 0;
-    PyObject *delta = delta3(PyLong_FromSsize_t(n), Py_NewRef(key), Py_NewRef(new_));
+    PyObject *enc = store_enc(self, new_, step, &cost, budget);
+    if (enc == NULL) return PyErr_Occurred() ? -1 : 0;
+    if (*budget < cost) return 0;
+    /* Snapshotter._kept: the object the item held may have been let go */
+    if (tok != NULL && Py_TYPE(tok) == self->ref_type && snap_suspect(self, enc_oid(self, tok)) < 0)
+        return -1;
+    PyObject *delta = delta3(PyLong_FromSsize_t(n), Py_NewRef(key), Py_NewRef(enc));
     if (delta == NULL) return -1;
     int err = 0;
     if (i < 0) {  /* a new key at the end */
         PyObject *idx = PyLong_FromSsize_t(PyList_GET_SIZE(ktoks));
         err = idx == NULL || PyDict_SetItem(pos, key, idx) < 0 || PyList_Append(ktoks, key) < 0
-              || PyList_Append(vtoks, new_) < 0;
+              || PyList_Append(vtoks, enc) < 0;
         Py_XDECREF(idx);
     }
-    else {
-        Py_INCREF(new_);
-        PyList_SetItem(vtoks, i, new_);
-    }
+    else err = list_set(vtoks, i, enc) < 0;
     if (!err && n != old) {
         PyObject *len = PyLong_FromSsize_t(n);
         err = len == NULL || PyList_SetItem(self->snap_lens, oid, len) < 0;
     }
-    if (!err) err = PyDict_SetItem(cur, key, new_) < 0;
+    if (!err) err = PyDict_SetItem(cur, key, enc) < 0 || adopt_kid(self, oid, enc) < 0;
     if (!err) err = add_delta(self, oid, step, delta) != 1;
     Py_DECREF(delta);
     if (err) return -1;
@@ -1216,60 +1336,108 @@ static int list_tail(Core *self, PyObject *obj, PyObject *step, Py_ssize_t *budg
     return 1;
 }
 
-/* Snapshotter.encode of a new plain instance (kind "object", classified before) whose
- * attributes are all atoms or short str, with no user label: _track then _capture, as the
- * Python code does them. Returns its new Ref (borrowed), or NULL with no error set when Python
- * must encode it (an exception object, slots, an object attribute, a memory check, ...). */
-static PyObject *track_new_object(Core *self, PyObject *value, PyObject *step) {
+/* Snapshotter.encode of a new object the C core can capture: a plain instance (kind
+ * "object", classified before, no user label) whose attributes are atoms or short str, or an
+ * exact list of atoms or short str -- _track then _capture, as the Python code does them.
+ * `depth` is encode's; `*budget` the bytes still allowed (lowered by what this stores).
+ * Returns the new Ref (borrowed), or NULL with no error set when Python must encode it. */
+static PyObject *track_new(Core *self, PyObject *value, PyObject *step, Py_ssize_t depth,
+                           Py_ssize_t *budget) {
     PyTypeObject *t = Py_TYPE(value);
-    if (self->repr_user || self->max_depth <= 0 || self->array_type == NULL
-            || PyExceptionInstance_Check(value))
+    int is_list = t == &PyList_Type;
+    if (self->max_depth <= depth || self->array_type == NULL || PyExceptionInstance_Check(value)
+            || PyList_GET_SIZE(self->snap_suspects) || PyList_GET_SIZE(self->snap_dead)
+            || PyList_GET_SIZE(self->snap_retry))
         return NULL;
-    PyObject *kind = PyDict_GetItemWithError(self->snap_kinds, (PyObject *)t);
-    if (kind == NULL || !PyUnicode_CheckExact(kind) || PyUnicode_Compare(kind, self->str_object) != 0) {
-        PyErr_Clear();
-        return NULL;
+    PyObject *kind, *d = NULL;
+    if (is_list) {
+        kind = self->str_list;
+        if (PyList_GET_SIZE(value) > self->max_items) return NULL;
     }
-    PyObject *desc = PyDict_GetItemWithError(self->desc_cache, (PyObject *)t);
-    if (desc == NULL) {
-        if (PyErr_Occurred()) return NULL;
-        desc = PyObject_CallOneArg(self->py_plain_desc, (PyObject *)t);
-        if (desc == NULL) return NULL;
-        int err = PyDict_SetItem(self->desc_cache, (PyObject *)t, desc);
-        Py_DECREF(desc);
-        if (err < 0) return NULL;
-    }
-    if (desc == Py_None || Py_TYPE(desc)->tp_descr_get == NULL) return NULL;
-    {  /* tracked already (not captured yet: Python captures it) */
-        PyObject *key = PyLong_FromVoidPtr(value);
-        if (key == NULL) return NULL;
-        int known = PyDict_Contains(self->snap_ids, key);
-        Py_DECREF(key);
-        if (known != 0) {
+    else {
+        if (self->repr_user) return NULL;
+        kind = PyDict_GetItemWithError(self->snap_kinds, (PyObject *)t);
+        if (kind == NULL || !PyUnicode_CheckExact(kind)
+                || PyUnicode_Compare(kind, self->str_object) != 0) {
             PyErr_Clear();
             return NULL;
         }
+        PyObject *desc = PyDict_GetItemWithError(self->desc_cache, (PyObject *)t);
+        if (desc == NULL) {
+            if (PyErr_Occurred()) return NULL;
+            desc = PyObject_CallOneArg(self->py_plain_desc, (PyObject *)t);
+            if (desc == NULL) return NULL;
+            int err = PyDict_SetItem(self->desc_cache, (PyObject *)t, desc);
+            Py_DECREF(desc);
+            if (err < 0) return NULL;
+        }
+        if (desc == Py_None || Py_TYPE(desc)->tp_descr_get == NULL) return NULL;
+        d = Py_TYPE(desc)->tp_descr_get(desc, value, (PyObject *)t);
+        if (d == NULL) {
+            PyErr_Clear();
+            return NULL;
+        }
+        if (!PyDict_CheckExact(d) || PyDict_GET_SIZE(d) > self->max_items) {
+            Py_DECREF(d);
+            return NULL;
+        }
     }
-    Py_ssize_t bytes, budget;
-    if (snap_settle(self) != 1 || mem_budget(self, &bytes, &budget) <= 0) {
-        PyErr_Clear();
+    PyObject *idk = PyLong_FromVoidPtr(value);
+    if (idk == NULL) {
+        Py_XDECREF(d);
         return NULL;
     }
-    PyObject *d = Py_TYPE(desc)->tp_descr_get(desc, value, (PyObject *)t);
-    if (d == NULL) {
-        PyErr_Clear();
-        return NULL;
+    {  /* at this address: the same object, tracked (Python captures it), or a dead one's */
+        PyObject *known = PyDict_GetItemWithError(self->snap_ids, idk);
+        if (known != NULL) {
+            Py_ssize_t oid = PyLong_CheckExact(known) ? PyLong_AsSsize_t(known) : -1;
+            PyObject *r = oid >= 0 && oid < PyList_GET_SIZE(self->snap_objs)
+                          && oid < PyList_GET_SIZE(self->snap_weak)
+                          ? PyList_GET_ITEM(self->snap_objs, oid) : NULL;
+            if (r != NULL && PyList_GET_ITEM(self->snap_weak, oid) == Py_True)
+                r = PyWeakref_CheckRef(r) ? weak_target(r) : NULL;
+            if (r == NULL || r == value) known = NULL;  /* not a plain stale entry: Python */
+            else known = Py_None;
+            if (known == NULL) {
+                PyErr_Clear();
+                Py_DECREF(idk);
+                Py_XDECREF(d);
+                return NULL;
+            }
+        }
+        else if (PyErr_Occurred()) {
+            PyErr_Clear();
+            Py_DECREF(idk);
+            Py_XDECREF(d);
+            return NULL;
+        }
     }
     PyObject *result = NULL, *names = NULL, *snap = NULL, *raw = NULL, *cur = NULL;
-    PyObject *ref = NULL, *wr = NULL, *oid_obj = NULL, *idk = NULL, *tname = NULL, *vsteps = NULL;
-    PyObject *vsnaps = NULL, *vtoks = NULL, *label_names = NULL, *label_vals = NULL;
-    if (!PyDict_CheckExact(d) || PyDict_GET_SIZE(d) > self->max_items) goto out;
-    Py_ssize_t n = PyDict_GET_SIZE(d), cost = 64 + 16 * n;  /* 64 + 8 * _snap_len(snap) */
+    PyObject *ref = NULL, *wr = NULL, *oid_obj = NULL, *tname = NULL, *vsteps = NULL;
+    PyObject *vsnaps = NULL, *vtoks = NULL, *tn = NULL, *tv = NULL, *len_obj = NULL;
+    Py_ssize_t n, cost;
     names = PyList_New(0);
     vtoks = PyList_New(0);
-    cur = PyDict_New();
+    cur = is_list ? PyList_New(0) : PyDict_New();
     if (!names || !vtoks || !cur) goto error;
-    {
+    if (is_list) {
+        n = PyList_GET_SIZE(value);
+        cost = 64 + 8 * n;  /* 64 + 8 * _snap_len((n, encs)) */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *v = PyList_GET_ITEM(value, i);
+            int ok = simple_enc(self, v, &cost);
+            if (ok < 0) goto error;
+            if (!ok) goto out;
+            if (PyList_Append(vtoks, v) < 0 || PyList_Append(cur, v) < 0) goto error;
+        }
+        tv = PyList_AsTuple(vtoks);
+        len_obj = tv ? PyLong_FromSsize_t(n) : NULL;
+        snap = len_obj ? PyTuple_Pack(2, len_obj, tv) : NULL;
+        raw = Py_XNewRef(snap ? vtoks : NULL);  /* the items: atoms and str are their tokens */
+    }
+    else {
+        n = PyDict_GET_SIZE(d);
+        cost = 64 + 16 * n;  /* 64 + 8 * _snap_len((label, names, encs)) */
         Py_ssize_t pos = 0;
         PyObject *k, *v;
         while (PyDict_Next(d, &pos, &k, &v)) {
@@ -1281,13 +1449,15 @@ static PyObject *track_new_object(Core *self, PyObject *value, PyObject *step) {
                     || PyDict_SetItem(cur, k, v) < 0)
                 goto error;
         }
+        tn = PyList_AsTuple(names);
+        tv = tn ? PyList_AsTuple(vtoks) : NULL;
+        snap = tv ? PyTuple_Pack(3, Py_None, tn, tv) : NULL;
+        raw = snap ? PyTuple_Pack(2, names, vtoks) : NULL;
+        len_obj = raw ? PyLong_FromSsize_t(n) : NULL;
     }
-    if (budget < cost) goto out;  /* a memory check: Python's path */
-    label_names = PyList_AsTuple(names);
-    label_vals = label_names ? PyList_AsTuple(vtoks) : NULL;
-    snap = label_vals ? PyTuple_Pack(3, Py_None, label_names, label_vals) : NULL;
-    raw = snap ? PyTuple_Pack(2, names, vtoks) : NULL;
-    tname = raw ? PyObject_GetAttr((PyObject *)t, self->str_name_attr) : NULL;
+    if (snap == NULL || raw == NULL || len_obj == NULL) goto error;
+    if (*budget < cost) goto out;  /* a memory check: Python's path */
+    tname = PyObject_GetAttr((PyObject *)t, self->str_name_attr);
     if (tname == NULL) goto error;
     /* Heap.new_object */
     Py_ssize_t oid = PyList_GET_SIZE(self->heap_kinds);
@@ -1300,8 +1470,7 @@ static PyObject *track_new_object(Core *self, PyObject *value, PyObject *step) {
             || PyList_GET_SIZE(self->snap_since) != oid)
         goto out;  /* the tables disagree: not ours to fix */
     oid_obj = PyLong_FromSsize_t(oid);
-    idk = oid_obj ? PyLong_FromVoidPtr(value) : NULL;
-    ref = idk ? self->ref_type->tp_alloc(self->ref_type, 0) : NULL;
+    ref = oid_obj ? self->ref_type->tp_alloc(self->ref_type, 0) : NULL;
     if (ref == NULL) goto error;
     SLOT(ref, self->ref_oid) = Py_NewRef(oid_obj);
     if (t->tp_weaklistoffset) {
@@ -1320,7 +1489,7 @@ static PyObject *track_new_object(Core *self, PyObject *value, PyObject *step) {
     vsnaps = vsteps ? PyList_New(1) : NULL;
     if (vsnaps == NULL) goto error;
     PyList_SET_ITEM(vsnaps, 0, Py_NewRef(snap));
-    /* every table grows by one entry: from here on nothing may fail half-way unnoticed */
+    /* every table grows by one entry (a failure from here on fails the recording soft) */
     if (PyList_Append(self->heap_kinds, kind) < 0 || PyList_Append(self->heap_type_names, tname) < 0
             || PyList_Append(self->heap_vsteps, vsteps) < 0
             || PyList_Append(self->heap_vsnaps, vsnaps) < 0
@@ -1348,38 +1517,109 @@ static PyObject *track_new_object(Core *self, PyObject *value, PyObject *step) {
         }
         Py_DECREF(more);
     }
-    PyObject *zero = PyLong_FromLong(0), *len = PyLong_FromSsize_t(n);
+    PyObject *zero = PyLong_FromLong(0);
     PyObject *nokids = PyTuple_New(0);
-    int err = !zero || !len || !nokids || PyList_Append(self->snap_addr, idk) < 0
-              || PyList_Append(self->snap_raw, raw) < 0 || PyList_Append(self->snap_lens, len) < 0
+    int err = !zero || !nokids || PyList_Append(self->snap_addr, idk) < 0
+              || PyList_Append(self->snap_raw, raw) < 0 || PyList_Append(self->snap_lens, len_obj) < 0
               || PyList_Append(self->snap_kids, nokids) < 0
               || PyList_Append(self->snap_kpos, Py_None) < 0
               || PyList_Append(self->snap_cur, cur) < 0 || PyList_Append(self->snap_since, zero) < 0;
     Py_XDECREF(zero);
-    Py_XDECREF(len);
     Py_XDECREF(nokids);
-    if (err || set_bytes(self, bytes + cost) < 0) goto error;
+    if (err) goto error;
+    *budget -= cost;
     result = ref;  /* borrowed: snap_refs holds it */
     goto out;
 error:
-    /* a failure half-way leaves the tables uneven: the recorder fails soft (guard) */
     result = NULL;
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "track_new_object failed");
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "track_new failed");
 out:
-    Py_DECREF(d);
+    Py_XDECREF(d);
+    Py_DECREF(idk);
     Py_XDECREF(names); Py_XDECREF(vtoks); Py_XDECREF(cur); Py_XDECREF(snap); Py_XDECREF(raw);
-    Py_XDECREF(ref); Py_XDECREF(wr); Py_XDECREF(oid_obj); Py_XDECREF(idk); Py_XDECREF(tname);
-    Py_XDECREF(vsteps); Py_XDECREF(vsnaps); Py_XDECREF(label_names); Py_XDECREF(label_vals);
+    Py_XDECREF(ref); Py_XDECREF(wr); Py_XDECREF(oid_obj); Py_XDECREF(tname);
+    Py_XDECREF(vsteps); Py_XDECREF(vsnaps); Py_XDECREF(tn); Py_XDECREF(tv); Py_XDECREF(len_obj);
     return result;
+}
+
+/* A Ref's oid (-1 when `enc` is not a Ref). */
+static Py_ssize_t enc_oid(Core *self, PyObject *enc) {
+    if (Py_TYPE(enc) != self->ref_type) return -1;
+    PyObject *o = SLOT(enc, self->ref_oid);
+    return o != NULL && PyLong_CheckExact(o) ? PyLong_AsSsize_t(o) : -1;
+}
+
+/* Snapshotter._adopt_kid(oid, enc): a newly stored child of `oid` joins its re-checks. */
+static int adopt_kid(Core *self, Py_ssize_t oid, PyObject *enc) {
+    Py_ssize_t kid = enc_oid(self, enc);
+    if (kid < 0) return 0;
+    PyObject *kids = PyList_GET_ITEM(self->snap_kids, oid);
+    if (!PyTuple_Check(kids)) return 0;
+    Py_ssize_t nk = PyTuple_GET_SIZE(kids);
+    for (Py_ssize_t i = 0; i < nk; i++) {
+        PyObject *x = PyTuple_GET_ITEM(kids, i);
+        if (PyLong_CheckExact(x) && PyLong_AsSsize_t(x) == kid) return 0;
+    }
+    PyObject *cur = PyList_GET_ITEM(self->snap_cur, oid);
+    Py_ssize_t ncur = PyDict_Check(cur) ? PyDict_GET_SIZE(cur) : PyList_Check(cur) ? PyList_GET_SIZE(cur) : -1;
+    PyObject *out;
+    if (ncur >= 0 && nk + 1 > 2 * ncur + 16) {
+        /* replaced children pile up: rebuild from what the container holds now */
+        PyObject *seen = PyDict_New();
+        if (seen == NULL) return -1;
+        PyObject *encs = PyDict_Check(cur) ? PyDict_Values(cur) : Py_NewRef(cur);
+        PyObject *keys = PyDict_Check(cur) ? PyDict_Keys(cur) : PyList_New(0);
+        int err = encs == NULL || keys == NULL;
+        PyObject *parts[2] = {keys, encs};
+        for (int p = 0; p < 2 && !err; p++)
+            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(parts[p]) && !err; i++) {
+                Py_ssize_t o = enc_oid(self, PyList_GET_ITEM(parts[p], i));
+                if (o < 0) continue;
+                PyObject *ko = PyLong_FromSsize_t(o);
+                err = ko == NULL || PyDict_SetItem(seen, ko, Py_None) < 0;
+                Py_XDECREF(ko);
+            }
+        Py_XDECREF(encs);
+        Py_XDECREF(keys);
+        PyObject *lst = err ? NULL : PyDict_Keys(seen);
+        Py_DECREF(seen);
+        out = lst ? PyList_AsTuple(lst) : NULL;
+        Py_XDECREF(lst);
+    }
+    else {
+        out = PyTuple_New(nk + 1);
+        if (out != NULL) {
+            for (Py_ssize_t i = 0; i < nk; i++)
+                PyTuple_SET_ITEM(out, i, Py_NewRef(PyTuple_GET_ITEM(kids, i)));
+            PyObject *ko = PyLong_FromSsize_t(kid);
+            if (ko == NULL) Py_CLEAR(out);
+            else PyTuple_SET_ITEM(out, nk, ko);
+        }
+    }
+    if (out == NULL) return -1;
+    int err = list_set(self->snap_kids, oid, out);
+    Py_DECREF(out);
+    return err;
+}
+
+/* The enc of a value stored into a container or attribute: an atom or short str as itself
+ * (*cost += its bytes), else the Ref of an object tracked or captured here (`depth` 1);
+ * NULL with no error when Python must encode it. Borrowed. */
+static PyObject *store_enc(Core *self, PyObject *value, PyObject *step, Py_ssize_t *cost,
+                           Py_ssize_t *budget) {
+    int ok = simple_enc(self, value, cost);
+    if (ok < 0) return NULL;
+    if (ok) return value;
+    PyObject *ref = tracked_ref(self, value);
+    if (ref != NULL || PyErr_Occurred()) return ref;
+    return track_new(self, value, step, 1, budget);
 }
 
 /* Recorder._run_plan for a line whose calls are pure builtins or user code and whose stores are
  * `name[index] = …` into lists or `name.attr = …` into plain instances: 1 when done here, 0 when
  * Python's path must run, -1 on error. */
 static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject *frame,
-                         PyObject *step) {
-    int settled = snap_settle(self);  /* _line_work collects first */
-    if (settled <= 0) return settled;
+                         PyObject *step, int in_line) {
     PyObject *plan = PyObject_GetAttr(eff, self->str_plan);
     if (plan == NULL) return -1;
     int result = 0, ngrown = 0;
@@ -1406,6 +1646,15 @@ static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject 
         PyObject *t = PyTuple_GET_ITEM(targets, i);  /* PlanTarget(base, path, inplace) */
         if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 3) { result = 0; break; }
         PyObject *path = PyTuple_GET_ITEM(t, 1);
+        if (PyTuple_CheckExact(path) && PyTuple_GET_SIZE(path) == 0) {
+            /* the name itself (`total += …`): nothing to look at when it holds an atom */
+            PyObject *obj = plan_value(self, st, frame, PyTuple_GET_ITEM(t, 0));
+            if (obj == NULL) { result = PyErr_Occurred() ? -1 : 0; break; }
+            int skip = PySet_Contains(self->skip_check, (PyObject *)Py_TYPE(obj));
+            Py_DECREF(obj);
+            result = skip < 0 ? -1 : skip ? 1 : 0;
+            continue;
+        }
         if (!PyTuple_CheckExact(path) || PyTuple_GET_SIZE(path) != 1) { result = 0; break; }
         PyObject *stepop = PyTuple_GET_ITEM(path, 0);
         if (!PyTuple_CheckExact(stepop) || PyTuple_GET_SIZE(stepop) != 2) { result = 0; break; }
@@ -1446,6 +1695,10 @@ static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject 
     }
     if (budget != start_budget && set_bytes(self, bytes + (start_budget - budget)) < 0)
         result = -1;  /* Snapshotter.bytes += what was stored */
+    if (result == 1 && in_line) {  /* as _line_work ends: release what the stores let go of */
+        int settled = snap_settle(self);
+        if (settled < 0) result = -1;
+    }
 out:
     for (int g = 0; g < ngrown; g++) Py_DECREF(grown[g]);
     Py_XDECREF(calls);
@@ -1458,7 +1711,7 @@ out:
  * only, no globals, and every object it names that could change in place is a function, class,
  * module or atom. 1: done; 0: the Python path must run (changes made here stay made: it sees
  * them as unchanged); -1: error. */
-static int apply_simple(Core *self, PyObject *st, PyObject *eff, PyFrameObject *frame,
+static int apply_simple(Core *self, PyObject *st, PyObject *eff, PyFrameObject *frame, int in_line,
                         PyObject *step) {
     PyObject *rebinds = SLOT(eff, self->es.rebinds);
     PyObject *grebinds = SLOT(eff, self->es.grebinds);
@@ -1489,7 +1742,7 @@ static int apply_simple(Core *self, PyObject *st, PyObject *eff, PyFrameObject *
         if (ok < 0) return -1;
         found = !ok;
     }
-    return found ? run_item_plan(self, st, eff, frame, step) : 1;
+    return found ? run_item_plan(self, st, eff, frame, step, in_line) : 1;
 }
 
 /* The LINE event for `frame` at `line`: Recorder.on_line's common cases. */
@@ -1550,7 +1803,10 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
             goto done;
         }
         if (quiet) {
-            int done_ = apply_simple(self, st, eff, frame, step);
+            /* a line Recorder._line_work would take (not a local-only one): it collects */
+            PyObject *lo = SLOT(eff, self->es.local_only);
+            if (lo != Py_True && snap_settle(self) < 0) goto done;
+            int done_ = apply_simple(self, st, eff, frame, 1, step);
             if (done_ < 0) goto done;
             if (done_) {
                 result = Py_NewRef(Py_None);
@@ -1563,7 +1819,7 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
             if (settled < 0) goto done;
             /* a call into user code returned here: Recorder._recheck, while every name that
              * changed now holds an atom (the rest is the same object as before) */
-            int done_ = eff == NULL ? 1 : apply_simple(self, st, eff, frame, step);
+            int done_ = eff == NULL ? 1 : apply_simple(self, st, eff, frame, 1, step);
             if (done_ < 0) goto done;
             PyObject *names = SLOT(st, self->fs.names);
             if (done_ && names != NULL && PyTuple_CheckExact(names)) {
@@ -1589,6 +1845,8 @@ static PyObject *do_line(Core *self, PyObject *code, PyObject *line_obj, PyFrame
             Py_ssize_t fidn = PyLong_AsSsize_t(fid);
             if (fidn == -1 && PyErr_Occurred()) goto done;
             if (col_set(self, C_FFIRST, fidn, stepn) < 0) goto done;
+            /* Recorder._line_work collects at a first line: the same event, before or after */
+            if (snap_settle(self) < 0) goto done;
             int done_ = rebind_atoms(self, st, frame, names, step, 1);
             if (done_ < 0) goto done;
             if (done_) {
@@ -1822,7 +2080,7 @@ static PyObject *do_return(Core *self, PyObject *kind, PyObject *const *args, Py
             PyObject *step = PyLong_FromSsize_t(stepn);
             if (step == NULL) return NULL;
             Py_INCREF(st);
-            simple = apply_simple(self, st, eff, (PyFrameObject *)frame, step);
+            simple = apply_simple(self, st, eff, (PyFrameObject *)frame, 0, step);
             Py_DECREF(st);
             Py_DECREF(step);
             if (simple < 0) return NULL;
@@ -1979,7 +2237,7 @@ static void Core_dealloc(Core *self) {
     Py_XDECREF(self->str_bytes); Py_XDECREF(self->str_mem_mark); Py_XDECREF(self->str_plan);
     Py_XDECREF(self->str_calls); Py_XDECREF(self->str_targets); Py_XDECREF(self->str_list);
     Py_XDECREF(self->str_item); Py_XDECREF(self->str_name); Py_XDECREF(self->str_add);
-    Py_XDECREF(self->str_const); Py_XDECREF(self->str_attr); Py_XDECREF(self->str_object);
+    Py_XDECREF(self->str_const); Py_XDECREF(self->str_attr); Py_XDECREF(self->str_mod); Py_XDECREF(self->str_object);
     Py_XDECREF(self->str_new); Py_XDECREF(self->str_init); Py_XDECREF(self->str_module);
     Py_XDECREF(self->str_builtins); Py_XDECREF(self->str_dict); Py_XDECREF(self->str_append);
     Py_XDECREF(self->str_strong); Py_XDECREF(self->str_name_attr);
@@ -2277,6 +2535,7 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     self->str_add = PyUnicode_InternFromString("add");
     self->str_const = PyUnicode_InternFromString("const");
     self->str_attr = PyUnicode_InternFromString("attr");
+    self->str_mod = PyUnicode_InternFromString("mod");
     self->str_object = PyUnicode_InternFromString("object");
     self->str_new = PyUnicode_InternFromString("__new__");
     self->str_init = PyUnicode_InternFromString("__init__");
@@ -2290,6 +2549,7 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
             || !self->str_targets || !self->str_list || !self->str_item || !self->str_name
             || !self->str_add || !self->str_const || !self->str_attr || !self->str_object
             || !self->str_new || !self->str_init || !self->str_module || !self->str_builtins
+            || !self->str_mod
             || !self->str_dict || !self->str_append || !self->str_strong || !self->str_name_attr) {
         Py_DECREF(self);
         return NULL;
