@@ -7,6 +7,7 @@ at the names the *previous* line could have changed, instead of every variable.
 from __future__ import annotations
 
 import dis
+from collections.abc import Mapping
 from types import CodeType
 
 from .purity import LinePlan
@@ -60,7 +61,7 @@ def _names(argval: object) -> tuple[str, ...]:
     return (argval,) if isinstance(argval, str) and argval not in _IMPLICIT else ()
 
 
-def analyse(code: CodeType, plans: dict[int, LinePlan | None] | None = None,
+def analyse(code: CodeType, plans: Mapping[int, LinePlan | None] | None = None,
             ) -> tuple[dict[int, LineEffects], tuple[str, ...]]:
     """Return ``(effects by line, names the code touches)`` for ``code``.
 

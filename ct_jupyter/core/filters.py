@@ -14,6 +14,12 @@ from types import CodeType
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+#: ``os.path.realpath`` of code objects' file names, remembered for the process: each recording
+#: classifies a dozen code objects of its own harness and the standard library, and resolving
+#: their paths again each time was half of a recording's fixed cost.
+_realpath = functools.lru_cache(maxsize=8192)(os.path.realpath)
+
+
 @functools.cache  # ~5 ms of sysconfig and realpath work: once per process, not per recording
 def _system_roots() -> tuple[str, ...]:
     roots: set[str] = set()
@@ -90,10 +96,10 @@ class CodeFilter:
         """Return True for files of the standard library and site-packages."""
         if filename.startswith("<") or not os.path.isabs(filename):
             return False
-        return os.path.realpath(filename).startswith(self.system_roots)
+        return _realpath(filename).startswith(self.system_roots)
 
     def _is_own(self, filename: str, module: str) -> bool:
-        real = os.path.realpath(filename) if not filename.startswith("<") else filename
+        real = _realpath(filename) if not filename.startswith("<") else filename
         return real.startswith(_PACKAGE_DIR + os.sep) or module.split(".")[0] == "ct_jupyter"
 
     def _matches(self, patterns: tuple[str, ...], filename: str, module: str) -> bool:
@@ -110,7 +116,7 @@ class CodeFilter:
     def _decide(self, filename: str, module: str) -> bool:
         if filename in self.user_files:
             return True
-        real = os.path.realpath(filename) if not filename.startswith("<") else filename
+        real = _realpath(filename) if not filename.startswith("<") else filename
         if real.startswith(_PACKAGE_DIR + os.sep) or module.split(".")[0] == "ct_jupyter":
             return False
         if self._matches(self.exclude, real, module):

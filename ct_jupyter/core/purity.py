@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 # Builtins that never mutate their arguments (they may call the arguments' dunder methods,
@@ -239,6 +241,12 @@ def _header_lines(stmt: ast.stmt) -> Iterable[int]:
         start = stmt.lineno
     last = end if body_start is None else body_start - 1
     return range(start, max(start, last) + 1)
+
+
+@functools.lru_cache(maxsize=128)  # a cell run again, a module imported by each recording
+def cached_line_plans(source: str) -> Mapping[int, LinePlan | None]:
+    """`line_plans` of ``source``, remembered for the process (the result is never changed)."""
+    return MappingProxyType(line_plans(source))
 
 
 def line_plans(source: str) -> dict[int, LinePlan | None]:

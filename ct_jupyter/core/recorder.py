@@ -13,7 +13,7 @@ import sys
 import traceback
 import weakref
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from sys import _getframe
 from threading import get_ident as _get_ident
@@ -27,7 +27,7 @@ from .analysis import LineEffects, analyse
 from .ccore import get_var as _ccore_get_var
 from .filters import CodeFilter
 from .object_view import class_attr, instance_dict
-from .purity import APPEND_METHODS, PURE_BUILTIN_OBJECTS, PURE_METHODS, LinePlan, line_plans
+from .purity import APPEND_METHODS, PURE_BUILTIN_OBJECTS, PURE_METHODS, LinePlan, cached_line_plans
 from .repr_budget import safe_message
 from .values import ATOM_TYPES, HOLD_TYPES, Snapshotter
 
@@ -138,7 +138,7 @@ class Recorder:
         self.codes: list[CodeType] = []
         self.stack: list[_FrameState] = []
         self.globals_owners: dict[int, _FrameState] = {}
-        self._plans: dict[str, dict[int, LinePlan | None]] = {}
+        self._plans: dict[str, Mapping[int, LinePlan | None]] = {}
         self._module_names: dict[int, dict[str, None]] = {}
         self._continues: set[int] = set()  # ids of codes whose frame continues the last root frame
         self._last_root: _FrameState | None = None
@@ -227,7 +227,7 @@ class Recorder:
         source = _source_of(path)
         plans = self._plans.get(path)
         if plans is None:
-            plans = self._plans[path] = line_plans(source) if source else {}
+            plans = self._plans[path] = cached_line_plans(source) if source else {}
         info.effects, touched = analyse(code, plans)
         info.is_module = code.co_name == "<module>"
         if info.is_module:
