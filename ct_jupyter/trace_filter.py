@@ -446,10 +446,12 @@ class FilterChain:
         # C speed; then per distinct (function, name) pair that occurs; the per-change pass
         # below only runs when some pair is not simply allowed (a secret, a drop rule).
         names = set(builder.ch_name)
-        if (len(funcs) * len(names) > 20_000
-                or not all(decide(f, n)[0] == "allow" for f in range(len(funcs)) for n in names)) and \
-                not all(decide(f, n)[0] == "allow" for f, n in
-                        set(zip(map(frame_func.__getitem__, builder.ch_frame), builder.ch_name))):
+        allowed = len(funcs) * len(names) <= 20_000 and all(
+            decide(f, n)[0] == "allow" for f in range(len(funcs)) for n in names)
+        if not allowed:
+            pairs = set(zip(map(frame_func.__getitem__, builder.ch_frame), builder.ch_name))
+            allowed = all(decide(f, n)[0] == "allow" for f, n in pairs)
+        if not allowed:
             red, drop = self.stats["value_redactions"], self.stats["value_drops"]
             keep: list[int] | None = None
             ch_val = builder.ch_val
