@@ -61,7 +61,11 @@ def _skip(exc: BaseException) -> None:
 
 
 #: The recorder's optional C hot path (ct_jupyter/core/ccore.py chooses it at run time).
-CCORE = Extension("ct_jupyter.core._ccore", sources=["ct_jupyter/core/_ccore.c"], optional=True)
+#: The C core: one translation unit, _ccore.c, which includes its parts (_ccore_*.h).
+CCORE = Extension("ct_jupyter.core._ccore", sources=["ct_jupyter/core/_ccore.c"],
+                  depends=sorted(str(p.relative_to(ROOT))
+                                 for p in (ROOT / "ct_jupyter" / "core").glob("_ccore_*.h")),
+                  optional=True)
 
 setup(data_files=_labextension_files(),
       cmdclass={"build_ext": OptionalBuildExt},

@@ -222,7 +222,10 @@ def ensure_venv(version: str, with_ct: bool) -> tuple[str, bool]:
         subprocess.run([base, "-m", "venv", venv], check=True)
     marker = os.path.join(venv, ".installed")
     digest = hashlib.sha1()
-    for name in ("pyproject.toml", "setup.py", os.path.join("ct_jupyter", "core", "_ccore.c")):
+    core_dir = os.path.join(REPO, "ct_jupyter", "core")
+    core_files = sorted(os.path.join("ct_jupyter", "core", f) for f in os.listdir(core_dir)
+                        if f.startswith("_ccore") and f.endswith((".c", ".h")))
+    for name in ("pyproject.toml", "setup.py", *core_files):
         with open(os.path.join(REPO, name), "rb") as fh:  # reinstall (rebuild) when they change
             digest.update(fh.read())
     wanted = f"{REPO} {digest.hexdigest()}"

@@ -54,7 +54,7 @@ ensure_venv() {
   fi
   stamp="$venv/.ct_jupyter-installed"
   # reinstall when the dependencies or the C core change (the editable install builds it)
-  local want; want="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" "$ROOT/ct_jupyter/core/_ccore.c" | sha1sum | cut -c1-12)-$extras"
+  local want; want="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" "$ROOT"/ct_jupyter/core/_ccore*.[ch] | sha1sum | cut -c1-12)-$extras"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "installing ct_jupyter[$extras] into $venv"
     # An older install can leave an empty site-packages/ct_jupyter/ behind, which Python would
