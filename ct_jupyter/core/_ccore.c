@@ -467,6 +467,7 @@ static int Core_traverse(Core *self, visitproc visit, void *arg) {
     Py_VISIT(self->append_methods); Py_VISIT(self->snap_kpos); Py_VISIT(self->snap_addr);
     Py_VISIT(self->snap_kids); Py_VISIT(self->snap_kinds); Py_VISIT(self->snap_wr_oid);
     Py_VISIT(self->snap_died); Py_VISIT(self->heap_type_names);
+    Py_VISIT(self->snap_held);
     Py_VISIT(self->ch_val);
     Py_VISIT(self->atoms); Py_VISIT(self->unbound); Py_VISIT(self->py_on_line);
     Py_VISIT(self->py_line_work); Py_VISIT(self->py_on_return); Py_VISIT(self->py_on_start);
@@ -494,6 +495,7 @@ static int Core_clear(Core *self) {
     Py_CLEAR(self->append_methods); Py_CLEAR(self->snap_kpos); Py_CLEAR(self->snap_addr);
     Py_CLEAR(self->snap_kids); Py_CLEAR(self->snap_kinds); Py_CLEAR(self->snap_wr_oid);
     Py_CLEAR(self->snap_died); Py_CLEAR(self->heap_type_names);
+    Py_CLEAR(self->snap_held);
     self->array_type = NULL;
     Py_CLEAR(self->ch_val);
     Py_CLEAR(self->atoms); Py_CLEAR(self->unbound); Py_CLEAR(self->py_on_line);
@@ -520,7 +522,7 @@ static void Core_dealloc(Core *self) {
     Py_XDECREF(self->str_const); Py_XDECREF(self->str_attr); Py_XDECREF(self->str_mod); Py_XDECREF(self->str_object);
     Py_XDECREF(self->str_new); Py_XDECREF(self->str_init); Py_XDECREF(self->str_module);
     Py_XDECREF(self->str_builtins); Py_XDECREF(self->str_dict); Py_XDECREF(self->str_append);
-    Py_XDECREF(self->str_strong); Py_XDECREF(self->str_name_attr);
+    Py_XDECREF(self->str_name_attr);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -582,6 +584,11 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
     GET(self->snap_since, tmp, "since_full");
     GET(self->snap_kpos, tmp, "kpos");
     GET(self->snap_addr, tmp, "addr");
+    GET(self->snap_held, tmp, "held");
+    if (!PySet_CheckExact(self->snap_held)) {
+        PyErr_SetString(PyExc_TypeError, "Snapshotter.held must be a set");
+        goto fail;
+    }
     GET(self->snap_kids, tmp, "kids");
     GET(self->snap_kinds, tmp, "_kinds");
     GET(self->snap_wr_oid, tmp, "_wr_oid");
@@ -823,14 +830,13 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     self->str_builtins = PyUnicode_InternFromString("builtins");
     self->str_dict = PyUnicode_InternFromString("dict");
     self->str_append = PyUnicode_InternFromString("append");
-    self->str_strong = PyUnicode_InternFromString("strong");
     self->str_name_attr = PyUnicode_InternFromString("__name__");
     if (!self->str_bytes || !self->str_mem_mark || !self->str_plan || !self->str_calls
             || !self->str_targets || !self->str_list || !self->str_item || !self->str_name
             || !self->str_add || !self->str_const || !self->str_attr || !self->str_object
             || !self->str_new || !self->str_init || !self->str_module || !self->str_builtins
             || !self->str_mod
-            || !self->str_dict || !self->str_append || !self->str_strong || !self->str_name_attr) {
+            || !self->str_dict || !self->str_append || !self->str_name_attr) {
         Py_DECREF(self);
         return NULL;
     }

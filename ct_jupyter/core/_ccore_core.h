@@ -78,7 +78,8 @@ typedef struct {
     PyObject *pure_builtins; /* purity.PURE_BUILTIN_OBJECTS */
     PyObject *pure_methods, *append_methods;  /* purity.PURE_METHODS, APPEND_METHODS */
     PyObject *snap_kpos;     /* Snapshotter.kpos: per dict oid, key -> position (or None) */
-    PyObject *str_dict, *str_append, *str_strong, *str_name_attr;
+    PyObject *str_dict, *str_append, *str_name_attr;
+    PyObject *snap_held;     /* Snapshotter.held: the oids it holds strongly */
     PyObject *snap_addr, *snap_kids, *snap_kinds, *snap_wr_oid, *snap_died, *heap_type_names;
     Py_ssize_t max_depth;
     PyTypeObject *array_type;        /* array.array, when its layout checked out */

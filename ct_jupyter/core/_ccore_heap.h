@@ -129,14 +129,10 @@ static int snap_forget(Core *self, Py_ssize_t oid) {
     if (known != NULL && PyLong_CheckExact(known) && PyLong_AsSsize_t(known) == oid
             && PyDict_DelItem(self->snap_ids, addr) < 0)
         return -1;
-    if (PyList_GET_ITEM(self->snap_weak, oid) != Py_True
-            && PyList_GET_ITEM(self->snap_objs, oid) != Py_None) {  /* strong -= 1 */
-        PyObject *strong = PyDict_GetItemWithError(self->snap_dict, self->str_strong);
-        PyObject *one = strong ? PyLong_FromLong(1) : NULL;
-        PyObject *less = one ? PyNumber_Subtract(strong, one) : NULL;
-        Py_XDECREF(one);
-        int err = less == NULL || PyDict_SetItem(self->snap_dict, self->str_strong, less) < 0;
-        Py_XDECREF(less);
+    {  /* held.discard(oid) */
+        PyObject *o = PyLong_FromSsize_t(oid);
+        int err = o == NULL || PySet_Discard(self->snap_held, o) < 0;
+        Py_XDECREF(o);
         if (err) return -1;
     }
     if (list_set(self->snap_objs, oid, Py_None) < 0  /* may free it: its finalizers run here */
@@ -587,15 +583,7 @@ static PyObject *track_new(Core *self, PyObject *value, PyObject *step, Py_ssize
     else {
         if (PyList_Append(self->snap_objs, value) < 0 || PyList_Append(self->snap_weak, Py_False) < 0)
             goto error;
-        PyObject *strong = PyDict_GetItemWithError(self->snap_dict, self->str_strong);
-        PyObject *one = strong ? PyLong_FromLong(1) : NULL;
-        PyObject *more = one ? PyNumber_Add(strong, one) : NULL;
-        Py_XDECREF(one);
-        if (more == NULL || PyDict_SetItem(self->snap_dict, self->str_strong, more) < 0) {
-            Py_XDECREF(more);
-            goto error;
-        }
-        Py_DECREF(more);
+        if (PySet_Add(self->snap_held, oid_obj) < 0) goto error;
     }
     PyObject *zero = PyLong_FromLong(0);
     PyObject *nokids = PyTuple_New(0);

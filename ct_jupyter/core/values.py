@@ -122,7 +122,7 @@ class Snapshotter:
         self._dead: list[object] = []
         self.suspects: list[int] = []
         self._retry: list[int] = []
-        self.strong = 0
+        self.held: set[int] = set()  # oids held strongly (released by collect and sweep)
         self.bytes = 0
 
     @property
@@ -144,6 +144,7 @@ class Snapshotter:
         self._wr_oid.clear()
         self._dead.clear()
         self.suspects.clear()
+        self.held.clear()
 
     # -- identity and lifetimes -----------------------------------------------------------
     def get(self, oid: int) -> Any:
@@ -192,17 +193,15 @@ class Snapshotter:
 
     def sweep(self) -> None:
         """Release every strongly held object the program no longer holds (a periodic pass)."""
-        if self.strong:
-            self.suspects.extend(i for i, w in enumerate(self.weak)
-                                 if not w and self.objs[i] is not None)
+        if self.held:  # only what is held now: a sweep never re-reads what was released
+            self.suspects.extend(sorted(self.held))
         self.collect()
 
     def _forget(self, oid: int) -> None:
         addr = self.addr[oid]
         if self.ids.get(addr) == oid:
             del self.ids[addr]
-        if not self.weak[oid] and self.objs[oid] is not None:
-            self.strong -= 1
+        self.held.discard(oid)
         self.objs[oid] = None
         self.weak[oid] = False
         self.raw[oid] = None
@@ -230,7 +229,7 @@ class Snapshotter:
         else:
             self.objs.append(obj)
             self.weak.append(False)
-            self.strong += 1
+            self.held.add(oid)
         self.addr.append(id(obj))
         self.raw.append(None)
         self.lens.append(0)
