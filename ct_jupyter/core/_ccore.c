@@ -248,6 +248,28 @@ static int start_frame(Core *self, PyObject *info, PyFrameObject *frame, PyObjec
     return reset_unwound(self) < 0 ? -1 : 1;
 }
 
+/* Recorder.on_start(info, frame, kind) for the running frame of user code `info`: a function
+ * frame below a recorded one is made here; a root or module frame (it may continue the last
+ * one: Recorder.continue_frame) goes to Python. */
+static PyObject *open_user_frame(Core *self, PyObject *info, PyObject *kind) {
+    PyFrameObject *frame = PyEval_GetFrame();
+    if (frame == NULL) Py_RETURN_NONE;
+    int off = is_recording_off(self);
+    if (off < 0) return NULL;
+    if (off) Py_RETURN_NONE;
+    if (self->fs_cls != NULL && SLOT(info, self->is.is_module) == Py_False
+            && PyList_GET_SIZE(self->stack) > 0) {
+        int done = start_frame(self, info, frame, kind);
+        if (done < 0) return NULL;
+        if (done) Py_RETURN_NONE;
+    }
+    PyObject *r = PyObject_CallFunctionObjArgs(self->py_on_start, info, (PyObject *)frame, kind,
+                                               NULL);
+    if (r == NULL) return NULL;
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
 /* PY_START callback: (code, offset). Known, enabled user code of the recording thread goes
  * straight to Recorder.on_start; anything else to the backend's own callback. */
 static PyObject *do_start(Core *self, PyObject *const *args, Py_ssize_t nargs) {
@@ -261,23 +283,7 @@ static PyObject *do_start(Core *self, PyObject *const *args, Py_ssize_t nargs) {
             || SLOT(info, self->is.enabled) != Py_True
             || PyThread_get_thread_ident() != self->owner)
         return PyObject_Vectorcall(self->py_start_slow, args, nargs, NULL);
-    PyFrameObject *frame = PyEval_GetFrame();
-    if (frame == NULL) Py_RETURN_NONE;
-    int off = is_recording_off(self);
-    if (off < 0) return NULL;
-    if (off) Py_RETURN_NONE;
-    /* a root frame may continue the last one (Recorder.continue_frame): Python decides */
-    if (self->fs_cls != NULL && SLOT(info, self->is.is_module) == Py_False
-            && PyList_GET_SIZE(self->stack) > 0) {
-        int done = start_frame(self, info, frame, self->s_call);
-        if (done < 0) return NULL;
-        if (done) Py_RETURN_NONE;
-    }
-    PyObject *r = PyObject_CallFunctionObjArgs(self->py_on_start, info, (PyObject *)frame,
-                                               self->s_call, NULL);
-    if (r == NULL) return NULL;
-    Py_DECREF(r);
-    Py_RETURN_NONE;
+    return open_user_frame(self, info, self->s_call);
 }
 
 static PyObject *Core_start(Core *self, PyObject *const *args, Py_ssize_t nargs) {
@@ -296,22 +302,7 @@ static PyObject *do_resume(Core *self, PyObject *const *args, Py_ssize_t nargs) 
     if (info == Py_None || SLOT(info, self->is.is_user) != Py_True
             || PyThread_get_thread_ident() != self->owner)
         Py_RETURN_NONE;
-    PyFrameObject *frame = PyEval_GetFrame();
-    if (frame == NULL) Py_RETURN_NONE;
-    int off = is_recording_off(self);
-    if (off < 0) return NULL;
-    if (off) Py_RETURN_NONE;
-    if (self->fs_cls != NULL && SLOT(info, self->is.is_module) == Py_False
-            && PyList_GET_SIZE(self->stack) > 0) {
-        int done = start_frame(self, info, frame, self->s_resume);
-        if (done < 0) return NULL;
-        if (done) Py_RETURN_NONE;
-    }
-    PyObject *r = PyObject_CallFunctionObjArgs(self->py_on_start, info, (PyObject *)frame,
-                                               self->s_resume, NULL);
-    if (r == NULL) return NULL;
-    Py_DECREF(r);
-    Py_RETURN_NONE;
+    return open_user_frame(self, info, self->s_resume);
 }
 
 static PyObject *Core_resume(Core *self, PyObject *const *args, Py_ssize_t nargs) {

@@ -280,10 +280,11 @@ static int simple_enc(Core *self, PyObject *v, Py_ssize_t *cost) {
     return 0;
 }
 
-/* The oid of `obj` when the snapshotter tracks it strongly with a snapshot of kind `kind`
- * (bounds-checked against every per-oid list used here); -1 when it does not track it, -2 when
- * it does but Python's path must look (another kind, an odd shape). */
-static Py_ssize_t strong_oid(Core *self, PyObject *obj, PyObject *kind) {
+/* The oid of `obj` when the snapshotter tracks it with a snapshot of kind `kind` (held
+ * strongly, or also through a weak reference when `weak_ok`), bounds-checked against every
+ * per-oid list used here; -1 when it does not track it (or another object had that address),
+ * -2 when it does but Python's path must look (another kind, an odd shape), -3 on error. */
+static Py_ssize_t tracked_oid(Core *self, PyObject *obj, PyObject *kind, int weak_ok) {
     PyObject *idk = PyLong_FromVoidPtr(obj);
     if (idk == NULL) return -3;
     PyObject *oid_obj = PyDict_GetItemWithError(self->snap_ids, idk);
@@ -299,13 +300,21 @@ static Py_ssize_t strong_oid(Core *self, PyObject *obj, PyObject *kind) {
         PyErr_Clear();
         return -2;
     }
-    if (PyList_GET_ITEM(self->snap_raw, oid) == Py_None) return -1;
-    if (PyList_GET_ITEM(self->snap_weak, oid) != Py_False
-            || PyList_GET_ITEM(self->snap_objs, oid) != obj)
-        return -1;  /* another object at that address */
+    if (PyList_GET_ITEM(self->snap_raw, oid) == Py_None) return -1;  /* not captured */
+    PyObject *r = PyList_GET_ITEM(self->snap_objs, oid);
+    if (PyList_GET_ITEM(self->snap_weak, oid) != Py_False) {
+        if (!weak_ok) return -1;
+        r = PyWeakref_CheckRef(r) ? weak_target(r) : NULL;
+    }
+    if (r != obj) return -1;  /* another object at that address */
     PyObject *k = PyList_GET_ITEM(self->heap_kinds, oid);
     if (!PyUnicode_CheckExact(k) || PyUnicode_Compare(k, kind) != 0) return -2;
     return oid;
+}
+
+/* tracked_oid of an object held strongly (lists, dicts) */
+static inline Py_ssize_t strong_oid(Core *self, PyObject *obj, PyObject *kind) {
+    return tracked_oid(self, obj, kind, 0);
 }
 
 /* A new list [a, b, c] from three new references (all released on failure). */

@@ -317,28 +317,11 @@ static int plan_calls_ok(Core *self, PyObject *st, PyFrameObject *frame, PyObjec
  * was changed here); -1: error. `budget`: the bytes still allowed before a memory check. */
 static int list_item_store(Core *self, PyObject *container, Py_ssize_t key, PyObject *step,
                            int inplace, Py_ssize_t *budget) {
-    PyObject *idk = PyLong_FromVoidPtr(container);
-    if (idk == NULL) return -1;
-    PyObject *oid_obj = PyDict_GetItemWithError(self->snap_ids, idk);
-    Py_DECREF(idk);
-    if (oid_obj == NULL) return PyErr_Occurred() ? -1 : 1;  /* untracked: nothing to check */
-    if (!PyLong_CheckExact(oid_obj)) return 0;
-    Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
-    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_raw)
-            || oid >= PyList_GET_SIZE(self->snap_lens) || oid >= PyList_GET_SIZE(self->snap_cur)
-            || oid >= PyList_GET_SIZE(self->snap_since) || oid >= PyList_GET_SIZE(self->heap_kinds)
-            || oid >= PyList_GET_SIZE(self->heap_vsteps) || oid >= PyList_GET_SIZE(self->heap_vsnaps)
-            || oid >= PyList_GET_SIZE(self->snap_weak)) {
-        PyErr_Clear();
-        return 0;
-    }
+    Py_ssize_t oid = strong_oid(self, container, self->str_list);
+    if (oid == -3) return -1;
+    if (oid == -1) return 1;  /* untracked (or not this object): nothing to check */
+    if (oid < 0) return 0;
     PyObject *raw = PyList_GET_ITEM(self->snap_raw, oid);
-    if (raw == Py_None) return 1;  /* tracked without a snapshot: Snapshotter._tracked says no */
-    if (PyList_GET_ITEM(self->snap_weak, oid) != Py_False
-            || PyList_GET_ITEM(self->snap_objs, oid) != container)
-        return 1;  /* another object at that address: not the tracked one */
-    PyObject *kind = PyList_GET_ITEM(self->heap_kinds, oid);
-    if (!PyUnicode_CheckExact(kind) || PyUnicode_Compare(kind, self->str_list) != 0) return 0;
     PyObject *cur = PyList_GET_ITEM(self->snap_cur, oid);
     PyObject *lens = PyList_GET_ITEM(self->snap_lens, oid);
     if (!PyList_CheckExact(raw) || !PyList_CheckExact(cur) || !PyLong_CheckExact(lens)) return 0;
@@ -380,31 +363,11 @@ static int list_item_store(Core *self, PyObject *container, Py_ssize_t key, PyOb
 static int attr_store(Core *self, PyObject *obj, PyObject *name, PyObject *step, int inplace,
                       Py_ssize_t *budget) {
     if (!PyUnicode_CheckExact(name)) return 0;
-    PyObject *idk = PyLong_FromVoidPtr(obj);
-    if (idk == NULL) return -1;
-    PyObject *oid_obj = PyDict_GetItemWithError(self->snap_ids, idk);
-    Py_DECREF(idk);
-    if (oid_obj == NULL) return PyErr_Occurred() ? -1 : 1;  /* untracked: nothing to check */
-    if (!PyLong_CheckExact(oid_obj)) return 0;
-    Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
-    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_raw)
-            || oid >= PyList_GET_SIZE(self->snap_lens) || oid >= PyList_GET_SIZE(self->snap_cur)
-            || oid >= PyList_GET_SIZE(self->snap_since) || oid >= PyList_GET_SIZE(self->heap_kinds)
-            || oid >= PyList_GET_SIZE(self->heap_vsteps) || oid >= PyList_GET_SIZE(self->heap_vsnaps)
-            || oid >= PyList_GET_SIZE(self->snap_weak)) {
-        PyErr_Clear();
-        return 0;
-    }
+    Py_ssize_t oid = tracked_oid(self, obj, self->str_object, 1);
+    if (oid == -3) return -1;
+    if (oid == -1) return 1;  /* untracked (or not this object): nothing to check */
+    if (oid < 0 || self->repr_user) return 0;
     PyObject *raw = PyList_GET_ITEM(self->snap_raw, oid);
-    if (raw == Py_None) return 1;
-    PyObject *r = PyList_GET_ITEM(self->snap_objs, oid);
-    if (PyList_GET_ITEM(self->snap_weak, oid) == Py_True)
-        r = PyWeakref_CheckRef(r) ? weak_target(r) : NULL;
-    if (r != obj) return 1;  /* another object at that address: not the tracked one */
-    PyObject *kind = PyList_GET_ITEM(self->heap_kinds, oid);
-    if (self->repr_user || !PyUnicode_CheckExact(kind)
-            || PyUnicode_Compare(kind, self->str_object) != 0)
-        return 0;
     PyTypeObject *t = Py_TYPE(obj);
     PyObject *desc = PyDict_GetItemWithError(self->desc_cache, (PyObject *)t);
     if (desc == NULL) {
