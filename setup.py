@@ -60,8 +60,8 @@ def _skip(exc: BaseException) -> None:
           file=sys.stderr)
 
 
-#: The recorder's optional C hot path (ct_jupyter/core/ccore.py chooses it at run time).
-#: The C core: one translation unit, _ccore.c, which includes its parts (_ccore_*.h).
+#: The recorder's optional C hot path (ct_jupyter/core/ccore.py chooses it at run time): one
+#: translation unit, _ccore.c, which includes its parts (_ccore_*.h).
 CCORE = Extension("ct_jupyter.core._ccore", sources=["ct_jupyter/core/_ccore.c"],
                   depends=sorted(str(p.relative_to(ROOT))
                                  for p in (ROOT / "ct_jupyter" / "core").glob("_ccore_*.h")),

@@ -455,7 +455,7 @@ static int Core_traverse(Core *self, visitproc visit, void *arg) {
     Py_VISIT(self->snap_dict); Py_VISIT(self->heap_kinds); Py_VISIT(self->heap_vsteps);
     Py_VISIT(self->heap_vsnaps); Py_VISIT(self->desc_cache); Py_VISIT(self->py_plain_desc);
     Py_VISIT(self->pure_builtins); Py_VISIT(self->builtins); Py_VISIT(self->pure_methods);
-    Py_VISIT(self->append_methods); Py_VISIT(self->snap_kpos); Py_VISIT(self->snap_addr);
+    Py_VISIT(self->append_methods); Py_VISIT(self->plan_type); Py_VISIT(self->snap_kpos); Py_VISIT(self->snap_addr);
     Py_VISIT(self->snap_kids); Py_VISIT(self->snap_kinds); Py_VISIT(self->snap_wr_oid);
     Py_VISIT(self->snap_died); Py_VISIT(self->heap_type_names);
     Py_VISIT(self->snap_held);
@@ -483,7 +483,7 @@ static int Core_clear(Core *self) {
     Py_CLEAR(self->snap_dict); Py_CLEAR(self->heap_kinds); Py_CLEAR(self->heap_vsteps);
     Py_CLEAR(self->heap_vsnaps); Py_CLEAR(self->desc_cache); Py_CLEAR(self->py_plain_desc);
     Py_CLEAR(self->pure_builtins); Py_CLEAR(self->builtins); Py_CLEAR(self->pure_methods);
-    Py_CLEAR(self->append_methods); Py_CLEAR(self->snap_kpos); Py_CLEAR(self->snap_addr);
+    Py_CLEAR(self->append_methods); Py_CLEAR(self->plan_type); Py_CLEAR(self->snap_kpos); Py_CLEAR(self->snap_addr);
     Py_CLEAR(self->snap_kids); Py_CLEAR(self->snap_kinds); Py_CLEAR(self->snap_wr_oid);
     Py_CLEAR(self->snap_died); Py_CLEAR(self->heap_type_names);
     Py_CLEAR(self->snap_held);
@@ -507,8 +507,7 @@ static void Core_dealloc(Core *self) {
     Py_XDECREF(self->s_return); Py_XDECREF(self->s_yield); Py_XDECREF(self->s_call);
     Py_XDECREF(self->s_resume);
     Py_XDECREF(self->s_line); Py_XDECREF(self->minus1); Py_XDECREF(self->str_unwound);
-    Py_XDECREF(self->str_bytes); Py_XDECREF(self->str_mem_mark); Py_XDECREF(self->str_plan);
-    Py_XDECREF(self->str_calls); Py_XDECREF(self->str_targets); Py_XDECREF(self->str_list);
+    Py_XDECREF(self->str_bytes); Py_XDECREF(self->str_mem_mark); Py_XDECREF(self->str_list);
     Py_XDECREF(self->str_item); Py_XDECREF(self->str_name); Py_XDECREF(self->str_add);
     Py_XDECREF(self->str_const); Py_XDECREF(self->str_attr); Py_XDECREF(self->str_mod); Py_XDECREF(self->str_object);
     Py_XDECREF(self->str_new); Py_XDECREF(self->str_init); Py_XDECREF(self->str_module);
@@ -551,6 +550,7 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
         || slot_offset(eff_cls, "grebinds", &self->es.grebinds) < 0
         || slot_offset(eff_cls, "cands", &self->es.cands) < 0
         || slot_offset(eff_cls, "gcands", &self->es.gcands) < 0
+        || slot_offset(eff_cls, "plan", &self->es.plan) < 0
         || slot_offset(info_cls, "code", &self->is.code) < 0
         || slot_offset(info_cls, "is_user", &self->is.is_user) < 0
         || slot_offset(info_cls, "enabled", &self->is.enabled) < 0
@@ -646,6 +646,7 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
         if (mod == NULL) goto fail;
         self->pure_builtins = PyObject_GetAttrString(mod, "PURE_BUILTIN_OBJECTS");
         self->pure_methods = PyObject_GetAttrString(mod, "PURE_METHODS");
+        self->plan_type = PyObject_GetAttrString(mod, "LinePlan");
         self->append_methods = PyObject_GetAttrString(mod, "APPEND_METHODS");
         Py_DECREF(mod);
         mod = PyImport_ImportModule("builtins");
@@ -654,7 +655,11 @@ static int Core_init(Core *self, PyObject *args, PyObject *kwds) {
         Py_DECREF(mod);
         self->desc_cache = PyDict_New();
         if (!self->py_plain_desc || !self->pure_builtins || !self->builtins || !self->desc_cache
-                || !self->pure_methods || !self->append_methods)
+                || !self->pure_methods || !self->append_methods || !self->plan_type)
+            goto fail;
+        if (!PyType_Check(self->plan_type)
+                || slot_offset(self->plan_type, "calls", &self->ps.calls) < 0
+                || slot_offset(self->plan_type, "targets", &self->ps.targets) < 0)
             goto fail;
         if (!PyDict_CheckExact(self->pure_builtins) || !PyDict_CheckExact(self->builtins)
                 || !PyDict_CheckExact(self->pure_methods) || !PyDict_CheckExact(self->append_methods)) {
@@ -804,9 +809,6 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     self->str_unwound = PyUnicode_InternFromString("_unwound");
     self->str_bytes = PyUnicode_InternFromString("bytes");
     self->str_mem_mark = PyUnicode_InternFromString("_mem_mark");
-    self->str_plan = PyUnicode_InternFromString("plan");
-    self->str_calls = PyUnicode_InternFromString("calls");
-    self->str_targets = PyUnicode_InternFromString("targets");
     self->str_list = PyUnicode_InternFromString("list");
     self->str_item = PyUnicode_InternFromString("item");
     self->str_name = PyUnicode_InternFromString("name");
@@ -822,8 +824,7 @@ static PyObject *Core_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     self->str_dict = PyUnicode_InternFromString("dict");
     self->str_append = PyUnicode_InternFromString("append");
     self->str_name_attr = PyUnicode_InternFromString("__name__");
-    if (!self->str_bytes || !self->str_mem_mark || !self->str_plan || !self->str_calls
-            || !self->str_targets || !self->str_list || !self->str_item || !self->str_name
+    if (!self->str_bytes || !self->str_mem_mark || !self->str_list || !self->str_item || !self->str_name
             || !self->str_add || !self->str_const || !self->str_attr || !self->str_object
             || !self->str_new || !self->str_init || !self->str_module || !self->str_builtins
             || !self->str_mod

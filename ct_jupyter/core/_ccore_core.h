@@ -16,8 +16,12 @@ typedef struct {
 } FrameStateSlots;
 
 typedef struct {
-    Py_ssize_t rebinds, local_only, grebinds, cands, gcands;
+    Py_ssize_t rebinds, local_only, grebinds, cands, gcands, plan;
 } EffectsSlots;
+
+typedef struct {
+    Py_ssize_t calls, targets;
+} PlanSlots;
 
 typedef struct {
     Py_ssize_t code, is_user, enabled, is_module, func_id, effects, names;
@@ -56,6 +60,8 @@ typedef struct {
     Py_ssize_t max_steps;
     FrameStateSlots fs;
     EffectsSlots es;
+    PlanSlots ps;
+    PyObject *plan_type;     /* purity.LinePlan: its slots are read through `ps` */
     InfoSlots is;
     PyObject *tracer;        /* settrace: the object to return as the local trace function */
     PyObject *fs_cls;        /* _FrameState, when its slots are exactly the ones we fill */
@@ -68,7 +74,7 @@ typedef struct {
     PyObject *snap_lens, *snap_cur, *snap_since, *snap_dict;  /* per oid; the Snapshotter's __dict__ */
     PyObject *heap_kinds, *heap_vsteps, *heap_vsnaps;
     Py_ssize_t max_items, keyframe;
-    PyObject *str_bytes, *str_mem_mark, *str_plan, *str_calls, *str_targets, *str_list,
+    PyObject *str_bytes, *str_mem_mark, *str_list,
         *str_item, *str_name, *str_add, *str_const, *str_attr, *str_object, *str_new, *str_init,
         *str_module, *str_builtins, *str_mod;
     int repr_user;           /* Snapshotter.repr_user: instances get a user label (Python's) */

@@ -22,39 +22,45 @@ static inline PyObject *weak_target(PyObject *wr) {
 #endif
 }
 
-/* Snapshotter.same: 1 when the token `tok` (a Ref, a weak reference) stands for `value`. */
-static int token_is(Core *self, PyObject *tok, PyObject *value) {
-    if (tok == value) return 1;
-    if (Py_TYPE(tok) == self->ref_type) {
-        PyObject *oid_obj = SLOT(tok, self->ref_oid);
-        if (oid_obj == NULL || !PyLong_CheckExact(oid_obj)) return 0;
-        Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
-        if (oid < 0) {
-            PyErr_Clear();
-            return 0;
-        }
-        if (oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_weak))
-            return 0;
-        PyObject *r = PyList_GET_ITEM(self->snap_objs, oid);
-        if (PyList_GET_ITEM(self->snap_weak, oid) == Py_True)
-            return PyWeakref_CheckRef(r) && weak_target(r) == value;
-        return r == value;
-    }
-    if (PyWeakref_CheckRefExact(tok)) return weak_target(tok) == value;
-    return 0;
+/* 1 when `oid` indexes every per-oid table of the Snapshotter and the Heap (they grow
+ * together, one entry per tracked object). */
+static inline int oid_ok(Core *self, Py_ssize_t oid) {
+    PyObject *tables[] = {self->snap_objs, self->snap_weak, self->snap_addr, self->snap_raw,
+                          self->snap_lens, self->snap_kids, self->snap_kpos, self->snap_cur,
+                          self->snap_since, self->snap_refs, self->heap_kinds, self->heap_vsteps,
+                          self->heap_vsnaps};
+    if (oid < 0) return 0;
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+        if (oid >= PyList_GET_SIZE(tables[i])) return 0;
+    return 1;
 }
 
-/* The snapshotter's oid of the Ref `tok` (bounds-checked against its lists), or -1. */
+/* Snapshotter.get(oid): the object `oid` stands for (borrowed; Py_None once the program freed
+ * it or we released it), NULL when its entry is not a weak reference where one should be. */
+static inline PyObject *oid_target(Core *self, Py_ssize_t oid) {
+    PyObject *r = PyList_GET_ITEM(self->snap_objs, oid);
+    if (PyList_GET_ITEM(self->snap_weak, oid) != Py_True) return r;
+    return PyWeakref_CheckRef(r) ? weak_target(r) : NULL;
+}
+
+/* The oid of the Ref `tok` when it indexes the tables, else -1. */
 static Py_ssize_t ref_oid(Core *self, PyObject *tok) {
     PyObject *oid_obj = SLOT(tok, self->ref_oid);
     if (oid_obj == NULL || !PyLong_CheckExact(oid_obj)) return -1;
     Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
-    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs)
-            || oid >= PyList_GET_SIZE(self->snap_weak)) {
-        PyErr_Clear();
-        return -1;
+    if (oid == -1 && PyErr_Occurred()) PyErr_Clear();
+    return oid_ok(self, oid) ? oid : -1;
+}
+
+/* Snapshotter.same: 1 when the token `tok` (a Ref, a weak reference) stands for `value`. */
+static int token_is(Core *self, PyObject *tok, PyObject *value) {
+    if (tok == value) return 1;
+    if (Py_TYPE(tok) == self->ref_type) {
+        Py_ssize_t oid = ref_oid(self, tok);
+        return oid >= 0 && oid_target(self, oid) == value;
     }
-    return oid;
+    if (PyWeakref_CheckRefExact(tok)) return weak_target(tok) == value;
+    return 0;
 }
 
 /* 1 when `tok` is the Ref of an object the snapshotter holds strongly (letting go of it is a
@@ -67,25 +73,50 @@ static int ref_held(Core *self, PyObject *tok) {
            && PyList_GET_ITEM(self->snap_objs, oid) != Py_None;
 }
 
-/* Snapshotter.encode of an object it already tracks with a snapshot: its Ref (borrowed).
- * NULL (no error set) when `value` is not such an object: Python encodes it. */
-static PyObject *tracked_ref(Core *self, PyObject *value) {
-    PyObject *key = PyLong_FromVoidPtr(value);
-    if (key == NULL) return NULL;
-    PyObject *oid_obj = PyDict_GetItemWithError(self->snap_ids, key);
-    Py_DECREF(key);
-    if (oid_obj == NULL || !PyLong_CheckExact(oid_obj)) return NULL;
+/* The oid the snapshotter's `ids` table gives `obj`, when that entry stands for `obj` (captured
+ * or not, strong or weak); -1 when it has none or the entry is a dead object's whose address
+ * `obj` took; -2 when the entry is not understood; -3 on error. */
+static Py_ssize_t ids_oid(Core *self, PyObject *obj) {
+    PyObject *idk = PyLong_FromVoidPtr(obj);
+    if (idk == NULL) return -3;
+    PyObject *oid_obj = PyDict_GetItemWithError(self->snap_ids, idk);
+    Py_DECREF(idk);
+    if (oid_obj == NULL) return PyErr_Occurred() ? -3 : -1;
+    if (!PyLong_CheckExact(oid_obj)) return -2;
     Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
-    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_weak)
-            || oid >= PyList_GET_SIZE(self->snap_raw) || oid >= PyList_GET_SIZE(self->snap_refs)) {
-        PyErr_Clear();
-        return NULL;
+    if (oid == -1 && PyErr_Occurred()) PyErr_Clear();
+    if (!oid_ok(self, oid)) return -2;
+    PyObject *r = oid_target(self, oid);
+    if (r == NULL) return -2;
+    return r == obj ? oid : -1;
+}
+
+/* The oid of `obj` when the snapshotter tracks it with a snapshot (of kind `kind` unless NULL;
+ * held strongly, or also through a weak reference when `weak_ok`); -1 when it does not (or
+ * another object had that address), -2 when it does but Python's path must look (another
+ * kind, an odd entry), -3 on error. */
+static Py_ssize_t tracked_oid(Core *self, PyObject *obj, PyObject *kind, int weak_ok) {
+    Py_ssize_t oid = ids_oid(self, obj);
+    if (oid < 0) return oid;
+    if (PyList_GET_ITEM(self->snap_raw, oid) == Py_None) return -1;  /* not captured */
+    if (!weak_ok && PyList_GET_ITEM(self->snap_weak, oid) != Py_False) return -1;
+    if (kind != NULL) {
+        PyObject *k = PyList_GET_ITEM(self->heap_kinds, oid);
+        if (!PyUnicode_CheckExact(k) || PyUnicode_Compare(k, kind) != 0) return -2;
     }
-    if (PyList_GET_ITEM(self->snap_raw, oid) == Py_None) return NULL;  /* not captured yet */
-    PyObject *r = PyList_GET_ITEM(self->snap_objs, oid);
-    if (PyList_GET_ITEM(self->snap_weak, oid) == Py_True)
-        r = PyWeakref_CheckRef(r) ? weak_target(r) : NULL;
-    if (r != value) return NULL;
+    return oid;
+}
+
+/* tracked_oid of an object held strongly (lists, dicts) */
+static inline Py_ssize_t strong_oid(Core *self, PyObject *obj, PyObject *kind) {
+    return tracked_oid(self, obj, kind, 0);
+}
+
+/* Snapshotter.encode of an object it already tracks with a snapshot: its Ref (borrowed).
+ * NULL when `value` is not such an object (no error set, unless reading the tables failed). */
+static PyObject *tracked_ref(Core *self, PyObject *value) {
+    Py_ssize_t oid = tracked_oid(self, value, NULL, 1);
+    if (oid < 0) return NULL;
     PyObject *ref = PyList_GET_ITEM(self->snap_refs, oid);
     return Py_TYPE(ref) == self->ref_type ? ref : NULL;
 }
@@ -102,9 +133,7 @@ static int refs_all_weak(Core *self, PyObject *objs) {
 
 /* Snapshotter.suspect: note that something the program held `oid` by has let go of it. */
 static int snap_suspect(Core *self, Py_ssize_t oid) {
-    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_weak))
-        return 0;
-    if (PyList_GET_ITEM(self->snap_weak, oid) == Py_True
+    if (!oid_ok(self, oid) || PyList_GET_ITEM(self->snap_weak, oid) == Py_True
             || PyList_GET_ITEM(self->snap_objs, oid) == Py_None)
         return 0;
     PyObject *o = PyLong_FromSsize_t(oid);
@@ -116,10 +145,7 @@ static int snap_suspect(Core *self, Py_ssize_t oid) {
 
 /* Snapshotter._forget(oid) */
 static int snap_forget(Core *self, Py_ssize_t oid) {
-    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_kids) || oid >= PyList_GET_SIZE(self->snap_addr)
-            || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_weak)
-            || oid >= PyList_GET_SIZE(self->snap_raw) || oid >= PyList_GET_SIZE(self->snap_cur)
-            || oid >= PyList_GET_SIZE(self->snap_kpos)) {
+    if (!oid_ok(self, oid)) {
         PyErr_SetString(PyExc_IndexError, "snapshotter oid out of range");
         return -1;
     }
@@ -160,8 +186,7 @@ static int snap_forget(Core *self, Py_ssize_t oid) {
 
 /* Snapshotter._release_if_unheld(oid, again) */
 static int snap_release_if_unheld(Core *self, Py_ssize_t oid, int again) {
-    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_weak))
-        return 0;
+    if (!oid_ok(self, oid)) return 0;
     PyObject *obj = PyList_GET_ITEM(self->snap_objs, oid);
     if (obj == Py_None || PyList_GET_ITEM(self->snap_weak, oid) == Py_True) return 0;
     if (Py_REFCNT(obj) <= 1) return snap_forget(self, oid);  /* only our list holds it */
@@ -278,43 +303,6 @@ static int simple_enc(Core *self, PyObject *v, Py_ssize_t *cost) {
         return 1;
     }
     return 0;
-}
-
-/* The oid of `obj` when the snapshotter tracks it with a snapshot of kind `kind` (held
- * strongly, or also through a weak reference when `weak_ok`), bounds-checked against every
- * per-oid list used here; -1 when it does not track it (or another object had that address),
- * -2 when it does but Python's path must look (another kind, an odd shape), -3 on error. */
-static Py_ssize_t tracked_oid(Core *self, PyObject *obj, PyObject *kind, int weak_ok) {
-    PyObject *idk = PyLong_FromVoidPtr(obj);
-    if (idk == NULL) return -3;
-    PyObject *oid_obj = PyDict_GetItemWithError(self->snap_ids, idk);
-    Py_DECREF(idk);
-    if (oid_obj == NULL) return PyErr_Occurred() ? -3 : -1;
-    if (!PyLong_CheckExact(oid_obj)) return -2;
-    Py_ssize_t oid = PyLong_AsSsize_t(oid_obj);
-    if (oid < 0 || oid >= PyList_GET_SIZE(self->snap_objs) || oid >= PyList_GET_SIZE(self->snap_raw)
-            || oid >= PyList_GET_SIZE(self->snap_lens) || oid >= PyList_GET_SIZE(self->snap_cur)
-            || oid >= PyList_GET_SIZE(self->snap_since) || oid >= PyList_GET_SIZE(self->heap_kinds)
-            || oid >= PyList_GET_SIZE(self->heap_vsteps) || oid >= PyList_GET_SIZE(self->heap_vsnaps)
-            || oid >= PyList_GET_SIZE(self->snap_weak) || oid >= PyList_GET_SIZE(self->snap_kpos)) {
-        PyErr_Clear();
-        return -2;
-    }
-    if (PyList_GET_ITEM(self->snap_raw, oid) == Py_None) return -1;  /* not captured */
-    PyObject *r = PyList_GET_ITEM(self->snap_objs, oid);
-    if (PyList_GET_ITEM(self->snap_weak, oid) != Py_False) {
-        if (!weak_ok) return -1;
-        r = PyWeakref_CheckRef(r) ? weak_target(r) : NULL;
-    }
-    if (r != obj) return -1;  /* another object at that address */
-    PyObject *k = PyList_GET_ITEM(self->heap_kinds, oid);
-    if (!PyUnicode_CheckExact(k) || PyUnicode_Compare(k, kind) != 0) return -2;
-    return oid;
-}
-
-/* tracked_oid of an object held strongly (lists, dicts) */
-static inline Py_ssize_t strong_oid(Core *self, PyObject *obj, PyObject *kind) {
-    return tracked_oid(self, obj, kind, 0);
 }
 
 /* A new list [a, b, c] from three new references (all released on failure). */
@@ -473,24 +461,8 @@ static PyObject *track_new(Core *self, PyObject *value, PyObject *step, Py_ssize
         return NULL;
     }
     {  /* at this address: the same object, tracked (Python captures it), or a dead one's */
-        PyObject *known = PyDict_GetItemWithError(self->snap_ids, idk);
-        if (known != NULL) {
-            Py_ssize_t oid = PyLong_CheckExact(known) ? PyLong_AsSsize_t(known) : -1;
-            PyObject *r = oid >= 0 && oid < PyList_GET_SIZE(self->snap_objs)
-                          && oid < PyList_GET_SIZE(self->snap_weak)
-                          ? PyList_GET_ITEM(self->snap_objs, oid) : NULL;
-            if (r != NULL && PyList_GET_ITEM(self->snap_weak, oid) == Py_True)
-                r = PyWeakref_CheckRef(r) ? weak_target(r) : NULL;
-            if (r == NULL || r == value) known = NULL;  /* not a plain stale entry: Python */
-            else known = Py_None;
-            if (known == NULL) {
-                PyErr_Clear();
-                Py_DECREF(idk);
-                Py_XDECREF(d);
-                return NULL;
-            }
-        }
-        else if (PyErr_Occurred()) {
+        Py_ssize_t known = ids_oid(self, value);
+        if (known != -1) {
             PyErr_Clear();
             Py_DECREF(idk);
             Py_XDECREF(d);

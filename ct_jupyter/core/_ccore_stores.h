@@ -603,15 +603,15 @@ static int list_tail(Core *self, PyObject *obj, PyObject *step, Py_ssize_t *budg
  * Python's path must run, -1 on error. */
 static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject *frame,
                          PyObject *step, int in_line) {
-    PyObject *plan = PyObject_GetAttr(eff, self->str_plan);
-    if (plan == NULL) return -1;
+    /* LineEffects.plan: a LinePlan (calls, targets), read through its slots */
+    PyObject *plan = SLOT(eff, self->es.plan);
+    if (plan == NULL || Py_TYPE(plan) != (PyTypeObject *)self->plan_type) return 0;
+    PyObject *calls = SLOT(plan, self->ps.calls), *targets = SLOT(plan, self->ps.targets);
+    if (calls == NULL || targets == NULL || !PyTuple_CheckExact(calls)
+            || !PyTuple_CheckExact(targets))
+        return 0;
     int result = 0, ngrown = 0;
-    PyObject *calls = NULL, *targets = NULL, *grown[MAX_GROWN];
-    if (plan == Py_None) goto out;
-    calls = PyObject_GetAttr(plan, self->str_calls);
-    targets = calls ? PyObject_GetAttr(plan, self->str_targets) : NULL;
-    if (targets == NULL) { result = -1; goto out; }
-    if (!PyTuple_CheckExact(calls) || !PyTuple_CheckExact(targets)) goto out;
+    PyObject *grown[MAX_GROWN];
     if (PyTuple_GET_SIZE(calls)) {
         result = plan_calls_ok(self, st, frame, calls, grown, &ngrown);
         if (result <= 0) goto out;
@@ -684,9 +684,6 @@ static int run_item_plan(Core *self, PyObject *st, PyObject *eff, PyFrameObject 
     }
 out:
     for (int g = 0; g < ngrown; g++) Py_DECREF(grown[g]);
-    Py_XDECREF(calls);
-    Py_XDECREF(targets);
-    Py_DECREF(plan);
     return result;
 }
 
